@@ -1,0 +1,486 @@
+"""One training run: bytes in, an immutable :class:`~vaetui.snapshot.Snapshot` out.
+
+Data flows one way: bytes -> :mod:`vaetui.lines` -> a format parser -> canonical metrics ->
+per-metric history (:mod:`vaetui.stats`) -> :mod:`vaetui.criteria` -> snapshot. A step that
+goes backwards starts a new segment (a restart, or a resume from an earlier checkpoint);
+statistics and verdicts read the newest segment. ``Run`` is not thread-safe: the follower
+feeds it and asks for snapshots under one lock.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vaetui import formats
+from vaetui.criteria import JudgeInput, judge
+from vaetui.formats.base import Record
+from vaetui.lines import LineSplitter, TextBlock
+from vaetui.metrics import KL, KL_WEIGHT, PERCEPTION, REC, TOTAL, canonical_name, canonicalize
+from vaetui.profile import Profile
+from vaetui.snapshot import (
+    Event,
+    MetricSummary,
+    Series,
+    Snapshot,
+    worst_level,
+)
+from vaetui.stats import (
+    MetricHistory,
+    alpha_from_halflife,
+    ema_last,
+    relative_change,
+    trend_word,
+)
+
+#: Losses whose NaN means divergence and whose spikes are reported.
+LOSSES = (TOTAL, REC, KL, PERCEPTION)
+#: Points a metric needs in its segment before spikes are reported.
+_SPIKE_MIN_POINTS = 10
+#: Bytes of text the format sniffer wants before deciding.
+_SNIFF_BYTES = 4096
+#: At most this many events are kept (the oldest are dropped).
+_MAX_EVENTS = 2000
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to read and judge a run (the CLI's common options)."""
+
+    fmt: str = "auto"
+    profile: Profile = field(default_factory=Profile)
+    kl_weight: float | None = None
+    rec_metric: str = "auto"
+    warmup_steps: float | None = None
+    latent_dim: int | None = None
+    rank: int | None = None
+    ema_alpha: float | None = None
+    halflife: float | None = None
+    #: Live following: judge stalls and record verdict changes as events.
+    live: bool = False
+
+
+class Run:
+    """A run being read: feed it bytes, ask it for snapshots."""
+
+    def __init__(self, name: str, options: RunOptions | None = None) -> None:
+        self.name = name
+        self.options = options or RunOptions()
+        self._splitter = LineSplitter()
+        self._format: str | None = None if self.options.fmt == "auto" else self.options.fmt
+        self._parser = (
+            formats.make_parser(self._format, self.options.rank) if self._format else None
+        )
+        self._waiting: list[TextBlock] = []
+        self._clear()
+        self.bytes_read = 0
+        self.bytes_total = 0
+
+    def _clear(self) -> None:
+        self._histories: dict[str, MetricHistory] = {}
+        self._records = 0
+        self._record_lines = 0
+        self._last_record_line = -1
+        self._segment = 0
+        self._segment_starts: list[float] = []
+        self._first_step: float | None = None
+        self._last_step: float | None = None
+        self._epoch: float | None = None
+        self._events: deque[Event] = deque(maxlen=_MAX_EVENTS)
+        self._rec_type_from_keys: str | None = None
+        self._latent_from_log: int | None = None
+        self._kl_weight_from_banner: float | None = None
+        self._nonfinite: tuple[float, str] | None = None  # first in the current segment
+        self._spikes: list[tuple[float, float, str]] = []  # current segment
+        self._times: deque[tuple[float, float]] = deque(maxlen=64)
+        self._last_record_time: float | None = None
+        self._levels: dict[str, str] = {}
+
+    # -- input ---------------------------------------------------------------------------
+
+    @property
+    def format(self) -> str:
+        return self._format or "unknown"
+
+    def feed(self, data: bytes) -> None:
+        """Add bytes from the log, in any chunking."""
+        self.bytes_read += len(data)
+        block = self._splitter.feed(data)
+        if block is not None:
+            self._take(block, final=False)
+
+    def finish(self) -> None:
+        """End of input: parse the unterminated last line too."""
+        block = self._splitter.flush()
+        if block is not None:
+            self._take(block, final=True)
+        elif self._waiting:
+            self._start_parser(final=True)
+
+    def source_reset(self) -> None:
+        """The file was truncated or replaced: drop the held-back partial line.
+
+        A CSV metrics file is rewritten whole by its logger, so its records start over
+        instead of being counted twice.
+        """
+        self._splitter.reset()
+        if self._format == "csv":
+            self._clear()
+        if self._parser is not None:
+            self._parser.reset()
+
+    def feed_records(self, records: list[Record], fmt: str) -> None:
+        """Add records read by a reader that is not text-based (TensorBoard events)."""
+        self._format = fmt
+        for rec in records:
+            self._ingest(rec)
+
+    def _take(self, block: TextBlock, final: bool) -> None:
+        if self._parser is None:
+            self._waiting.append(block)
+            self._start_parser(final)
+            return
+        for rec in self._parser.parse(block):
+            self._ingest(rec)
+
+    def _start_parser(self, final: bool) -> None:
+        text = "".join(b.text for b in self._waiting)
+        fmt = formats.sniff(text)
+        if fmt is None or (len(text) < _SNIFF_BYTES and not final and text.count("\n") < 5):
+            if not final:
+                return
+            fmt = fmt or "kv"
+        self._format = fmt
+        self._parser = formats.make_parser(fmt, self.options.rank)
+        waiting, self._waiting = self._waiting, []
+        for block in waiting:
+            for rec in self._parser.parse(block):
+                self._ingest(rec)
+
+    # -- records -------------------------------------------------------------------------
+
+    def _ingest(self, rec: Record) -> None:
+        if rec.config:
+            self._take_config(rec.config)
+        if not rec.values:
+            return
+        values, rec_type = canonicalize(rec.values)
+        if rec_type and self._rec_type_from_keys is None:
+            self._rec_type_from_keys = rec_type
+        step = rec.step
+        if step is None:
+            step = 0.0 if self._last_step is None else self._last_step + 1
+        if self._last_step is not None and step < self._last_step:
+            self._new_segment(step, rec.line)
+        merge = step == self._last_step
+        if not merge:
+            self._records += 1
+        if rec.line != self._last_record_line:
+            self._record_lines += 1
+            self._last_record_line = rec.line
+        if rec.epoch is not None:
+            self._epoch = rec.epoch
+        for name, value in values.items():
+            self._add_point(name, step, value, merge, rec.line)
+        if self._first_step is None:
+            self._first_step = step
+        self._last_step = step
+        if self.options.live:
+            now = time.time()
+            self._last_record_time = now
+            if not merge:
+                self._times.append((now, step))
+
+    def _take_config(self, config: dict[str, float]) -> None:
+        for key, value in config.items():
+            if key == "latent_dim":
+                if value >= 1 and float(value).is_integer():
+                    self._latent_from_log = int(value)
+            elif canonical_name(key)[0] == KL_WEIGHT and math.isfinite(value):
+                self._kl_weight_from_banner = value
+
+    def _new_segment(self, step: float, line: int) -> None:
+        previous = self._last_step
+        self._segment += 1
+        self._segment_starts.append(step)
+        for h in self._histories.values():
+            h.segment_start = len(h)
+            h.spike_ema = None
+        self._nonfinite = None
+        self._spikes = []
+        self._event(
+            step,
+            line,
+            "restart",
+            f"step went back from {_num(previous)} to {_num(step)}: "
+            f"segment {self._segment + 1} (restart or resume)",
+        )
+
+    def _add_point(self, name: str, step: float, value: float, merge: bool, line: int) -> None:
+        h = self._histories.get(name)
+        if h is None:
+            h = self._histories[name] = MetricHistory.empty()
+        if merge and len(h) > h.segment_start and h.steps.last() == step:
+            h.values.set_last(value)
+        else:
+            h.steps.append(step)
+            h.values.append(value)
+            h.segments.append(self._segment)
+        if name not in LOSSES:
+            return
+        if not math.isfinite(value):
+            h.nan_count += 1
+            if self._nonfinite is None:
+                self._nonfinite = (step, name)
+                self._event(step, line, "nan", f"{name} is {value} at step {_num(step)}")
+            return
+        ema = h.spike_ema
+        if ema is not None and len(h) - h.segment_start > _SPIKE_MIN_POINTS and ema > 0:
+            ratio = value / ema
+            if ratio > self.options.profile.divergence.spike_factor:
+                self._spikes.append((step, ratio, name))
+                self._event(
+                    step, line, "spike", f"{name} {_num(value)} is {ratio:.0f}x its EMA {_num(ema)}"
+                )
+        alpha = self.options.profile.smoothing.ema_alpha
+        h.spike_ema = value if ema is None else (1 - alpha) * ema + alpha * value
+
+    def _event(self, step: float | None, line: int | None, kind: str, message: str) -> None:
+        self._events.append(Event(step, line, kind, message))
+
+    # -- output --------------------------------------------------------------------------
+
+    def snapshot(self, now: float | None = None) -> Snapshot:
+        """An immutable picture of the run now."""
+        now = time.time() if now is None else now
+        alpha = self._alpha()
+        summaries = {name: self._summary(name, h, alpha) for name, h in self._histories.items()}
+        judge_input, warmup_end = self._judge_input(alpha, now)
+        verdicts = judge(judge_input, self.options.profile)
+        if self.options.live:
+            self._note_verdict_changes(verdicts)
+        history = {
+            name: Series(h.steps.view(), h.values.view(), h.segments.view())
+            for name, h in self._histories.items()
+        }
+        return Snapshot(
+            file=self.name,
+            format=self.format,
+            lines=self._splitter.lines,
+            records=self._records,
+            skipped_lines=max(self._splitter.lines - self._record_lines, 0),
+            first_step=self._first_step,
+            last_step=self._last_step,
+            epoch=self._epoch,
+            segments=self._segment + 1 if self._records else 0,
+            rec_metric=self._rec_metric(),
+            metrics=_ordered(summaries),
+            criteria=verdicts,
+            overall=worst_level([v.level for v in verdicts]),
+            events=tuple(self._events),
+            latent_dim=self._latent_dim(),
+            warmup_end_step=warmup_end,
+            segment_starts=tuple(self._segment_starts),
+            bytes_read=self.bytes_read,
+            bytes_total=max(self.bytes_total, self.bytes_read),
+            bad_bytes=self._splitter.bad_bytes,
+            cut_lines=self._splitter.cut_lines,
+            last_record_time=self._last_record_time,
+            steps_per_second=self._steps_per_second(),
+            history=history,
+        )
+
+    def _alpha(self) -> float:
+        o = self.options
+        if o.ema_alpha is not None:
+            return min(max(o.ema_alpha, 1e-6), 1.0)
+        if o.halflife is not None:
+            interval = self._step_interval() or 1.0
+            return alpha_from_halflife(o.halflife / interval)
+        return o.profile.smoothing.ema_alpha
+
+    def _step_interval(self) -> float | None:
+        h = self._histories.get(KL) or self._histories.get(TOTAL) or self._histories.get(REC)
+        if h is None or len(h) - h.segment_start < 2:
+            return None
+        steps = h.steps.view()[h.segment_start :]
+        diffs = np.diff(steps[-200:])
+        diffs = diffs[diffs > 0]
+        return float(np.median(diffs)) if diffs.size else None
+
+    def _segment_arrays(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+        h = self._histories.get(name)
+        if h is None or len(h) <= h.segment_start:
+            return None
+        return h.steps.view()[h.segment_start :], h.values.view()[h.segment_start :]
+
+    def _window(self, n: int) -> int:
+        s = self.options.profile.smoothing
+        return int(
+            min(max(round(n * s.trend_window_fraction), s.trend_window_min), s.trend_window_max)
+        )
+
+    def _summary(self, name: str, h: MetricHistory, alpha: float) -> MetricSummary:
+        values = h.values.view()[h.segment_start :]
+        finite = values[np.isfinite(values)]
+        change = relative_change(finite[-self._window(finite.size) :]) if finite.size else None
+        return MetricSummary(
+            name=name,
+            last=float(values[-1]) if values.size else None,
+            ema=ema_last(values, alpha),
+            slope=change,
+            trend=trend_word(change, self.options.profile.kl_trend.flat),
+            min=float(finite.min()) if finite.size else None,
+            max=float(finite.max()) if finite.size else None,
+            count=int(values.size),
+            nan_count=int(values.size - finite.size),
+        )
+
+    def _warmup_end(self) -> tuple[float | None, bool]:
+        """Step where KL warm-up ends, and whether the run is still inside it."""
+        seg_first = self._segment_first_step()
+        if seg_first is None or self._last_step is None:
+            return None, False
+        if self.options.warmup_steps is not None:
+            end = float(self.options.warmup_steps)
+            return end, self._last_step < end
+        weights = self._segment_arrays(KL_WEIGHT)
+        if weights is not None:
+            steps, w = weights
+            ok = np.isfinite(w)
+            steps, w = steps[ok], w[ok]
+            if w.size >= 2 and w[-1] > w[0] * 1.5 + 1e-12:
+                top = w.max()
+                reached = int(np.argmax(w >= 0.99 * top))
+                still_rising = reached == w.size - 1 and w[-1] > w[-2]
+                return float(steps[reached]), bool(still_rising)
+        span = self._last_step - seg_first
+        return seg_first + self.options.profile.smoothing.warmup_fraction * span, False
+
+    def _segment_first_step(self) -> float | None:
+        if self._segment == 0:
+            return self._first_step
+        return self._segment_starts[-1]
+
+    def _judged(self, name: str, warmup_end: float | None) -> np.ndarray | None:
+        arrays = self._segment_arrays(name)
+        if arrays is None:
+            return None
+        steps, values = arrays
+        if warmup_end is not None:
+            after = values[steps >= warmup_end]
+            if after.size:
+                return after
+        return values
+
+    def _judge_input(self, alpha: float, now: float) -> tuple[JudgeInput, float | None]:
+        warmup_end, in_warmup = self._warmup_end()
+        judged = {name: self._judged(name, warmup_end) for name in (*LOSSES, KL_WEIGHT)}
+
+        def ema(name: str) -> float | None:
+            v = judged[name]
+            return None if v is None else ema_last(v, alpha)
+
+        def change(name: str) -> float | None:
+            v = judged[name]
+            if v is None:
+                return None
+            finite = v[np.isfinite(v)]
+            return relative_change(finite[-self._window(finite.size) :])
+
+        kl_weight, weight_changed = self._kl_weight(judged[KL_WEIGHT])
+        kl_values = judged[KL]
+        points = 0 if kl_values is None else int(np.isfinite(kl_values).sum())
+        last_finite = all(self._last_finite(name) for name in (REC, KL) if name in self._histories)
+        spike = max(self._spikes, key=lambda s: s[1]) if self._spikes else None
+        quiet, usual = self._quiet(now)
+        return JudgeInput(
+            kl=ema(KL),
+            kl_change=change(KL),
+            kl_weight=kl_weight,
+            kl_weight_changed=weight_changed,
+            total=ema(TOTAL),
+            rec=ema(REC),
+            rec_change=change(REC),
+            rec_metric=self._rec_metric(),
+            perception=ema(PERCEPTION),
+            latent_dim=self._latent_dim(),
+            in_warmup=in_warmup,
+            points=points,
+            first_nonfinite_step=self._nonfinite[0] if self._nonfinite else None,
+            nonfinite_metric=self._nonfinite[1] if self._nonfinite else None,
+            last_is_finite=last_finite,
+            max_spike_ratio=spike[1] if spike else None,
+            spike_step=spike[0] if spike else None,
+            seconds_quiet=quiet,
+            usual_interval=usual,
+        ), warmup_end
+
+    def _kl_weight(self, weights: np.ndarray | None) -> tuple[float | None, bool]:
+        if weights is not None:
+            finite = weights[np.isfinite(weights)]
+            if finite.size:
+                window = finite[-self._window(finite.size) :]
+                top = float(np.max(np.abs(window)))
+                changed = top > 0 and float(np.ptp(window)) > 0.01 * top
+                return float(finite[-1]), changed
+        if self.options.kl_weight is not None:
+            return self.options.kl_weight, False
+        return self._kl_weight_from_banner, False
+
+    def _last_finite(self, name: str) -> bool:
+        h = self._histories[name]
+        return len(h) == 0 or math.isfinite(h.values.last())
+
+    def _quiet(self, now: float) -> tuple[float | None, float | None]:
+        if not self.options.live or self._last_record_time is None:
+            return None, None
+        quiet = max(now - self._last_record_time, 0.0)
+        times = [t for t, _ in self._times]
+        gaps = np.diff(times) if len(times) >= 3 else np.array([])
+        return quiet, float(np.median(gaps)) if gaps.size else None
+
+    def _steps_per_second(self) -> float | None:
+        if len(self._times) < 2:
+            return None
+        (t0, s0), (t1, s1) = self._times[0], self._times[-1]
+        if t1 <= t0 or s1 < s0:
+            return None
+        return (s1 - s0) / (t1 - t0)
+
+    def _rec_metric(self) -> str:
+        if self.options.rec_metric != "auto":
+            return self.options.rec_metric
+        return self._rec_type_from_keys or "mse"
+
+    def _latent_dim(self) -> int | None:
+        return self.options.latent_dim or self._latent_from_log
+
+    def _note_verdict_changes(self, verdicts) -> None:
+        for v in verdicts:
+            before = self._levels.get(v.id)
+            if before is not None and before != v.level:
+                self._event(
+                    self._last_step,
+                    self._last_record_line,
+                    "verdict",
+                    f"{v.title}: {before} -> {v.level} ({v.summary})",
+                )
+            self._levels[v.id] = v.level
+
+
+def _ordered(summaries: dict[str, MetricSummary]) -> dict[str, MetricSummary]:
+    """Canonical metrics first, then the rest in the order they appeared."""
+    first = [n for n in (TOTAL, REC, KL, PERCEPTION, KL_WEIGHT) if n in summaries]
+    rest = [n for n in summaries if n not in first]
+    return {n: summaries[n] for n in (*first, *rest)}
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return str(int(x)) if float(x).is_integer() else f"{x:.4g}"

@@ -1,0 +1,167 @@
+"""Streaming statistics per metric: history, debiased EMA, trend over a window.
+
+The EMA is the one TensorBoard's smoothing slider draws: ``m <- w*m + (1-w)*y``, reported
+as ``m / (1 - w**n)`` so the first values are not pulled toward zero. Non-finite values do
+not enter it (a NaN must not poison every later value); they are counted instead.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Weights below this are treated as zero when summing the EMA's tail.
+_NEGLIGIBLE = 1e-12
+
+
+def alpha_from_halflife(halflife: float) -> float:
+    """Weight of each new value for an EMA whose weights halve every ``halflife`` points."""
+    return 1.0 - 0.5 ** (1.0 / max(halflife, 1e-9))
+
+
+def ema_last(values: np.ndarray, alpha: float) -> float | None:
+    """Debiased EMA after the last value; non-finite values are skipped.
+
+    Only the newest values whose weight is above 1e-12 are read, so the cost does not grow
+    with the history.
+    """
+    w = 1.0 - alpha
+    finite = values[np.isfinite(values)]
+    n = finite.size
+    if n == 0:
+        return None
+    if w <= 0.0:
+        return float(finite[-1])
+    k = min(n, int(math.log(_NEGLIGIBLE) / math.log(w)) + 1)
+    tail = finite[-k:]
+    weights = w ** np.arange(k - 1, -1, -1, dtype=np.float64)
+    m = alpha * float(np.dot(weights, tail))
+    return m / (1.0 - w**n)
+
+
+def ema_series(values: np.ndarray, alpha: float) -> np.ndarray:
+    """Debiased EMA at every point (the value carried forward over non-finite points)."""
+    out = np.full(values.shape, np.nan, dtype=np.float64)
+    mask = np.isfinite(values)
+    finite = values[mask].astype(np.float64)
+    n = finite.size
+    if n == 0:
+        return out
+    w = 1.0 - alpha
+    smoothed = np.empty(n, dtype=np.float64)
+    if w <= 0.0:
+        smoothed[:] = finite
+    else:
+        # Blocks short enough that w**-block stays far from overflow.
+        block = max(1, min(4096, int(math.log(1e8) / -math.log(w)) if w < 1 else 4096))
+        m = 0.0
+        for start in range(0, n, block):
+            y = finite[start : start + block]
+            k = np.arange(y.size, dtype=np.float64)
+            grow = w**-k
+            acc = np.cumsum(y * grow)
+            smoothed[start : start + y.size] = w ** (k + 1) * m + alpha * acc / grow
+            m = smoothed[start + y.size - 1]
+        smoothed /= 1.0 - w ** np.arange(1, n + 1, dtype=np.float64)
+    out[mask] = smoothed
+    # carry the last finite EMA forward across NaN points
+    idx = np.where(mask, np.arange(values.size), -1)
+    np.maximum.accumulate(idx, out=idx)
+    filled = np.where(idx >= 0, out[np.maximum(idx, 0)], np.nan)
+    return filled
+
+
+def relative_change(values: np.ndarray) -> float | None:
+    """Change of the mean from the first to the second half of ``values``, relative.
+
+    ``-0.10`` means the newer half is 10% below the older half. None when there are fewer
+    than four finite values, or when the older half averages zero and the newer not.
+    """
+    finite = values[np.isfinite(values)]
+    if finite.size < 4:
+        return None
+    half = finite.size // 2
+    old = float(np.mean(finite[-2 * half : -half]))
+    new = float(np.mean(finite[-half:]))
+    if old == 0.0:
+        return 0.0 if new == 0.0 else None
+    return (new - old) / abs(old)
+
+
+def trend_word(change: float | None, flat: float) -> str:
+    """``rising``, ``falling`` or ``flat`` for a relative change; ``unknown`` for None."""
+    if change is None:
+        return "unknown"
+    if change > flat:
+        return "rising"
+    if change < -flat:
+        return "falling"
+    return "flat"
+
+
+class Growable:
+    """An append-only float64 column, readable as a numpy view without copying.
+
+    The buffer doubles when full; a view handed out earlier keeps pointing at the old
+    buffer, so readers on other threads never see it change under them.
+    """
+
+    __slots__ = ("_buf", "_n")
+
+    def __init__(self, capacity: int = 256) -> None:
+        self._buf = np.empty(capacity, dtype=np.float64)
+        self._n = 0
+
+    def append(self, value: float) -> None:
+        if self._n == self._buf.size:
+            self._grow(self._n + 1)
+        self._buf[self._n] = value
+        self._n += 1
+
+    def extend(self, values: np.ndarray) -> None:
+        need = self._n + values.size
+        if need > self._buf.size:
+            self._grow(need)
+        self._buf[self._n : need] = values
+        self._n = need
+
+    def set_last(self, value: float) -> None:
+        self._buf[self._n - 1] = value
+
+    def _grow(self, need: int) -> None:
+        new = np.empty(max(need, 2 * self._buf.size), dtype=np.float64)
+        new[: self._n] = self._buf[: self._n]
+        self._buf = new
+
+    def __len__(self) -> int:
+        return self._n
+
+    def last(self) -> float:
+        return float(self._buf[self._n - 1])
+
+    def view(self) -> np.ndarray:
+        """The column as a numpy array sharing memory with the buffer."""
+        return self._buf[: self._n]
+
+
+@dataclass
+class MetricHistory:
+    """Every point of one metric: step, value and segment number."""
+
+    steps: Growable
+    values: Growable
+    segments: Growable
+    nan_count: int = 0
+    #: Index of the first point of the newest segment.
+    segment_start: int = 0
+    #: Running EMA for spike detection (not debiased; None until the first finite value).
+    spike_ema: float | None = None
+
+    @classmethod
+    def empty(cls) -> MetricHistory:
+        return cls(Growable(), Growable(), Growable())
+
+    def __len__(self) -> int:
+        return len(self.values)
