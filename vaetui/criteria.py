@@ -45,7 +45,8 @@ class JudgeInput:
 MIN_POINTS = 4
 
 
-def _fmt(x: float | None) -> str:
+def fmt_number(x: float | None) -> str:
+    """A number in few characters: 509, 0.0069, 1.2e-05."""
     if x is None:
         return "-"
     if not math.isfinite(x):
@@ -89,9 +90,9 @@ def kl_zone(j: JudgeInput, p: Profile) -> Verdict:
         )
     )
     bands = (
-        f"excellent {_fmt(ex_lo)}-{_fmt(ex_hi)}; ok {_fmt(div)}-{_fmt(ex_lo)} or "
-        f"{_fmt(ex_hi)}-{_fmt(hi)}; watch {_fmt(lo)}-{_fmt(div)}; "
-        f"bad < {_fmt(lo)} or > {_fmt(hi)} after warm-up"
+        f"excellent {fmt_number(ex_lo)}-{fmt_number(ex_hi)}; ok {fmt_number(div)}-{fmt_number(ex_lo)} or "
+        f"{fmt_number(ex_hi)}-{fmt_number(hi)}; watch {fmt_number(lo)}-{fmt_number(div)}; "
+        f"bad < {fmt_number(lo)} or > {fmt_number(hi)} after warm-up"
     )
     inputs = {
         "kl_ema": j.kl,
@@ -103,7 +104,7 @@ def kl_zone(j: JudgeInput, p: Profile) -> Verdict:
             "kl_zone",
             PENDING,
             value,
-            f"{unit} {_fmt(value)} (KL warm-up)",
+            f"{unit} {fmt_number(value)} (KL warm-up)",
             "KL is still warming up; the zone is judged once kl_weight settles.",
             bands,
             inputs,
@@ -141,7 +142,7 @@ def kl_zone(j: JudgeInput, p: Profile) -> Verdict:
             "KL is far too high after warm-up: the latent space is not regularised. "
             "Raise kl_weight or check that the KL term is applied."
         )
-    summary = f"{unit} {_fmt(value)}: {where} ({_fmt(ex_lo)}-{_fmt(ex_hi)} is healthy)"
+    summary = f"{unit} {fmt_number(value)}: {where} ({fmt_number(ex_lo)}-{fmt_number(ex_hi)} is healthy)"
     return Verdict("kl_zone", level, value, summary, advice, bands, inputs)
 
 
@@ -240,7 +241,7 @@ def kl_share(j: JudgeInput, p: Profile) -> Verdict:
         advice = (
             "The KL term is nearly all of the loss: the model will output noise. Lower kl_weight."
         )
-    summary = f"weighted KL {_fmt(weighted)} is {share:.1%} of total {_fmt(j.total)}"
+    summary = f"weighted KL {fmt_number(weighted)} is {share:.1%} of total {fmt_number(j.total)}"
     return Verdict("kl_share", level, share, summary, advice, bands, inputs)
 
 
@@ -249,11 +250,11 @@ def rec_range(j: JudgeInput, p: Profile) -> Verdict:
         return _na("rec_range", "no reconstruction loss in the log")
     b: RecBands = getattr(p.rec_range, j.rec_metric, p.rec_range.mse)
     bands = (
-        f"{j.rec_metric}: excellent {_fmt(b.memorise_below)}-{_fmt(b.excellent_max)}; ok "
-        f"{_fmt(b.excellent_max)}-{_fmt(b.ok_max)}; watch {_fmt(b.ok_max)}-"
-        f"{_fmt(b.watch_max)}"
-        + (f" or < {_fmt(b.memorise_below)}" if b.memorise_below else "")
-        + f"; bad > {_fmt(b.watch_max)}"
+        f"{j.rec_metric}: excellent {fmt_number(b.memorise_below)}-{fmt_number(b.excellent_max)}; ok "
+        f"{fmt_number(b.excellent_max)}-{fmt_number(b.ok_max)}; watch {fmt_number(b.ok_max)}-"
+        f"{fmt_number(b.watch_max)}"
+        + (f" or < {fmt_number(b.memorise_below)}" if b.memorise_below else "")
+        + f"; bad > {fmt_number(b.watch_max)}"
     )
     v = j.rec
     inputs = {"rec_ema": v, "rec_metric": j.rec_metric}
@@ -281,15 +282,15 @@ def rec_range(j: JudgeInput, p: Profile) -> Verdict:
             "Reconstruction has failed: the output is a grey smudge or static. "
             "Check for collapse (KL zone) or a broken decoder."
         )
-    summary = f"{j.rec_metric.upper()} rec_loss {_fmt(v)}"
+    summary = f"{j.rec_metric.upper()} rec_loss {fmt_number(v)}"
     return Verdict("rec_range", level, v, summary, advice, bands, inputs)
 
 
 def perception(j: JudgeInput, p: Profile) -> Verdict:
     b = p.perception
     bands = (
-        f"excellent < {_fmt(b.excellent_max)}; ok < {_fmt(b.ok_max)}; "
-        f"watch < {_fmt(b.watch_max)}; bad above"
+        f"excellent < {fmt_number(b.excellent_max)}; ok < {fmt_number(b.ok_max)}; "
+        f"watch < {fmt_number(b.watch_max)}; bad above"
     )
     if j.perception is None:
         return _na("perception", "no perception / LPIPS loss in the log")
@@ -303,16 +304,16 @@ def perception(j: JudgeInput, p: Profile) -> Verdict:
     else:
         level, advice = "bad", "Outputs look little like the inputs; check the decoder."
     return Verdict(
-        "perception", level, v, f"perception loss {_fmt(v)}", advice, bands, {"perception_ema": v}
+        "perception", level, v, f"perception loss {fmt_number(v)}", advice, bands, {"perception_ema": v}
     )
 
 
 def balance(j: JudgeInput, p: Profile) -> Verdict:
     b = p.balance
     bands = (
-        f"flat = change < {b.flat:.0%} per window; excellent: rec falling, KL flat; "
+        f"flat = rec change < {b.flat:.0%}, KL change < {p.kl_trend.flat:.0%} per window; excellent: rec falling, KL flat; "
         "ok: both flat or both falling; watch: rec rising, KL flat; "
-        f"bad: rec rising while KL falls toward 0 (< {_fmt(b.kl_near_zero)})"
+        f"bad: rec rising while KL falls toward 0 (< {fmt_number(b.kl_near_zero)})"
     )
     if j.rec is None or j.kl is None:
         return _na("balance", "needs both rec_loss and KL in the log")
@@ -330,8 +331,10 @@ def balance(j: JudgeInput, p: Profile) -> Verdict:
             bands,
             inputs,
         )
+    # rec moves by its own (smaller) threshold; KL is "flat" as the KL-trend criterion says.
+    kl_flat = p.kl_trend.flat
     rec_dir = "rising" if rc > b.flat else "falling" if rc < -b.flat else "flat"
-    kl_dir = "rising" if kc > b.flat else "falling" if kc < -b.flat else "flat"
+    kl_dir = "rising" if kc > kl_flat else "falling" if kc < -kl_flat else "flat"
     summary = f"rec {rec_dir} ({_pct(rc)}), KL {kl_dir} ({_pct(kc)})"
     if rec_dir == "rising" and kl_dir == "falling" and j.kl < b.kl_near_zero:
         level = "bad"
@@ -357,14 +360,14 @@ def balance(j: JudgeInput, p: Profile) -> Verdict:
 
 def divergence(j: JudgeInput, p: Profile) -> Verdict:
     factor = p.divergence.spike_factor
-    bands = f"bad: any NaN/inf in a loss; watch: a spike > {_fmt(factor)}x its EMA"
+    bands = f"bad: any NaN/inf in a loss; watch: a spike > {fmt_number(factor)}x its EMA"
     inputs = {
         "first_nonfinite_step": j.first_nonfinite_step,
         "max_spike_ratio": j.max_spike_ratio,
         "spike_step": j.spike_step,
     }
     if j.first_nonfinite_step is not None:
-        step = _fmt(j.first_nonfinite_step)
+        step = fmt_number(j.first_nonfinite_step)
         return Verdict(
             "divergence",
             "bad",
@@ -380,7 +383,7 @@ def divergence(j: JudgeInput, p: Profile) -> Verdict:
             "divergence",
             "watch",
             j.max_spike_ratio,
-            f"loss spiked to {j.max_spike_ratio:.0f}x its EMA at step {_fmt(j.spike_step)}",
+            f"loss spiked to {j.max_spike_ratio:.0f}x its EMA at step {fmt_number(j.spike_step)}",
             "A loss spike: watch for divergence; consider gradient clipping.",
             bands,
             inputs,
@@ -399,8 +402,8 @@ def divergence(j: JudgeInput, p: Profile) -> Verdict:
 def stall(j: JudgeInput, p: Profile) -> Verdict:
     s = p.stall
     bands = (
-        f"watch: no new line for {_fmt(s.interval_factor)}x the usual interval "
-        f"and more than {_fmt(s.min_seconds)} s"
+        f"watch: no new line for {fmt_number(s.interval_factor)}x the usual interval "
+        f"and more than {fmt_number(s.min_seconds)} s"
     )
     if j.seconds_quiet is None:
         return _na("stall", "only judged while following a live log")

@@ -1,0 +1,307 @@
+"""The ``vaetui`` command: tail, check, simulate, demo, profile.
+
+Every error a user can cause ends in one sentence on stderr and a distinct exit code
+(SPEC: 64 usage, 65 no metrics, 66 cannot read), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import stat
+import sys
+import threading
+from collections.abc import Sequence
+
+from rich.console import Console
+
+from vaetui import __version__
+from vaetui.formats import FORMAT_NAMES
+from vaetui.profile import ProfileError, load_profile, profile_to_toml
+from vaetui.run import Run, RunOptions
+from vaetui.snapshot import LEVELS, Snapshot
+
+EXIT_OK, EXIT_WATCH, EXIT_BAD = 0, 1, 2
+EXIT_USAGE, EXIT_NO_METRICS, EXIT_UNREADABLE = 64, 65, 66
+_READ_CHUNK = 8 << 20
+
+
+class UsageError(Exception):
+    """A command line that cannot be carried out (exit 64)."""
+
+
+class InputError(Exception):
+    """Input that cannot be read (exit 66) or holds no metrics (exit 65)."""
+
+    def __init__(self, message: str, code: int = EXIT_UNREADABLE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one sentence with exit code 64."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"vaetui: {message} (see 'vaetui {self._sub()}--help')\n")
+
+    def _sub(self) -> str:
+        parts = self.prog.split()[1:]
+        return " ".join(parts) + " " if parts else ""
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _common_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("reading and judging")
+    g.add_argument("--format", dest="fmt", choices=FORMAT_NAMES, default="auto",
+                   help="log format (default: detect)")
+    g.add_argument("--profile", help="thresholds: a built-in name or a TOML file")
+    g.add_argument("--kl-weight", type=_positive_float, help="KL weight, when the log lacks it")
+    g.add_argument("--rec-metric", choices=("auto", "mse", "l1", "lpips"), default="auto",
+                   help="what rec_loss measures (default: from its name, else MSE)")
+    g.add_argument("--warmup-steps", type=_positive_float, help="KL warm-up length in steps")
+    g.add_argument("--latent-dim", type=_positive_int, help="latent size, for KL per element")
+    g.add_argument("--rank", type=int, help="in multi-rank logs, the rank to read (default 0)")
+    g.add_argument("--poll", action="store_true", help="poll instead of inotify (NFS, Lustre)")
+    ema = g.add_mutually_exclusive_group()
+    ema.add_argument("--ema", type=_positive_float, metavar="ALPHA",
+                     help="EMA weight of each new value (0-1]")
+    ema.add_argument("--halflife", type=_positive_float, metavar="STEPS",
+                     help="EMA half-life in steps")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="vaetui", description="Watch a VAE train: live verdicts on KL and "
+                "reconstruction loss, from the training log.")
+    p.add_argument("--version", action="version", version=f"vaetui {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    tail = sub.add_parser("tail", help="the live TUI on one or more logs")
+    tail.add_argument("paths", nargs="+", metavar="PATH", help="log file(s); '-' for stdin")
+    _common_options(tail)
+
+    check = sub.add_parser("check", help="judge a whole log and exit 0/1/2")
+    check.add_argument("path", metavar="PATH", help="log file; '-' for stdin")
+    check.add_argument("--json", action="store_true", help="print the machine-readable form")
+    check.add_argument("--follow", action="store_true",
+                       help="keep following; one JSON line per verdict change until SIGINT")
+    _common_options(check)
+
+    from vaetui.simulate import FORMATS, SCENARIOS
+
+    sim = sub.add_parser("simulate", help="write a realistic VAE training log")
+    sim.add_argument("out", metavar="OUT", help="file to write")
+    sim.add_argument("--scenario", choices=SCENARIOS, default="healthy")
+    sim.add_argument("--steps", type=_positive_int, default=2000)
+    sim.add_argument("--rate", type=_positive_float, help="lines per second (live writer)")
+    sim.add_argument("--format", dest="sim_format", choices=FORMATS, default="kv")
+    sim.add_argument("--seed", type=int, default=0)
+
+    demo = sub.add_parser("demo", help="simulate a run live and tail it")
+    demo.add_argument("--scenario", choices=SCENARIOS, default="healthy")
+    demo.add_argument("--rate", type=_positive_float, default=20.0, help="lines per second")
+    demo.add_argument("--steps", type=_positive_int, default=20000)
+
+    prof = sub.add_parser("profile", help="show the thresholds in force")
+    prof_sub = prof.add_subparsers(dest="profile_command", required=True, parser_class=_Parser)
+    show = prof_sub.add_parser("show", help="print the profile as TOML")
+    show.add_argument("--profile", help="a built-in name or a TOML file")
+    return p
+
+
+def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
+    try:
+        profile = load_profile(args.profile)
+    except ProfileError as exc:
+        raise UsageError(str(exc)) from None
+    ema = getattr(args, "ema", None)
+    if ema is not None and ema > 1:
+        raise UsageError("--ema must be between 0 and 1")
+    return RunOptions(
+        fmt=args.fmt, profile=profile, kl_weight=args.kl_weight, rec_metric=args.rec_metric,
+        warmup_steps=args.warmup_steps, latent_dim=args.latent_dim, rank=args.rank,
+        ema_alpha=ema, halflife=getattr(args, "halflife", None), live=live,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except UsageError as exc:
+        _say(str(exc))
+        return EXIT_USAGE
+    except InputError as exc:
+        _say(str(exc))
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `vaetui check x | head`: the reader left; say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "check":
+        return _check(args)
+    if args.command == "tail":
+        from vaetui.tui_runner import run_tail
+
+        options = run_options(args, live=True)
+        for path in args.paths:
+            _check_path_kind(path, must_exist=False)
+        return run_tail(list(args.paths), options, poll=args.poll)
+    if args.command == "demo":
+        from vaetui.tui_runner import run_demo
+
+        return run_demo(args.scenario, args.rate, args.steps, RunOptions(live=True))
+    if args.command == "simulate":
+        from vaetui.simulate import write_log
+
+        try:
+            n = write_log(args.out, scenario=args.scenario, steps=args.steps,
+                          fmt=args.sim_format, rate=args.rate, seed=args.seed)
+        except OSError as exc:
+            raise InputError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        print(f"wrote {n} lines to {args.out}", file=sys.stderr)
+        return EXIT_OK
+    if args.command == "profile":
+        try:
+            sys.stdout.write(profile_to_toml(load_profile(args.profile)))
+        except ProfileError as exc:
+            raise UsageError(str(exc)) from None
+        return EXIT_OK
+    raise UsageError(f"unknown command {args.command}")  # pragma: no cover
+
+
+def _say(message: str) -> None:
+    print(f"vaetui: {message}", file=sys.stderr)
+
+
+def _check_path_kind(path: str, must_exist: bool) -> None:
+    """Reject a directory or an unreadable path with one sentence."""
+    if path == "-":
+        return
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if must_exist:
+            raise InputError(f"{path}: no such file") from None
+        return
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{path} is a directory, not a log file")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: permission denied")
+
+
+def _read_whole(path: str, run: Run) -> None:
+    if path == "-":
+        stream = sys.stdin.buffer
+        while chunk := stream.read(_READ_CHUNK):
+            run.feed(chunk)
+        run.finish()
+        return
+    _check_path_kind(path, must_exist=True)
+    try:
+        with open(path, "rb") as fh:
+            run.bytes_total = os.fstat(fh.fileno()).st_size
+            while chunk := fh.read(_READ_CHUNK):
+                run.feed(chunk)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    run.finish()
+
+
+def exit_code(snap: Snapshot) -> int:
+    """0 healthy, 1 some WATCH, 2 some BAD."""
+    levels = {v.level for v in snap.criteria}
+    if "bad" in levels:
+        return EXIT_BAD
+    if "watch" in levels:
+        return EXIT_WATCH
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    options = run_options(args, live=args.follow)
+    run = Run(args.path, options)
+    if args.follow:
+        snap = _follow(args.path, run, poll=args.poll)
+    else:
+        _read_whole(args.path, run)
+        snap = run.snapshot()
+    if snap.records == 0 and not args.follow:
+        raise InputError(f"{args.path}: no metric lines found ({snap.lines} lines read)",
+                         EXIT_NO_METRICS)
+    if args.json:
+        print(json.dumps(snap.to_json()))
+    else:
+        from vaetui.report import print_report
+
+        print_report(snap, Console(highlight=False))
+    return exit_code(snap)
+
+
+def _follow(path: str, run: Run, poll: bool) -> Snapshot:
+    """Follow ``path`` until a signal; print a JSON line per verdict change."""
+    from vaetui.follow import Follower
+
+    _check_path_kind(path, must_exist=False)
+    stop = threading.Event()
+    levels: dict[str, str] = {}
+
+    def on_update() -> None:
+        with follower.lock:
+            snap = run.snapshot()
+        for v in snap.criteria:
+            if levels.get(v.id) != v.level and (v.id in levels or v.level in LEVELS):
+                line = {"step": snap.to_json()["last_step"], "criterion": v.id,
+                        "from": levels.get(v.id), "to": v.level, "summary": v.summary}
+                print(json.dumps(line), flush=True)
+            levels[v.id] = v.level
+
+    follower = Follower(path, run, on_update=on_update, poll=poll)
+    previous = {sig: signal.signal(sig, lambda *_: stop.set())
+                for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        follower.start()
+        while not stop.wait(0.5):
+            if follower.state == "finished":
+                break
+    finally:
+        follower.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    with follower.lock:
+        run.finish()
+        return run.snapshot()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+
