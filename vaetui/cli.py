@@ -73,26 +73,40 @@ def _positive_int(text: str) -> int:
 
 def _common_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("reading and judging")
-    g.add_argument("--format", dest="fmt", choices=FORMAT_NAMES, default="auto",
-                   help="log format (default: detect)")
+    g.add_argument(
+        "--format",
+        dest="fmt",
+        choices=FORMAT_NAMES,
+        default="auto",
+        help="log format (default: detect)",
+    )
     g.add_argument("--profile", help="thresholds: a built-in name or a TOML file")
     g.add_argument("--kl-weight", type=_positive_float, help="KL weight, when the log lacks it")
-    g.add_argument("--rec-metric", choices=("auto", "mse", "l1", "lpips"), default="auto",
-                   help="what rec_loss measures (default: from its name, else MSE)")
+    g.add_argument(
+        "--rec-metric",
+        choices=("auto", "mse", "l1", "lpips"),
+        default="auto",
+        help="what rec_loss measures (default: from its name, else MSE)",
+    )
     g.add_argument("--warmup-steps", type=_positive_float, help="KL warm-up length in steps")
     g.add_argument("--latent-dim", type=_positive_int, help="latent size, for KL per element")
     g.add_argument("--rank", type=int, help="in multi-rank logs, the rank to read (default 0)")
     g.add_argument("--poll", action="store_true", help="poll instead of inotify (NFS, Lustre)")
     ema = g.add_mutually_exclusive_group()
-    ema.add_argument("--ema", type=_positive_float, metavar="ALPHA",
-                     help="EMA weight of each new value (0-1]")
-    ema.add_argument("--halflife", type=_positive_float, metavar="STEPS",
-                     help="EMA half-life in steps")
+    ema.add_argument(
+        "--ema", type=_positive_float, metavar="ALPHA", help="EMA weight of each new value (0-1]"
+    )
+    ema.add_argument(
+        "--halflife", type=_positive_float, metavar="STEPS", help="EMA half-life in steps"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="vaetui", description="Watch a VAE train: live verdicts on KL and "
-                "reconstruction loss, from the training log.")
+    p = _Parser(
+        prog="vaetui",
+        description="Watch a VAE train: live verdicts on KL and "
+        "reconstruction loss, from the training log.",
+    )
     p.add_argument("--version", action="version", version=f"vaetui {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -103,8 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="judge a whole log and exit 0/1/2")
     check.add_argument("path", metavar="PATH", help="log file; '-' for stdin")
     check.add_argument("--json", action="store_true", help="print the machine-readable form")
-    check.add_argument("--follow", action="store_true",
-                       help="keep following; one JSON line per verdict change until SIGINT")
+    check.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep following; one JSON line per verdict change until SIGINT",
+    )
     _common_options(check)
 
     from vaetui.simulate import FORMATS, SCENARIOS
@@ -138,9 +155,16 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
     if ema is not None and ema > 1:
         raise UsageError("--ema must be between 0 and 1")
     return RunOptions(
-        fmt=args.fmt, profile=profile, kl_weight=args.kl_weight, rec_metric=args.rec_metric,
-        warmup_steps=args.warmup_steps, latent_dim=args.latent_dim, rank=args.rank,
-        ema_alpha=ema, halflife=getattr(args, "halflife", None), live=live,
+        fmt=args.fmt,
+        profile=profile,
+        kl_weight=args.kl_weight,
+        rec_metric=args.rec_metric,
+        warmup_steps=args.warmup_steps,
+        latent_dim=args.latent_dim,
+        rank=args.rank,
+        ema_alpha=ema,
+        halflife=getattr(args, "halflife", None),
+        live=live,
     )
 
 
@@ -181,8 +205,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from vaetui.simulate import write_log
 
         try:
-            n = write_log(args.out, scenario=args.scenario, steps=args.steps,
-                          fmt=args.sim_format, rate=args.rate, seed=args.seed)
+            n = write_log(
+                args.out,
+                scenario=args.scenario,
+                steps=args.steps,
+                fmt=args.sim_format,
+                rate=args.rate,
+                seed=args.seed,
+            )
         except OSError as exc:
             raise InputError(f"cannot write {args.out}: {exc.strerror or exc}") from None
         print(f"wrote {n} lines to {args.out}", file=sys.stderr)
@@ -255,8 +285,9 @@ def _check(args: argparse.Namespace) -> int:
         _read_whole(args.path, run)
         snap = run.snapshot()
     if snap.records == 0 and not args.follow:
-        raise InputError(f"{args.path}: no metric lines found ({snap.lines} lines read)",
-                         EXIT_NO_METRICS)
+        raise InputError(
+            f"{args.path}: no metric lines found ({snap.lines} lines read)", EXIT_NO_METRICS
+        )
     if args.json:
         print(json.dumps(snap.to_json()))
     else:
@@ -279,14 +310,21 @@ def _follow(path: str, run: Run, poll: bool) -> Snapshot:
             snap = run.snapshot()
         for v in snap.criteria:
             if levels.get(v.id) != v.level and (v.id in levels or v.level in LEVELS):
-                line = {"step": snap.to_json()["last_step"], "criterion": v.id,
-                        "from": levels.get(v.id), "to": v.level, "summary": v.summary}
+                line = {
+                    "step": snap.to_json()["last_step"],
+                    "criterion": v.id,
+                    "from": levels.get(v.id),
+                    "to": v.level,
+                    "summary": v.summary,
+                }
                 print(json.dumps(line), flush=True)
             levels[v.id] = v.level
 
     follower = Follower(path, run, on_update=on_update, poll=poll)
-    previous = {sig: signal.signal(sig, lambda *_: stop.set())
-                for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set())
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    }
     try:
         follower.start()
         while not stop.wait(0.5):
@@ -303,5 +341,3 @@ def _follow(path: str, run: Run, poll: bool) -> Snapshot:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-
-

@@ -142,7 +142,9 @@ def kl_zone(j: JudgeInput, p: Profile) -> Verdict:
             "KL is far too high after warm-up: the latent space is not regularised. "
             "Raise kl_weight or check that the KL term is applied."
         )
-    summary = f"{unit} {fmt_number(value)}: {where} ({fmt_number(ex_lo)}-{fmt_number(ex_hi)} is healthy)"
+    summary = (
+        f"{unit} {fmt_number(value)}: {where} ({fmt_number(ex_lo)}-{fmt_number(ex_hi)} is healthy)"
+    )
     return Verdict("kl_zone", level, value, summary, advice, bands, inputs)
 
 
@@ -304,7 +306,13 @@ def perception(j: JudgeInput, p: Profile) -> Verdict:
     else:
         level, advice = "bad", "Outputs look little like the inputs; check the decoder."
     return Verdict(
-        "perception", level, v, f"perception loss {fmt_number(v)}", advice, bands, {"perception_ema": v}
+        "perception",
+        level,
+        v,
+        f"perception loss {fmt_number(v)}",
+        advice,
+        bands,
+        {"perception_ema": v},
     )
 
 

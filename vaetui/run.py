@@ -20,7 +20,16 @@ from vaetui import formats
 from vaetui.criteria import JudgeInput, judge
 from vaetui.formats.base import Record
 from vaetui.lines import LineSplitter, TextBlock
-from vaetui.metrics import KL, KL_WEIGHT, PERCEPTION, REC, TOTAL, canonical_name, canonicalize
+from vaetui.metrics import (
+    KL,
+    KL_WEIGHT,
+    PERCEPTION,
+    REC,
+    TOTAL,
+    canonical_name,
+    canonicalize,
+    is_eval_key,
+)
 from vaetui.profile import Profile
 from vaetui.snapshot import (
     Event,
@@ -85,6 +94,7 @@ class Run:
         self._records = 0
         self._record_lines = 0
         self._last_record_line = -1
+        self._last_values: dict[str, float] = {}
         self._segment = 0
         self._segment_starts: list[float] = []
         self._first_step: float | None = None
@@ -124,11 +134,11 @@ class Run:
     def source_reset(self) -> None:
         """The file was truncated or replaced: drop the held-back partial line.
 
-        A CSV metrics file is rewritten whole by its logger, so its records start over
+        CSV and JSON metric files are rewritten whole by its logger, so its records start over
         instead of being counted twice.
         """
         self._splitter.reset()
-        if self._format == "csv":
+        if self._format in ("csv", "json"):
             self._clear()
         if self._parser is not None:
             self._parser.reset()
@@ -175,7 +185,12 @@ class Run:
         if step is None:
             step = 0.0 if self._last_step is None else self._last_step + 1
         if self._last_step is not None and step < self._last_step:
-            self._new_segment(step, rec.line)
+            if all(is_eval_key(name) for name in values):
+                step = self._last_step  # an evaluation pass counts its own batches
+            else:
+                self._new_segment(step, rec.line)
+        elif step == self._last_step and self._repeats_last(rec, values):
+            self._new_segment(step, rec.line)  # the same step logged again: a restart
         merge = step == self._last_step
         if not merge:
             self._records += 1
@@ -184,6 +199,9 @@ class Run:
             self._last_record_line = rec.line
         if rec.epoch is not None:
             self._epoch = rec.epoch
+        if not merge:
+            self._last_values = {}
+        self._last_values.update(values)
         for name, value in values.items():
             self._add_point(name, step, value, merge, rec.line)
         if self._first_step is None:
@@ -194,6 +212,17 @@ class Run:
             self._last_record_time = now
             if not merge:
                 self._times.append((now, step))
+
+    def _repeats_last(self, rec: Record, values: dict[str, float]) -> bool:
+        """A record on a new line that logs a metric of the previous step again, with a
+        different value (the same values again are a redraw, not a restart)."""
+        if rec.continues or rec.line == self._last_record_line:
+            return False
+        last = self._last_values
+        return any(
+            name in last and not is_eval_key(name) and not _same(value, last[name])
+            for name, value in values.items()
+        )
 
     def _take_config(self, config: dict[str, float]) -> None:
         for key, value in config.items():
@@ -478,6 +507,10 @@ def _ordered(summaries: dict[str, MetricSummary]) -> dict[str, MetricSummary]:
     first = [n for n in (TOTAL, REC, KL, PERCEPTION, KL_WEIGHT) if n in summaries]
     rest = [n for n in summaries if n not in first]
     return {n: summaries[n] for n in (*first, *rest)}
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
 
 
 def _num(x: float | None) -> str:

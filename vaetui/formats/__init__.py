@@ -6,12 +6,18 @@ import csv
 
 from vaetui.formats.base import Parser, Record, parse_number
 from vaetui.formats.csvlog import CsvParser, looks_like_header
+from vaetui.formats.jsondoc import JsonDocumentParser
 from vaetui.formats.jsonl import JsonLinesParser
 from vaetui.formats.text import TextParser
 
-FORMAT_NAMES = ("auto", "kv", "jsonl", "csv", "tfevents")
+FORMAT_NAMES = ("auto", "kv", "jsonl", "json", "csv", "tfevents")
 
-_PARSERS: dict[str, type] = {"kv": TextParser, "jsonl": JsonLinesParser, "csv": CsvParser}
+_PARSERS: dict[str, type] = {
+    "kv": TextParser,
+    "jsonl": JsonLinesParser,
+    "json": JsonDocumentParser,
+    "csv": CsvParser,
+}
 
 __all__ = ["FORMAT_NAMES", "Parser", "Record", "make_parser", "parse_number", "sniff"]
 
@@ -32,6 +38,8 @@ def sniff(text: str) -> str | None:
     first = lines[0]
     if first.startswith("{") and first.endswith("}"):
         return "jsonl"
+    if first in ("[", "{") or (first.startswith("[") and first[1:2] in ("{", "")):
+        return "json"
     cells = next(csv.reader([first]), [])
     if "," in first and looks_like_header(cells):
         if len(lines) < 2:

@@ -51,6 +51,9 @@ class Record:
     epoch: float | None = None
     #: Config values seen in the log (latent size, kl weight printed in a banner).
     config: dict[str, float] = field(default_factory=dict)
+    #: True when the record adds to the previous one (an epoch summary, a bar at 0/N), so
+    #: a repeated step is not a restart.
+    continues: bool = False
 
 
 class Parser(Protocol):

@@ -1,7 +1,7 @@
 """CSV metric files (Lightning ``CSVLogger``, Keras ``CSVLogger``, hand-written writers).
 
 The first row names the columns. Empty cells are missing values, not zeros. The step comes
-from a ``step`` column, else an ``epoch`` column, else the row number. A header row seen
+from a ``step`` column, else the row number (restarting when the epoch goes back). A header row seen
 again (a logger that rewrote the file with a new column) replaces the column names.
 """
 
@@ -31,6 +31,8 @@ class CsvParser:
 
     def reset(self) -> None:
         self._columns: list[str] | None = None
+        self._row_index = 0
+        self._last_epoch: float | None = None
 
     def parse(self, block: TextBlock) -> list[Record]:
         out: list[Record] = []
@@ -60,11 +62,18 @@ class CsvParser:
                 values[name] = number
         step = values.pop("step", None)
         epoch = values.pop("epoch", None)
-        if step is None and epoch is not None:
-            step = epoch
         values.pop("created_at", None)
         if not values:
             return None
+        if step is None:
+            # No step column: number the rows, starting over when the epoch goes back
+            # (a restarted run appending to the same file).
+            if epoch is not None and self._last_epoch is not None and epoch < self._last_epoch:
+                self._row_index = 0
+            step = float(self._row_index)
+            self._row_index += 1
+        if epoch is not None:
+            self._last_epoch = epoch
         return Record(step, line, values, epoch)
 
 

@@ -20,7 +20,7 @@ from vaetui.formats.base import NUMBER, Record, iter_segments, to_float
 from vaetui.lines import TextBlock
 from vaetui.metrics import CANONICAL, EPOCH_KEYS, STEP_KEYS, canonical_name
 
-_KEY = r"(?<![\w./-])['\"]?((?:[A-Za-z][A-Za-z]* )?[Ll]oss\b|[A-Za-z_][\w./-]*)['\"]?"
+_KEY = r"(?<![\w./:-])['\"]?((?:[A-Za-z][A-Za-z]* )?[Ll]oss\b|[A-Za-z_][\w./-]*)['\"]?"
 # name=value or name: value; a value may carry a unit (20.2s, 91.7%, 15533M) but must not
 # run into another number (eta: 0:14:11 is not a pair).
 _PAIR = re.compile(
@@ -74,10 +74,12 @@ class TextParser:
     def reset(self) -> None:
         self._epoch_base: int | None = None
         self._context_epoch: int | None = None
-        self._context_total: int | None = None
         self._section_eval: str | None = None
         self._last_step: float | None = None
-        self._last_from_counter = False
+        # Counter mode: does n count within an epoch (resets when the epoch moves on)?
+        self._per_epoch = False
+        self._last_counter: tuple[int, int] | None = None  # (epoch, n)
+        self._summary_step: float | None = None
 
     def parse(self, block: TextBlock) -> list[Record]:
         out: list[Record] = []
@@ -97,8 +99,7 @@ class TextParser:
                 seg = seg[m.end() :]
         header = _EPOCH_HEADER.match(seg)
         if header:
-            self._set_context_epoch(int(header.group(1)), header.group(2))
-            self._section_eval = None
+            self._set_context_epoch(int(header.group(1)))
             return None
         section = _SECTION.match(seg)
         if section:
@@ -107,34 +108,39 @@ class TextParser:
             return None
 
         tqdm = _TQDM.search(seg)
-        pair_text = seg[tqdm.end() :] if tqdm else seg
-        pairs = self._pairs(pair_text)
-        if tqdm is not None and tqdm.group(2) == "0":
-            return None  # a bar at 0/N has done no step: its postfix is left over
+        pairs = self._pairs(seg[tqdm.end() :] if tqdm else seg)
         if not pairs:
             if tqdm is None:
                 self._maybe_keras_epoch(seg)
             return None
-        eval_prefix = self._section_eval or _line_eval_prefix(seg)
-        step, epoch, from_counter = self._step(seg, tqdm)
-        config = {_CONFIG_KEYS[k.lower()]: v for k, v in pairs.items() if k.lower() in _CONFIG_KEYS}
         values = {k: v for k, v in pairs.items() if not _is_counter_key(k)}
-        if eval_prefix:
-            values = {_prefixed(eval_prefix, k): v for k, v in values.items()}
         if not values:
             return None
+        continues = False
+        if tqdm is not None and tqdm.group(2) == "0":
+            # A bar at 0/N has done no step yet: its postfix belongs to the newest record.
+            step, epoch, continues = self._last_step, self._context_epoch, True
+        else:
+            step, epoch = self._step(seg, tqdm)
+            continues = step is not None and step == self._summary_step
+        if step is not None:
+            self._section_eval = None  # a line with its own counter ends a section
+        eval_prefix = self._section_eval or _line_eval_prefix(seg)
+        if eval_prefix:
+            values = {_prefixed(eval_prefix, k): v for k, v in values.items()}
         if step is None:
-            if self._context_epoch is not None:
-                step = self._last_step if self._last_from_counter else self._context_epoch
+            if self._context_epoch is not None and _block_line(seg, values):
+                step = max(float(self._context_epoch), self._last_step or 0.0)
                 epoch = self._context_epoch
+                continues = True
             elif not _has_loss(values) or len(values) < 2:
                 # A banner or config line: remember its settings, make no record.
-                return Record(None, line, {}, None, {**pairs, **config})
-        else:
-            self._last_from_counter = from_counter
+                config = {_CONFIG_KEYS.get(k.lower(), k): v for k, v in pairs.items()}
+                return Record(None, line, {}, None, config)
         if step is not None:
             self._last_step = step
-        return Record(step, line, values, epoch, config)
+        self._summary_step = None
+        return Record(step, line, values, epoch, continues=continues)
 
     # -- pieces ------------------------------------------------------------------------------
 
@@ -143,77 +149,92 @@ class TextParser:
         for key, value in _PAIR.findall(text):
             if key not in _IGNORED_KEYS:
                 pairs[key] = to_float(value)
-        if "oss " in text or "train " in text or "test " in text:
+        if "oss " in text or "train " in text or "test " in text or "val " in text:
             for key, value in _SPACE_PAIR.findall(text):
+                key = f"{key}_loss" if key in ("train", "test", "val") else key
                 pairs.setdefault(key, to_float(value))
         return pairs
 
-    def _step(self, seg: str, tqdm: re.Match[str] | None) -> tuple[float | None, int | None, bool]:
-        """Find ``(step, epoch, from_counter)`` on a segment."""
+    def _step(self, seg: str, tqdm: re.Match[str] | None) -> tuple[float | None, int | None]:
+        """Find ``(step, epoch)`` on a segment; step None when there is no counter."""
         epoch_m = _EPOCH.search(seg)
         epoch = int(epoch_m.group(1)) if epoch_m else None
-        epoch_total = epoch_m.group(2) if epoch_m else None
         if epoch is not None:
-            self._note_epoch(epoch, epoch_total)
+            self._note_epoch(epoch)
         elif self._context_epoch is not None:
             epoch = self._context_epoch
         if tqdm is not None:
             n, total = int(tqdm.group(2)), tqdm.group(3)
-            head = seg[: tqdm.start()]
-            head_epoch = _EPOCH.search(head)
-            if head_epoch and total.isdigit():
-                return self._combined(int(head_epoch.group(1)), n, int(total)), epoch, True
-            return float(n), epoch, True
+            return self._counter(epoch, n, int(total) if total.isdigit() else None), epoch
         mm = _MMENGINE.search(seg)
         if mm:
             if mm.group(1) == "Iter" or mm.group(4) is None:
-                return float(mm.group(3)), epoch, True
+                return float(mm.group(3)), epoch
             e, i, total = int(mm.group(3)), int(mm.group(4)), int(mm.group(5))
-            self._epoch_base = 1 if self._epoch_base is None else self._epoch_base
-            return float((e - self._epoch_base) * total + i), e, True
+            self._note_epoch(e)
+            self._per_epoch = True
+            return self._combined(e, i, total), e
         masked = _mask(seg, epoch_m)
         lab = _LABELLED.search(masked)
+        if lab and lab.group(1).lower() in _NEEDS_TOTAL and not lab.group(3):
+            lab = None
         if lab:
-            label = lab.group(1).lower()
             n, total = int(lab.group(2)), lab.group(3)
-            if label in _NEEDS_TOTAL and not total:
-                lab = None
-        if lab:
-            label = lab.group(1).lower()
-            n, total = int(lab.group(2)), lab.group(3)
-            if label in _PER_EPOCH_LABELS and total and epoch is not None:
-                return self._combined(epoch, n, int(total)), epoch, True
-            return float(n), epoch, True
+            if lab.group(1).lower() in _PER_EPOCH_LABELS and total:
+                return self._counter(epoch, n, int(total)), epoch
+            return float(n), epoch
         br = _BRACKET.search(masked) or _LEADING.search(masked)
         if br:
-            n, total = int(br.group(1)), int(br.group(2))
-            if epoch is not None:
-                return self._combined(epoch, n, total), epoch, True
-            return float(n), epoch, True
+            return self._counter(epoch, int(br.group(1)), int(br.group(2))), epoch
         if epoch_m is not None:
-            return float(epoch), epoch, True
-        return None, epoch, False
+            if self._last_counter is not None and self._last_step is not None:
+                self._summary_step = self._last_step  # an epoch summary after n/N counters
+                return self._last_step, epoch
+            return float(epoch), epoch
+        return None, epoch
+
+    def _counter(self, epoch: int | None, n: int, total: int | None) -> float:
+        """Step from an ``n/total`` counter, combined with the epoch when n is per epoch.
+
+        A counter is per epoch once the epoch moves on while n does not grow (Lightning,
+        Keras, ``Batch i/N``); a counter that keeps growing across epochs is global.
+        """
+        if epoch is None or total is None:
+            self._last_counter = None
+            return float(n)
+        last = self._last_counter
+        if last is not None and epoch > last[0] and n <= last[1]:
+            self._per_epoch = True
+        self._last_counter = (epoch, n)
+        if not self._per_epoch:
+            return float(n)
+        return self._combined(epoch, n, total)
 
     def _combined(self, epoch: int, n: int, total: int) -> float:
-        base = self._epoch_base if self._epoch_base is not None else (0 if epoch == 0 else 1)
-        if self._epoch_base is None:
-            self._epoch_base = base
+        base = self._epoch_base if self._epoch_base is not None else 0
         return float(max(epoch - base, 0) * total + n)
 
-    def _note_epoch(self, epoch: int, total: str | None) -> None:
+    def _note_epoch(self, epoch: int) -> None:
         if self._epoch_base is None:
             self._epoch_base = 0 if epoch == 0 else 1
 
-    def _set_context_epoch(self, epoch: int, total: str | None) -> None:
-        self._note_epoch(epoch, total)
+    def _set_context_epoch(self, epoch: int) -> None:
+        self._note_epoch(epoch)
         self._context_epoch = epoch
-        self._context_total = int(total) if total else None
-        self._last_from_counter = False
+        self._section_eval = None
 
     def _maybe_keras_epoch(self, seg: str) -> None:
         m = _EPOCH.match(seg.strip())
         if m and m.end() >= len(seg.strip()) - 1:
-            self._set_context_epoch(int(m.group(1)), m.group(2))
+            self._set_context_epoch(int(m.group(1)))
+
+
+def _block_line(seg: str, values: dict[str, float]) -> bool:
+    """A step-less line inside an ``Epoch N`` block that holds the block's metrics."""
+    if len(values) >= 2:
+        return True
+    m = _PAIR.search(seg)
+    return m is not None and not seg[: m.start()].strip(" \t|-")
 
 
 def _mask(seg: str, m: re.Match[str] | None) -> str:
@@ -225,7 +246,7 @@ def _mask(seg: str, m: re.Match[str] | None) -> str:
 
 def _is_counter_key(key: str) -> bool:
     low = key.lower().replace(" ", "_")
-    return low in STEP_KEYS or low in EPOCH_KEYS or low in _CONFIG_KEYS
+    return low in STEP_KEYS or low in EPOCH_KEYS
 
 
 def _has_loss(values: dict[str, float]) -> bool:
