@@ -90,7 +90,8 @@ def kl_zone(j: JudgeInput, p: Profile) -> Verdict:
         )
     )
     bands = (
-        f"excellent {fmt_number(ex_lo)}-{fmt_number(ex_hi)}; ok {fmt_number(div)}-{fmt_number(ex_lo)} or "
+        f"excellent {fmt_number(ex_lo)}-{fmt_number(ex_hi)}; "
+        f"ok {fmt_number(div)}-{fmt_number(ex_lo)} or "
         f"{fmt_number(ex_hi)}-{fmt_number(hi)}; watch {fmt_number(lo)}-{fmt_number(div)}; "
         f"bad < {fmt_number(lo)} or > {fmt_number(hi)} after warm-up"
     )
@@ -252,7 +253,8 @@ def rec_range(j: JudgeInput, p: Profile) -> Verdict:
         return _na("rec_range", "no reconstruction loss in the log")
     b: RecBands = getattr(p.rec_range, j.rec_metric, p.rec_range.mse)
     bands = (
-        f"{j.rec_metric}: excellent {fmt_number(b.memorise_below)}-{fmt_number(b.excellent_max)}; ok "
+        f"{j.rec_metric}: excellent {fmt_number(b.memorise_below)}-"
+        f"{fmt_number(b.excellent_max)}; ok "
         f"{fmt_number(b.excellent_max)}-{fmt_number(b.ok_max)}; watch {fmt_number(b.ok_max)}-"
         f"{fmt_number(b.watch_max)}"
         + (f" or < {fmt_number(b.memorise_below)}" if b.memorise_below else "")
@@ -319,7 +321,8 @@ def perception(j: JudgeInput, p: Profile) -> Verdict:
 def balance(j: JudgeInput, p: Profile) -> Verdict:
     b = p.balance
     bands = (
-        f"flat = rec change < {b.flat:.0%}, KL change < {p.kl_trend.flat:.0%} per window; excellent: rec falling, KL flat; "
+        f"flat = rec change < {b.flat:.0%}, KL change < {p.kl_trend.flat:.0%} per window; "
+        "excellent: rec falling, KL flat; "
         "ok: both flat or both falling; watch: rec rising, KL flat; "
         f"bad: rec rising while KL falls toward 0 (< {fmt_number(b.kl_near_zero)})"
     )
