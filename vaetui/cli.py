@@ -14,6 +14,7 @@ import stat
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Console
 
@@ -248,7 +249,27 @@ def _check_path_kind(path: str, must_exist: bool) -> None:
         raise InputError(f"{path}: permission denied")
 
 
+def _read_events(path: str, run: Run) -> None:
+    from vaetui.formats.tfevents import TensorBoardMissing, read_events
+
+    try:
+        records, count = read_events(Path(path))
+    except TensorBoardMissing as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    run.feed_records(records, "tfevents", count)
+
+
+def _wants_events(path: str, fmt: str) -> bool:
+    from vaetui.formats.tfevents import is_event_path
+
+    return path != "-" and (fmt == "tfevents" or (fmt == "auto" and is_event_path(Path(path))))
+
+
 def _read_whole(path: str, run: Run) -> None:
+    if _wants_events(path, run.options.fmt):
+        return _read_events(path, run)
     if path == "-":
         stream = sys.stdin.buffer
         while chunk := stream.read(_READ_CHUNK):

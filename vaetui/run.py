@@ -85,6 +85,7 @@ class Run:
             formats.make_parser(self._format, self.options.rank) if self._format else None
         )
         self._waiting: list[TextBlock] = []
+        self._extra_lines = 0
         self._clear()
         self.bytes_read = 0
         self.bytes_total = 0
@@ -143,9 +144,13 @@ class Run:
         if self._parser is not None:
             self._parser.reset()
 
-    def feed_records(self, records: list[Record], fmt: str) -> None:
-        """Add records read by a reader that is not text-based (TensorBoard events)."""
+    def feed_records(self, records: list[Record], fmt: str, lines: int) -> None:
+        """Add records read by a reader that is not text-based (TensorBoard events).
+
+        ``lines`` is the number of input units read (events), reported as lines.
+        """
         self._format = fmt
+        self._extra_lines = lines
         for rec in records:
             self._ingest(rec)
 
@@ -299,9 +304,9 @@ class Run:
         return Snapshot(
             file=self.name,
             format=self.format,
-            lines=self._splitter.lines,
+            lines=self._lines(),
             records=self._records,
-            skipped_lines=max(self._splitter.lines - self._record_lines, 0),
+            skipped_lines=max(self._lines() - self._record_lines, 0),
             first_step=self._first_step,
             last_step=self._last_step,
             epoch=self._epoch,
@@ -322,6 +327,9 @@ class Run:
             steps_per_second=self._steps_per_second(),
             history=history,
         )
+
+    def _lines(self) -> int:
+        return self._splitter.lines + self._extra_lines
 
     def _alpha(self) -> float:
         o = self.options
