@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 #: A line longer than this is cut here and counted (SPEC: "a line over 1 MiB is cut").
 MAX_LINE_BYTES = 1 << 20
 
@@ -28,6 +30,10 @@ _ESCAPES = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]"
     r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 )
+
+
+#: Bytes whose presence means the escape regex has work to do (C0 controls but tab/LF/CR).
+_CONTROL_BYTES = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20)) + b"\x7f"
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,7 @@ class LineSplitter:
         last = max(buf.rfind(b"\n"), buf.rfind(b"\r"))
         complete, tail = (b"", buf) if last < 0 else (buf[: last + 1], buf[last + 1 :])
         text = self._decode(complete) if complete else ""
-        if len(complete) > self._max:
+        if len(complete) > self._max and _longest_segment(complete) > self._max:
             text = self._cut_long_segments(text)
         if len(tail) > self._max:
             # Emit the head of the over-long segment, drop the rest until its terminator.
@@ -119,7 +125,10 @@ class LineSplitter:
             self.bad_bytes += text.count("\ufffd")
         if "\x00" in text:
             self.bad_bytes += text.count("\x00")
-        return clean_text(text)
+        # The escape regex is slow on megabytes; most logs have nothing for it to remove.
+        if len(raw.translate(None, _CONTROL_BYTES)) != len(raw) or b"\xc2\x9b" in raw:
+            text = clean_text(text)
+        return text
 
     def _cut_long_segments(self, text: str) -> str:
         parts = re.split(r"([\r\n])", text)
@@ -128,6 +137,14 @@ class LineSplitter:
                 parts[i] = parts[i][: self._max]
                 self.cut_lines += 1
         return "".join(parts)
+
+
+def _longest_segment(raw: bytes) -> int:
+    """Length of the longest run of bytes without a line terminator."""
+    a = np.frombuffer(raw, dtype=np.uint8)
+    ends = np.flatnonzero((a == 10) | (a == 13))
+    bounds = np.concatenate(([-1], ends, [a.size]))
+    return int(np.max(np.diff(bounds)) - 1)
 
 
 def _first_terminator(buf: bytes) -> int:

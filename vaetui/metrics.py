@@ -175,3 +175,22 @@ def canonicalize(pairs: dict[str, float]) -> tuple[dict[str, float], str | None]
     for name, value in weak.items():
         out.setdefault(name, value)
     return out, rec_type
+
+
+def canonical_columns(names: tuple[str, ...]) -> tuple[list[tuple[int, str]], str | None]:
+    """Column-wise ``canonicalize``: ``(column, canonical name)`` pairs for a batch.
+
+    The same rules as for one record: a strong alias wins over a weak one, a later
+    duplicate over an earlier one.
+    """
+    strong: dict[str, int] = {}
+    weak: dict[str, int] = {}
+    rec_type: str | None = None
+    for col, raw in enumerate(names):
+        name, is_weak = canonical_name(raw)
+        if name == REC and rec_type is None:
+            rec_type = rec_type_from_key(raw)
+        (weak if is_weak else strong)[name] = col
+    for name, col in weak.items():
+        strong.setdefault(name, col)
+    return [(col, name) for name, col in strong.items()], rec_type

@@ -19,6 +19,7 @@ import numpy as np
 from vaetui import formats
 from vaetui.criteria import JudgeInput, judge
 from vaetui.formats.base import Record
+from vaetui.formats.fastkv import Batch
 from vaetui.lines import LineSplitter, TextBlock
 from vaetui.metrics import (
     KL,
@@ -26,6 +27,7 @@ from vaetui.metrics import (
     PERCEPTION,
     REC,
     TOTAL,
+    canonical_columns,
     canonical_name,
     canonicalize,
     is_eval_key,
@@ -41,6 +43,7 @@ from vaetui.snapshot import (
 from vaetui.stats import (
     MetricHistory,
     alpha_from_halflife,
+    ema_before,
     ema_last,
     relative_change,
     trend_word,
@@ -159,8 +162,14 @@ class Run:
             self._waiting.append(block)
             self._start_parser(final)
             return
-        for rec in self._parser.parse(block):
-            self._ingest(rec)
+        self._ingest_all(self._parser.parse(block))
+
+    def _ingest_all(self, items: list[Record | Batch]) -> None:
+        for item in items:
+            if isinstance(item, Batch):
+                self._ingest_batch(item)
+            else:
+                self._ingest(item)
 
     def _start_parser(self, final: bool) -> None:
         text = "".join(b.text for b in self._waiting)
@@ -173,8 +182,7 @@ class Run:
         self._parser = formats.make_parser(fmt, self.options.rank)
         waiting, self._waiting = self._waiting, []
         for block in waiting:
-            for rec in self._parser.parse(block):
-                self._ingest(rec)
+            self._ingest_all(self._parser.parse(block))
 
     # -- records -------------------------------------------------------------------------
 
@@ -217,6 +225,82 @@ class Run:
             self._last_record_time = now
             if not merge:
                 self._times.append((now, step))
+
+    def _ingest_batch(self, batch: Batch) -> None:
+        """Add many same-shape records at once (the vectorised twin of ``_ingest``)."""
+        steps = batch.steps
+        prev = self._last_step
+        if np.any(np.diff(steps) <= 0) or (prev is not None and steps[0] <= prev):
+            # Restarts and repeated steps take the per-record path: rare, and exact.
+            self._ingest_rows(batch)
+            return
+        columns, rec_type = canonical_columns(batch.names)
+        if rec_type and self._rec_type_from_keys is None:
+            self._rec_type_from_keys = rec_type
+        n = steps.size
+        self._records += n
+        self._record_lines += n
+        self._last_record_line = int(batch.lines[-1])
+        if batch.epochs is not None:
+            self._epoch = float(batch.epochs[-1])
+        if self._first_step is None:
+            self._first_step = float(steps[0])
+        self._last_step = float(steps[-1])
+        self._last_values = {name: float(batch.values[-1, col]) for col, name in columns}
+        for col, name in columns:
+            self._add_column(name, steps, batch.values[:, col], batch.lines)
+        if self.options.live:
+            now = time.time()
+            self._last_record_time = now
+            self._times.append((now, self._last_step))
+
+    def _ingest_rows(self, batch: Batch) -> None:
+        for row in range(batch.steps.size):
+            values = dict(zip(batch.names, batch.values[row].tolist()))
+            epoch = None if batch.epochs is None else float(batch.epochs[row])
+            self._ingest(Record(float(batch.steps[row]), int(batch.lines[row]), values, epoch))
+
+    def _add_column(
+        self, name: str, steps: np.ndarray, values: np.ndarray, lines: np.ndarray
+    ) -> None:
+        h = self._histories.get(name)
+        if h is None:
+            h = self._histories[name] = MetricHistory.empty()
+        before = len(h) - h.segment_start
+        h.steps.extend(steps)
+        h.values.extend(values)
+        h.segments.extend(np.full(steps.size, float(self._segment)))
+        if name not in LOSSES:
+            return
+        finite = np.isfinite(values)
+        if not finite.all():
+            h.nan_count += int(steps.size - finite.sum())
+            if self._nonfinite is None:
+                i = int(np.argmin(finite))
+                self._nonfinite = (float(steps[i]), name)
+                self._event(
+                    float(steps[i]),
+                    int(lines[i]),
+                    "nan",
+                    f"{name} is {values[i]} at step {_num(float(steps[i]))}",
+                )
+        alpha = self.options.profile.smoothing.ema_alpha
+        prior, h.spike_ema = ema_before(values, alpha, h.spike_ema)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = values / prior
+        position = before + np.arange(values.size)
+        factor = self.options.profile.divergence.spike_factor
+        spikes = np.flatnonzero((position >= _SPIKE_MIN_POINTS) & (prior > 0) & (ratio > factor))
+        for i in spikes.tolist():
+            step = float(steps[i])
+            self._spikes.append((step, float(ratio[i]), name))
+            self._event(
+                step,
+                int(lines[i]),
+                "spike",
+                f"{name} {_num(float(values[i]))} is {ratio[i]:.0f}x its EMA "
+                f"{_num(float(prior[i]))}",
+            )
 
     def _repeats_last(self, rec: Record, values: dict[str, float]) -> bool:
         """A record on a new line that logs a metric of the previous step again, with a

@@ -73,6 +73,37 @@ def ema_series(values: np.ndarray, alpha: float) -> np.ndarray:
     return filled
 
 
+def ema_before(values: np.ndarray, alpha: float, start: float | None) -> tuple[np.ndarray, float]:
+    """Running EMA (not debiased, NaN skipped) just *before* each value, and after the last.
+
+    ``start`` is the EMA before the first value (None: the first finite value starts it).
+    Entries for non-finite values, and for the value that starts the EMA, are NaN.
+    """
+    out = np.full(values.shape, np.nan, dtype=np.float64)
+    idx = np.flatnonzero(np.isfinite(values))
+    if idx.size == 0:
+        return out, math.nan if start is None else start
+    y = values[idx].astype(np.float64)
+    if start is None:
+        start, y, idx = float(y[0]), y[1:], idx[1:]
+    w = 1.0 - alpha
+    after = np.empty(y.size, dtype=np.float64)
+    block = 512 if w <= 0 else max(1, min(4096, int(math.log(1e8) / -math.log(w))))
+    m = start
+    for a in range(0, y.size, block):
+        seg = y[a : a + block]
+        k = np.arange(seg.size, dtype=np.float64)
+        if w <= 0.0:
+            after[a : a + seg.size] = seg
+        else:
+            grow = w**-k
+            after[a : a + seg.size] = w ** (k + 1) * m + alpha * np.cumsum(seg * grow) / grow
+        m = float(after[a + seg.size - 1])
+    if idx.size:
+        out[idx] = np.concatenate(([start], after[:-1]))
+    return out, m
+
+
 def relative_change(values: np.ndarray) -> float | None:
     """Change of the mean from the first to the second half of ``values``, relative.
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from vaetui.formats.base import NUMBER, Record, iter_segments, to_float
+from vaetui.formats.fastkv import Batch, FastPath, Shape, token_index, token_text
 from vaetui.lines import TextBlock
 from vaetui.metrics import CANONICAL, EPOCH_KEYS, STEP_KEYS, canonical_name
 
@@ -69,6 +70,7 @@ class TextParser:
 
     def __init__(self, rank: int | None = None) -> None:
         self._rank = rank
+        self._fast = FastPath(self.learn_shape)
         self.reset()
 
     def reset(self) -> None:
@@ -81,13 +83,71 @@ class TextParser:
         self._last_counter: tuple[int, int] | None = None  # (epoch, n)
         self._summary_step: float | None = None
 
-    def parse(self, block: TextBlock) -> list[Record]:
-        out: list[Record] = []
+    def parse(self, block: TextBlock) -> list[Record | Batch]:
+        pieces = self._fast.split(block)
+        if pieces is None:
+            return self._parse_slowly(block)
+        out: list[Record | Batch] = []
+        for piece in pieces:
+            if isinstance(piece, Batch):
+                out.append(piece)
+                self._after_batch(piece)
+            else:
+                rec = self.parse_segment(piece[1], piece[0])
+                if rec is not None:
+                    out.append(rec)
+        return out
+
+    def _parse_slowly(self, block: TextBlock) -> list[Record | Batch]:
+        out: list[Record | Batch] = []
         for line, seg in iter_segments(block):
             rec = self.parse_segment(seg, line)
             if rec is not None:
                 out.append(rec)
         return out
+
+    def _after_batch(self, batch: Batch) -> None:
+        """Bring the per-line state up to date after a batch of same-shape lines."""
+        self._last_step = float(batch.steps[-1])
+        self._section_eval = None
+        self._summary_step = None
+        if batch.epochs is not None:
+            self._note_epoch(int(batch.epochs[0]))
+
+    def learn_shape(self, line: str) -> Shape | None:
+        """Columns of a line whose step is a plain labelled counter, or None.
+
+        The result is checked against the per-line parser on the same line, so a batch
+        parsed with it gives the records the per-line parser would.
+        """
+        if "[rank" in line or _TQDM.search(line) or _line_eval_prefix(line):
+            return None
+        rec = TextParser(rank=self._rank).parse_segment(line, 1)
+        if rec is None or rec.step is None or rec.continues or not rec.values:
+            return None
+        epoch_m = _EPOCH.search(line)
+        lab = _LABELLED.search(_mask(line, epoch_m))
+        if lab is None or float(lab.group(2)) != rec.step or _MMENGINE.search(line):
+            return None
+        if lab.group(1).lower() in _PER_EPOCH_LABELS and lab.group(3):
+            return None
+        step_col = token_index(line, lab.start(2))
+        epoch_col = token_index(line, epoch_m.start(1)) if epoch_m else None
+        columns: dict[str, int] = {}
+        for m in _PAIR.finditer(line):
+            key = m.group(1)
+            if key in _IGNORED_KEYS or _is_counter_key(key):
+                continue
+            col = token_index(line, m.start(2))
+            if col is None or token_text(line, col) != m.group(2):
+                return None
+            columns[key] = col
+        got = {k: float(token_text(line, c)) for k, c in columns.items()}
+        if step_col is None or got.keys() != rec.values.keys():
+            return None
+        if any(not _same(got[k], v) for k, v in rec.values.items()):
+            return None
+        return Shape(step_col, epoch_col, tuple(columns.values()), tuple(columns))
 
     def parse_segment(self, seg: str, line: int) -> Record | None:
         """Parse one segment (text between line terminators)."""
@@ -227,6 +287,10 @@ class TextParser:
         m = _EPOCH.match(seg.strip())
         if m and m.end() >= len(seg.strip()) - 1:
             self._set_context_epoch(int(m.group(1)))
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b)
 
 
 def _block_line(seg: str, values: dict[str, float]) -> bool:

@@ -1,0 +1,145 @@
+"""A vectorised fast path for text logs whose lines all share one shape.
+
+A trainer prints the same line thousands of times with only the numbers changing. Removing
+the numeric characters from a line gives its *shape*; lines with the block's most common
+shape are parsed together by ``numpy.loadtxt`` (C speed) instead of one regex call per line.
+The columns of a shape are learned once from one example line with the ordinary parser,
+and checked against it, so both paths give the same records. Anything unusual — other
+shapes, tqdm ``\\r`` refreshes, evaluation lines, units glued to numbers — goes to the
+ordinary per-line parser, in file order.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from vaetui.lines import TextBlock
+
+#: Characters that numbers are made of; deleting them leaves a line's shape.
+_NUMERIC = b"0123456789.+-eE"
+#: Punctuation that separates keys and values, turned into spaces before loadtxt.
+_DELIMITERS = bytes.maketrans(b"=:|,;/[]()'\"\t", b" " * 13)
+_STR_DELIMITERS = str.maketrans("=:|,;/[]()'\"\t", " " * 13)
+#: Blocks smaller than this, and runs shorter than this, are not worth the set-up.
+MIN_BLOCK_BYTES = 64 << 10
+MIN_RUN_LINES = 64
+_TOKEN = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Records of consecutive lines that share one shape, as columns."""
+
+    steps: np.ndarray
+    lines: np.ndarray
+    epochs: np.ndarray | None
+    names: tuple[str, ...]
+    values: np.ndarray  # shape (rows, len(names))
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Where the step, epoch and each metric sit among a shape's tokens."""
+
+    step_col: int
+    epoch_col: int | None
+    value_cols: tuple[int, ...]
+    names: tuple[str, ...]
+
+
+class FastPath:
+    """Splits a block into batches (fast) and single lines (for the per-line parser)."""
+
+    def __init__(self, learn_shape) -> None:
+        #: ``learn_shape(line) -> Shape | None`` comes from the text parser.
+        self._learn_shape = learn_shape
+        self._shapes: dict[bytes, Shape | None] = {}
+
+    def split(self, block: TextBlock) -> list[Batch | tuple[int, str]] | None:
+        """Batches and ``(line_number, text)`` leftovers in file order; None if unsuited."""
+        text = block.text
+        if len(text) < MIN_BLOCK_BYTES or not text.endswith("\n"):
+            return None
+        if "\r" in text:
+            if text.count("\r") != text.count("\r\n"):
+                return None  # \r refreshes (tqdm): the per-line parser handles them
+            text = text.replace("\r\n", "\n")
+        raw = text.encode("utf-8")
+        lines = raw.split(b"\n")[:-1]
+        shapes = raw.translate(None, _NUMERIC).split(b"\n")[:-1]
+        shape_key, shape = self._pick_shape(lines, shapes)
+        if shape is None:
+            return None
+        match = np.fromiter((s == shape_key for s in shapes), dtype=bool, count=len(shapes))
+        return self._pieces(lines, match, shape, block.first_line)
+
+    def _pick_shape(self, lines: list[bytes], shapes: list[bytes]) -> tuple[bytes, Shape | None]:
+        for key, count in Counter(shapes).most_common(2):
+            if count < MIN_RUN_LINES:
+                break
+            if key not in self._shapes:
+                example = lines[shapes.index(key)].decode("utf-8", errors="replace")
+                self._shapes[key] = self._learn_shape(example)
+            if self._shapes[key] is not None:
+                return key, self._shapes[key]
+        return b"", None
+
+    def _pieces(
+        self, lines: list[bytes], match: np.ndarray, shape: Shape, first_line: int
+    ) -> list[Batch | tuple[int, str]]:
+        out: list[Batch | tuple[int, str]] = []
+        edges = np.flatnonzero(np.diff(match.astype(np.int8))) + 1
+        bounds = [0, *edges.tolist(), len(lines)]
+        for a, b in itertools.pairwise(bounds):
+            batch = None
+            if match[a] and b - a >= MIN_RUN_LINES:
+                batch = _load(lines[a:b], shape, first_line + a)
+            if batch is not None:
+                out.append(batch)
+            else:
+                out.extend(
+                    (first_line + i, lines[i].decode("utf-8", errors="replace"))
+                    for i in range(a, b)
+                    if lines[i].strip()
+                )
+        return out
+
+
+def _load(lines: list[bytes], shape: Shape, first_line: int) -> Batch | None:
+    cols = (shape.step_col, *((shape.epoch_col,) if shape.epoch_col is not None else ()))
+    cols = (*cols, *shape.value_cols)
+    data = b"\n".join(lines).translate(_DELIMITERS)
+    try:
+        table = np.loadtxt(io.BytesIO(data), usecols=cols, dtype=np.float64, ndmin=2, comments=None)
+    except ValueError:
+        return None
+    if table.shape[0] != len(lines):
+        return None
+    offset = 2 if shape.epoch_col is not None else 1
+    return Batch(
+        steps=table[:, 0].copy(),
+        lines=np.arange(first_line, first_line + len(lines), dtype=np.int64),
+        epochs=table[:, 1].copy() if shape.epoch_col is not None else None,
+        names=shape.names,
+        values=table[:, offset:],
+    )
+
+
+def token_index(line: str, offset: int) -> int | None:
+    """Index of the whitespace token containing ``offset`` after delimiters become spaces."""
+    for i, m in enumerate(_TOKEN.finditer(line.translate(_STR_DELIMITERS))):
+        if m.start() <= offset < m.end():
+            return i
+    return None
+
+
+def token_text(line: str, index: int) -> str:
+    """The ``index``-th token of ``line`` after delimiters become spaces."""
+    tokens = line.translate(_STR_DELIMITERS).split()
+    return tokens[index] if index < len(tokens) else ""
