@@ -26,7 +26,7 @@ from vaetui.snapshot import LEVELS, Snapshot
 
 EXIT_OK, EXIT_WATCH, EXIT_BAD = 0, 1, 2
 EXIT_USAGE, EXIT_NO_METRICS, EXIT_UNREADABLE = 64, 65, 66
-_READ_CHUNK = 8 << 20
+_READ_CHUNK = 4 << 20
 
 
 class UsageError(Exception):

@@ -13,9 +13,6 @@ numbers count physical (``\\n``-terminated) lines, as an editor would.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
-import numpy as np
 
 #: A line longer than this is cut here and counted (SPEC: "a line over 1 MiB is cut").
 MAX_LINE_BYTES = 1 << 20
@@ -36,15 +33,29 @@ _ESCAPES = re.compile(
 _CONTROL_BYTES = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20)) + b"\x7f"
 
 
-@dataclass(frozen=True)
 class TextBlock:
     """Complete, cleaned segments separated by ``\\n`` or ``\\r``.
 
     ``first_line`` is the 1-based physical line number of the block's first character.
+    ``raw`` holds the same text as bytes when it is plain ASCII (no escapes, no bad bytes);
+    then the text is only decoded if a parser asks for it.
     """
 
-    text: str
-    first_line: int
+    __slots__ = ("_text", "first_line", "raw")
+
+    def __init__(self, text: str | None, first_line: int, raw: bytes | None = None) -> None:
+        self._text = text
+        self.first_line = first_line
+        self.raw = raw
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = (self.raw or b"").decode("ascii")
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"TextBlock({self.text!r}, {self.first_line})"
 
 
 def clean_text(text: str) -> str:
@@ -91,8 +102,15 @@ class LineSplitter:
             buf = buf[end:]  # keep the terminator so line counting stays right
         last = max(buf.rfind(b"\n"), buf.rfind(b"\r"))
         complete, tail = (b"", buf) if last < 0 else (buf[: last + 1], buf[last + 1 :])
+        if (
+            _plain(complete)
+            and len(tail) <= self._max
+            and (not _has_long_segment(complete, self._max))
+        ):
+            self._pending = tail
+            return self._raw_block(complete)
         text = self._decode(complete) if complete else ""
-        if len(complete) > self._max and _longest_segment(complete) > self._max:
+        if len(complete) > self._max and _has_long_segment(complete, self._max):
             text = self._cut_long_segments(text)
         if len(tail) > self._max:
             # Emit the head of the over-long segment, drop the rest until its terminator.
@@ -110,6 +128,14 @@ class LineSplitter:
         if not tail:
             return None
         return self._block(self._decode(tail) + "\n")
+
+    def _raw_block(self, raw: bytes) -> TextBlock | None:
+        if not raw:
+            return None
+        block = TextBlock(None, self._newlines + 1, raw)
+        self._newlines += raw.count(b"\n")
+        self._open_line = not raw.endswith(b"\n")
+        return block
 
     def _block(self, text: str) -> TextBlock | None:
         if not text:
@@ -139,12 +165,25 @@ class LineSplitter:
         return "".join(parts)
 
 
-def _longest_segment(raw: bytes) -> int:
-    """Length of the longest run of bytes without a line terminator."""
-    a = np.frombuffer(raw, dtype=np.uint8)
-    ends = np.flatnonzero((a == 10) | (a == 13))
-    bounds = np.concatenate(([-1], ends, [a.size]))
-    return int(np.max(np.diff(bounds)) - 1)
+def _plain(raw: bytes) -> bool:
+    """ASCII with no control bytes: nothing to decode, replace or strip."""
+    return raw.isascii() and len(raw.translate(None, _CONTROL_BYTES)) == len(raw)
+
+
+def _has_long_segment(raw: bytes, limit: int) -> bool:
+    """True when some run of more than ``limit`` bytes has no line terminator.
+
+    Jumps from terminator to terminator at most ``limit + 1`` bytes apart, so it costs a
+    few calls per megabyte instead of a pass over every byte.
+    """
+    start, size = 0, len(raw)
+    while size - start > limit:
+        window_end = start + limit + 1
+        last = max(raw.rfind(b"\n", start, window_end), raw.rfind(b"\r", start, window_end))
+        if last < 0:
+            return True
+        start = last + 1
+    return False
 
 
 def _first_terminator(buf: bytes) -> int:

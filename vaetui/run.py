@@ -266,24 +266,26 @@ class Run:
         h = self._histories.get(name)
         if h is None:
             h = self._histories[name] = MetricHistory.empty()
-        before = len(h) - h.segment_start
+        before = h.seg_count
         h.steps.extend(steps)
         h.values.extend(values)
         h.segments.extend(np.full(steps.size, float(self._segment)))
+        h.seg_count += steps.size
+        finite = np.isfinite(values)
+        bad = int(steps.size - np.count_nonzero(finite))
+        h.seg_nan += bad
+        h.thin_if_full()
         if name not in LOSSES:
             return
-        finite = np.isfinite(values)
-        if not finite.all():
-            h.nan_count += int(steps.size - finite.sum())
-            if self._nonfinite is None:
-                i = int(np.argmin(finite))
-                self._nonfinite = (float(steps[i]), name)
-                self._event(
-                    float(steps[i]),
-                    int(lines[i]),
-                    "nan",
-                    f"{name} is {values[i]} at step {_num(float(steps[i]))}",
-                )
+        if bad and self._nonfinite is None:
+            i = int(np.argmin(finite))
+            self._nonfinite = (float(steps[i]), name)
+            self._event(
+                float(steps[i]),
+                int(lines[i]),
+                "nan",
+                f"{name} is {values[i]} at step {_num(float(steps[i]))}",
+            )
         alpha = self.options.profile.smoothing.ema_alpha
         prior, h.spike_ema = ema_before(values, alpha, h.spike_ema)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -326,8 +328,7 @@ class Run:
         self._segment += 1
         self._segment_starts.append(step)
         for h in self._histories.values():
-            h.segment_start = len(h)
-            h.spike_ema = None
+            h.new_segment()
         self._nonfinite = None
         self._spikes = []
         self._event(
@@ -342,22 +343,26 @@ class Run:
         h = self._histories.get(name)
         if h is None:
             h = self._histories[name] = MetricHistory.empty()
+        finite = math.isfinite(value)
         if merge and len(h) > h.segment_start and h.steps.last() == step:
+            h.seg_nan += int(not finite) - int(not math.isfinite(h.values.last()))
             h.values.set_last(value)
         else:
             h.steps.append(step)
             h.values.append(value)
             h.segments.append(self._segment)
+            h.seg_count += 1
+            h.seg_nan += int(not finite)
+            h.thin_if_full()
         if name not in LOSSES:
             return
-        if not math.isfinite(value):
-            h.nan_count += 1
+        if not finite:
             if self._nonfinite is None:
                 self._nonfinite = (step, name)
                 self._event(step, line, "nan", f"{name} is {value} at step {_num(step)}")
             return
         ema = h.spike_ema
-        if ema is not None and len(h) - h.segment_start > _SPIKE_MIN_POINTS and ema > 0:
+        if ema is not None and h.seg_count > _SPIKE_MIN_POINTS and ema > 0:
             ratio = value / ema
             if ratio > self.options.profile.divergence.spike_factor:
                 self._spikes.append((step, ratio, name))
@@ -457,8 +462,8 @@ class Run:
             trend=trend_word(change, self.options.profile.kl_trend.flat),
             min=float(finite.min()) if finite.size else None,
             max=float(finite.max()) if finite.size else None,
-            count=int(values.size),
-            nan_count=int(values.size - finite.size),
+            count=h.seg_count,
+            nan_count=h.seg_nan,
         )
 
     def _warmup_end(self) -> tuple[float | None, bool]:

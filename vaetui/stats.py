@@ -21,6 +21,15 @@ def alpha_from_halflife(halflife: float) -> float:
     return 1.0 - 0.5 ** (1.0 / max(halflife, 1e-9))
 
 
+def _block_size(w: float, values: np.ndarray) -> int:
+    """Values per closed-form EMA block such that ``values * w**-block`` cannot overflow."""
+    if w >= 1.0:
+        return 8192
+    top = float(np.max(np.abs(values))) if values.size else 1.0
+    headroom = 250.0 - (math.log10(top) if top > 1.0 else 0.0)
+    return int(max(1, min(8192, headroom * math.log(10) / -math.log(w))))
+
+
 def ema_last(values: np.ndarray, alpha: float) -> float | None:
     """Debiased EMA after the last value; non-finite values are skipped.
 
@@ -54,8 +63,7 @@ def ema_series(values: np.ndarray, alpha: float) -> np.ndarray:
     if w <= 0.0:
         smoothed[:] = finite
     else:
-        # Blocks short enough that w**-block stays far from overflow.
-        block = max(1, min(4096, int(math.log(1e8) / -math.log(w)) if w < 1 else 4096))
+        block = _block_size(w, finite)
         m = 0.0
         for start in range(0, n, block):
             y = finite[start : start + block]
@@ -88,7 +96,7 @@ def ema_before(values: np.ndarray, alpha: float, start: float | None) -> tuple[n
         start, y, idx = float(y[0]), y[1:], idx[1:]
     w = 1.0 - alpha
     after = np.empty(y.size, dtype=np.float64)
-    block = 512 if w <= 0 else max(1, min(4096, int(math.log(1e8) / -math.log(w))))
+    block = 512 if w <= 0 else _block_size(w, y)
     m = start
     for a in range(0, y.size, block):
         seg = y[a : a + block]
@@ -177,16 +185,25 @@ class Growable:
         return self._buf[: self._n]
 
 
+#: A metric keeps at most this many points; older ones are thinned (the min and max of
+#: each bucket), so a months-long run stays within a fixed memory budget and spikes stay visible.
+MAX_POINTS = 1 << 17
+#: The newest points are never thinned (they feed the EMA, the trend and the sparklines).
+KEEP_RECENT = 1 << 14
+
+
 @dataclass
 class MetricHistory:
-    """Every point of one metric: step, value and segment number."""
+    """The points of one metric (step, value, segment number) and counts per segment."""
 
     steps: Growable
     values: Growable
     segments: Growable
-    nan_count: int = 0
     #: Index of the first point of the newest segment.
     segment_start: int = 0
+    #: Points and non-finite points logged in the newest segment (thinning keeps these).
+    seg_count: int = 0
+    seg_nan: int = 0
     #: Running EMA for spike detection (not debiased; None until the first finite value).
     spike_ema: float | None = None
 
@@ -196,3 +213,50 @@ class MetricHistory:
 
     def __len__(self) -> int:
         return len(self.values)
+
+    def new_segment(self) -> None:
+        self.segment_start = len(self)
+        self.seg_count = 0
+        self.seg_nan = 0
+        self.spike_ema = None
+
+    def thin_if_full(self) -> None:
+        """Halve the older points once the history passes ``MAX_POINTS``."""
+        n = len(self)
+        if n <= MAX_POINTS:
+            return
+        # Buckets big enough that the history drops to about half the limit, so thinning
+        # happens once per MAX_POINTS / 2 new points, not on every append.
+        older_target = (MAX_POINTS // 2 - KEEP_RECENT) // 2
+        bucket = max(4, 2 * -(-(n - KEEP_RECENT) // (2 * older_target)))
+        cut = (n - KEEP_RECENT) // bucket * bucket
+        steps, values, segs = self.steps.view(), self.values.view(), self.segments.view()
+        keep = np.ones(n, dtype=bool)
+        keep[:cut] = _bucket_keep(values[:cut], segs[:cut], bucket)
+        self.steps = _growable(steps[keep])
+        self.values = _growable(values[keep])
+        self.segments = _growable(segs[keep])
+        current = segs[-1]
+        self.segment_start = int(np.searchsorted(self.segments.view(), current, side="left"))
+
+
+def _bucket_keep(values: np.ndarray, segs: np.ndarray, bucket: int) -> np.ndarray:
+    """Keep the min and max of each bucket; a bucket that spans segments is kept whole."""
+    v = values.reshape(-1, bucket)
+    # A non-finite point counts as +inf: it wins the "max" slot, so NaN stays visible.
+    filled = np.where(np.isfinite(v), v, np.inf)
+    lo = np.argmin(filled, axis=1)
+    hi = np.argmax(filled, axis=1)
+    keep = np.zeros(v.shape, dtype=bool)
+    rows = np.arange(v.shape[0])
+    keep[rows, lo] = True
+    keep[rows, hi] = True
+    mixed = segs.reshape(-1, bucket)
+    keep[mixed[:, 0] != mixed[:, -1]] = True
+    return keep.reshape(-1)
+
+
+def _growable(values: np.ndarray) -> Growable:
+    g = Growable(max(256, 2 * values.size))
+    g.extend(values)
+    return g

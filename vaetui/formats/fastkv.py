@@ -60,22 +60,32 @@ class FastPath:
         #: ``learn_shape(line) -> Shape | None`` comes from the text parser.
         self._learn_shape = learn_shape
         self._shapes: dict[bytes, Shape | None] = {}
+        self._current: bytes | None = None  # shape (with newline) of the last batch
 
     def split(self, block: TextBlock) -> list[Batch | tuple[int, str]] | None:
         """Batches and ``(line_number, text)`` leftovers in file order; None if unsuited."""
-        text = block.text
-        if len(text) < MIN_BLOCK_BYTES or not text.endswith("\n"):
+        raw = block.raw if block.raw is not None else block.text.encode("utf-8")
+        if len(raw) < MIN_BLOCK_BYTES or not raw.endswith(b"\n"):
             return None
-        if "\r" in text:
-            if text.count("\r") != text.count("\r\n"):
+        if b"\r" in raw:
+            if raw.count(b"\r") != raw.count(b"\r\n"):
                 return None  # \r refreshes (tqdm): the per-line parser handles them
-            text = text.replace("\r\n", "\n")
-        raw = text.encode("utf-8")
+            raw = raw.replace(b"\r\n", b"\n")
+        shapes_raw = raw.translate(None, _NUMERIC)
+        count = raw.count(b"\n")
+        current = self._current
+        if current is not None and shapes_raw == current * count:
+            # The common case: every line has the shape of the previous block.
+            batch = _load(raw, count, self._shapes[current], block.first_line)  # type: ignore[arg-type]
+            if batch is not None:
+                return [batch]
         lines = raw.split(b"\n")[:-1]
-        shapes = raw.translate(None, _NUMERIC).split(b"\n")[:-1]
+        shapes = shapes_raw.split(b"\n")[:-1]
         shape_key, shape = self._pick_shape(lines, shapes)
         if shape is None:
             return None
+        self._current = shape_key + b"\n"
+        self._shapes[self._current] = shape
         match = np.fromiter((s == shape_key for s in shapes), dtype=bool, count=len(shapes))
         return self._pieces(lines, match, shape, block.first_line)
 
@@ -99,7 +109,7 @@ class FastPath:
         for a, b in itertools.pairwise(bounds):
             batch = None
             if match[a] and b - a >= MIN_RUN_LINES:
-                batch = _load(lines[a:b], shape, first_line + a)
+                batch = _load(b"\n".join(lines[a:b]), b - a, shape, first_line + a)
             if batch is not None:
                 out.append(batch)
             else:
@@ -111,20 +121,21 @@ class FastPath:
         return out
 
 
-def _load(lines: list[bytes], shape: Shape, first_line: int) -> Batch | None:
+def _load(raw: bytes, count: int, shape: Shape, first_line: int) -> Batch | None:
+    """Parse ``count`` lines of one shape with ``numpy.loadtxt``; None if any line fails."""
     cols = (shape.step_col, *((shape.epoch_col,) if shape.epoch_col is not None else ()))
     cols = (*cols, *shape.value_cols)
-    data = b"\n".join(lines).translate(_DELIMITERS)
+    data = raw.translate(_DELIMITERS)
     try:
         table = np.loadtxt(io.BytesIO(data), usecols=cols, dtype=np.float64, ndmin=2, comments=None)
     except ValueError:
         return None
-    if table.shape[0] != len(lines):
+    if table.shape[0] != count:
         return None
     offset = 2 if shape.epoch_col is not None else 1
     return Batch(
         steps=table[:, 0].copy(),
-        lines=np.arange(first_line, first_line + len(lines), dtype=np.int64),
+        lines=np.arange(first_line, first_line + count, dtype=np.int64),
         epochs=table[:, 1].copy() if shape.epoch_col is not None else None,
         names=shape.names,
         values=table[:, offset:],
