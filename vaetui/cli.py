@@ -329,6 +329,8 @@ def _follow(path: str, run: Run, poll: bool) -> Snapshot:
     def on_update() -> None:
         with follower.lock:
             snap = run.snapshot()
+        if snap.records == 0:
+            return
         for v in snap.criteria:
             if levels.get(v.id) != v.level and (v.id in levels or v.level in LEVELS):
                 line = {
