@@ -1,0 +1,88 @@
+"""End to end in a real terminal: ``vaetui tail`` inside an 80x24 tmux pane.
+
+Appends lines to the log while the TUI runs, reads the pane back with ``capture-pane``, then
+presses ``q`` and checks the process exits cleanly with status 0. Uses its own tmux server
+socket so it never touches a user's sessions. Skipped where tmux is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from tui_helpers import write_sim
+
+pytestmark = [
+    pytest.mark.tmux,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+
+class Tmux:
+    """A private tmux server holding one 80x24 session."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.socket = f"vaetui-test-{os.getpid()}-{time.monotonic_ns()}"
+        self.tmp = tmp
+
+    def __call__(self, *args: str) -> str:
+        cmd = ["tmux", "-L", self.socket, *args]
+        return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+    def start(self, command: str) -> None:
+        self("new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", command)
+
+    def screen(self) -> str:
+        try:
+            return self("capture-pane", "-p", "-t", "e2e")
+        except subprocess.CalledProcessError:
+            return ""
+
+    def wait(self, cond: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not cond():
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out waiting for {what}; pane:\n{self.screen()}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+
+
+def test_tail_in_tmux_follows_appended_lines_and_quits(tmp_path: Path) -> None:
+    source = write_sim(tmp_path / "source.log", "healthy", steps=1000)
+    log = tmp_path / "train.log"
+    log.write_text("".join(source.read_text().splitlines(keepends=True)[:60]))
+    rc_file = tmp_path / "rc"
+    vaetui = [sys.executable, "-m", "vaetui", "tail", str(log)]
+    command = f"{shlex.join(vaetui)}; echo $? > {shlex.quote(str(rc_file))}"
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start(f"sh -c {shlex.quote(command)}")
+        tmux.wait(lambda: "step 580" in tmux.screen() and "Quit" in tmux.screen(), "first screen")
+        screen = tmux.screen()
+        for word in ("KL zone", "KL trend", "Rec range", "Divergence", "Overall", "Help"):
+            assert word in screen
+        with log.open("a") as fh:
+            for step in range(590, 4330, 10):
+                fh.write(
+                    f"step {step} epoch 3 loss=0.15 rec_loss=0.0071 kl_loss=505.5 "
+                    f"kl_weight=0.0001 perception_loss=0.031\n"
+                )
+        tmux.wait(lambda: "step 4,320" in tmux.screen(), "the appended step")
+        tmux("send-keys", "-t", "e2e", "?")
+        tmux.wait(lambda: "vaetui keys" in tmux.screen(), "the help screen")
+        tmux("send-keys", "-t", "e2e", "Escape")
+        tmux.wait(lambda: "vaetui keys" not in tmux.screen(), "help to close")
+        tmux("send-keys", "-t", "e2e", "q")
+        tmux.wait(rc_file.exists, "the app to exit")
+        assert rc_file.read_text().strip() == "0"
+    finally:
+        tmux.kill()
