@@ -268,7 +268,7 @@ def rec_range(j: JudgeInput, p: Profile) -> Verdict:
             "Reconstruction is nearly perfect: the model may be memorising the data. "
             "Check generalisation on held-out data and the KL share."
         )
-    elif v <= b.excellent_max:
+    elif v < b.excellent_max or (b.excellent_inclusive and v == b.excellent_max):
         level = "excellent"
         advice = (
             "Numbers look good; generate a preview. If it is still blurry, "
@@ -353,9 +353,14 @@ def balance(j: JudgeInput, p: Profile) -> Verdict:
             "Reconstruction is getting worse while KL falls toward zero: kl_weight is "
             "too high. Lower it before the posterior collapses."
         )
-    elif rec_dir == "rising" and kl_dir != "falling":
+    elif rec_dir == "rising":
         level = "watch"
-        advice = "Reconstruction is getting worse; check the learning rate and the data."
+        advice = (
+            "Reconstruction is getting worse while KL falls: the model trades image quality "
+            "for the KL term. Watch kl_weight."
+            if kl_dir == "falling"
+            else "Reconstruction is getting worse; check the learning rate and the data."
+        )
     elif rec_dir == "falling" and kl_dir == "flat":
         level = "excellent"
         advice = "The healthy pattern: reconstruction improves while KL holds steady."

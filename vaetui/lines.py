@@ -109,9 +109,9 @@ class LineSplitter:
         ):
             self._pending = tail
             return self._raw_block(complete)
-        text = self._decode(complete) if complete else ""
         if len(complete) > self._max and _has_long_segment(complete, self._max):
-            text = self._cut_long_segments(text)
+            complete = self._cut_long_segments(complete)
+        text = self._decode(complete) if complete else ""
         if len(tail) > self._max:
             # Emit the head of the over-long segment, drop the rest until its terminator.
             self.cut_lines += 1
@@ -156,13 +156,14 @@ class LineSplitter:
             text = clean_text(text)
         return text
 
-    def _cut_long_segments(self, text: str) -> str:
-        parts = re.split(r"([\r\n])", text)
+    def _cut_long_segments(self, raw: bytes) -> bytes:
+        """Cut every segment over the limit, exactly as when it arrives in pieces."""
+        parts = re.split(rb"([\r\n])", raw)
         for i in range(0, len(parts), 2):
             if len(parts[i]) > self._max:
-                parts[i] = parts[i][: self._max]
+                parts[i] = parts[i][: self._max] + b"\r"
                 self.cut_lines += 1
-        return "".join(parts)
+        return b"".join(parts)
 
 
 def _plain(raw: bytes) -> bool:

@@ -162,18 +162,21 @@ def canonicalize(pairs: dict[str, float]) -> tuple[dict[str, float], str | None]
     A strong alias wins over a weak one; a later duplicate overwrites an earlier one.
     """
     out: dict[str, float] = {}
-    weak: dict[str, float] = {}
+    weak: dict[str, tuple[str, float]] = {}
     rec_type: str | None = None
     for raw, value in pairs.items():
         name, is_weak = canonical_name(raw)
         if name == REC and rec_type is None:
             rec_type = rec_type_from_key(raw)
         if is_weak:
-            weak[name] = value
+            weak[name] = (raw, value)
         else:
             out[name] = value
-    for name, value in weak.items():
-        out.setdefault(name, value)
+    for name, (raw, value) in weak.items():
+        if name in out:
+            out[clean_key(raw)] = value  # the stronger key won; keep this one by its own name
+        else:
+            out[name] = value
     return out, rec_type
 
 
@@ -192,5 +195,8 @@ def canonical_columns(names: tuple[str, ...]) -> tuple[list[tuple[int, str]], st
             rec_type = rec_type_from_key(raw)
         (weak if is_weak else strong)[name] = col
     for name, col in weak.items():
-        strong.setdefault(name, col)
+        if name in strong:
+            strong[clean_key(names[col])] = col
+        else:
+            strong[name] = col
     return [(col, name) for name, col in strong.items()], rec_type

@@ -66,11 +66,13 @@ class RecBands:
     excellent_max: float = 0.02
     ok_max: float = 0.05
     watch_max: float = 0.1
+    #: Whether excellent_max itself is excellent (MSE: "0.0001-0.02"; L1: "< 0.05").
+    excellent_inclusive: bool = False
 
 
 @dataclass(frozen=True)
 class RecRange:
-    mse: RecBands = field(default_factory=lambda: RecBands(0.0001, 0.02, 0.05, 0.1))
+    mse: RecBands = field(default_factory=lambda: RecBands(0.0001, 0.02, 0.05, 0.1, excellent_inclusive=True))
     l1: RecBands = field(default_factory=lambda: RecBands(0.0, 0.05, 0.2, 0.3))
     lpips: RecBands = field(default_factory=lambda: RecBands(0.0, 0.1, 0.3, 0.5))
 

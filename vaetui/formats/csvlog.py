@@ -8,6 +8,7 @@ again (a logger that rewrote the file with a new column) replaces the column nam
 from __future__ import annotations
 
 import csv
+import math
 import re
 
 from vaetui.formats.base import Record, iter_segments, parse_number
@@ -62,6 +63,10 @@ class CsvParser:
                 values[name] = number
         step = values.pop("step", None)
         epoch = values.pop("epoch", None)
+        if step is not None and not math.isfinite(step):
+            step = None
+        if epoch is not None and not math.isfinite(epoch):
+            epoch = None
         values.pop("created_at", None)
         if not values:
             return None

@@ -15,7 +15,7 @@ from typing import Any
 from vaetui.formats.base import Record, iter_segments, parse_number
 from vaetui.formats.text import TextParser
 from vaetui.lines import TextBlock
-from vaetui.metrics import EPOCH_KEYS, STEP_KEYS
+from vaetui.metrics import CANONICAL, EPOCH_KEYS, STEP_KEYS, canonical_name
 
 _STEP_KEYS_ORDERED = ("global_step", "step", "iteration", "iter", "it", "trainer/global_step")
 
@@ -68,7 +68,13 @@ def record_from_mapping(obj: Any, line: int) -> Record | None:
     values.pop("trainer/global_step", None)
     if not values:
         return None
+    if step is None and not _has_loss(values):
+        return Record(None, line, {}, None, config=values)  # a settings object, not a record
     return Record(step, line, values, epoch)
+
+
+def _has_loss(values: dict[str, float]) -> bool:
+    return any(canonical_name(k)[0] in CANONICAL[:4] for k in values)
 
 
 def _flatten(obj: dict[str, Any], prefix: str = ""):

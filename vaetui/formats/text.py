@@ -30,6 +30,7 @@ _PAIR = re.compile(
 # "Ret_loss 8.237", "Loss 6.80", "train 3.16 test 2.38": space-separated, only for losses.
 _SPACE_PAIR = re.compile(rf"(?<![\w./-])([A-Za-z_]*[Ll]oss|train|test|val)\s+({NUMBER})(?![\w.:/])")
 
+_TENSOR = re.compile(rf"tensor\(\s*({NUMBER})[^)]*\)")
 _TQDM = re.compile(r"(\d{1,3})%\|[^|]*\|\s*(\d+)/(\d+|\?)\s*\[")
 _MMENGINE = re.compile(
     r"\b(Epoch|Iter)\((train|val|test)\)\s*\[\s*(\d+)(?:\s*/\s*\d+)?\s*\]"
@@ -167,6 +168,8 @@ class TextParser:
             self._section_eval = None if word.startswith("train") else _eval_prefix(word)
             return None
 
+        if "tensor(" in seg:
+            seg = _TENSOR.sub(r"\1", seg)  # tensor(0.01, device='cuda:0') -> 0.01
         tqdm = _TQDM.search(seg)
         pairs = self._pairs(seg[tqdm.end() :] if tqdm else seg)
         if not pairs:
