@@ -72,7 +72,9 @@ class RecBands:
 
 @dataclass(frozen=True)
 class RecRange:
-    mse: RecBands = field(default_factory=lambda: RecBands(0.0001, 0.02, 0.05, 0.1, excellent_inclusive=True))
+    mse: RecBands = field(
+        default_factory=lambda: RecBands(0.0001, 0.02, 0.05, 0.1, excellent_inclusive=True)
+    )
     l1: RecBands = field(default_factory=lambda: RecBands(0.0, 0.05, 0.2, 0.3))
     lpips: RecBands = field(default_factory=lambda: RecBands(0.0, 0.1, 0.3, 0.5))
 
