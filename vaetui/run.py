@@ -55,6 +55,8 @@ LOSSES = (TOTAL, REC, KL, PERCEPTION)
 _SPIKE_MIN_POINTS = 10
 #: Bytes of text the format sniffer wants before deciding.
 _SNIFF_BYTES = 4096
+#: A chunk this big is history being read, not lines arriving live (for steps/s).
+_HISTORY_CHUNK = 256 << 10
 #: At most this many events are kept (the oldest are dropped).
 _MAX_EVENTS = 2000
 
@@ -126,6 +128,11 @@ class Run:
         block = self._splitter.feed(data)
         if block is not None:
             self._take(block, final=False)
+        if len(data) >= _HISTORY_CHUNK:
+            self._times.clear()  # history read in bulk says nothing about the live pace
+        elif self.options.live and self._last_step is not None:
+            if not self._times or self._times[-1][1] != self._last_step:
+                self._times.append((time.time(), self._last_step))
 
     def finish(self) -> None:
         """End of input: parse the unterminated last line too."""
@@ -221,10 +228,7 @@ class Run:
             self._first_step = step
         self._last_step = step
         if self.options.live:
-            now = time.time()
-            self._last_record_time = now
-            if not merge:
-                self._times.append((now, step))
+            self._last_record_time = time.time()
 
     def _ingest_batch(self, batch: Batch) -> None:
         """Add many same-shape records at once (the vectorised twin of ``_ingest``)."""
@@ -250,9 +254,7 @@ class Run:
         for col, name in columns:
             self._add_column(name, steps, batch.values[:, col], batch.lines)
         if self.options.live:
-            now = time.time()
-            self._last_record_time = now
-            self._times.append((now, self._last_step))
+            self._last_record_time = time.time()
 
     def _ingest_rows(self, batch: Batch) -> None:
         for row in range(batch.steps.size):
@@ -571,12 +573,18 @@ class Run:
         return quiet, float(np.median(gaps)) if gaps.size else None
 
     def _steps_per_second(self) -> float | None:
-        if len(self._times) < 2:
-            return None
-        (t0, s0), (t1, s1) = self._times[0], self._times[-1]
-        if t1 <= t0 or s1 < s0:
-            return None
-        return (s1 - s0) / (t1 - t0)
+        """Steps per second over the recent reads that were apart in time.
+
+        One entry per read: the backlog read at start-up arrives in one read (or in reads
+        a few milliseconds apart) and so never counts as pace.
+        """
+        steps = seconds = 0.0
+        entries = list(self._times)
+        for (t0, s0), (t1, s1) in zip(entries, entries[1:]):
+            if t1 - t0 >= 0.05 and s1 >= s0:
+                steps += s1 - s0
+                seconds += t1 - t0
+        return steps / seconds if seconds > 0 else None
 
     def _rec_metric(self) -> str:
         if self.options.rec_metric != "auto":

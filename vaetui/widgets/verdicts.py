@@ -22,7 +22,7 @@ from vaetui.widgets.fmt import fit_value
 
 OVERALL = "overall"
 #: Criteria whose judged value is a fraction, shown as a percentage.
-PERCENT = frozenset({"kl_share", "kl_trend"})
+PERCENT = frozenset({"kl_share", "kl_trend", "balance"})
 
 
 def level_class(level: str) -> str:
@@ -58,20 +58,29 @@ class VerdictBadge(Widget, can_focus=True):
         self.value = value
 
     def render(self) -> Text:
-        # "Title      LEVEL" on the left, the value right-aligned so values line up.
-        left = f"{self.title_text:<10} "
+        # "Title      LEVEL  value": words line up; the value is right-aligned after at
+        # least one space. When the value would not fit, the title padding goes first.
         word = level_word(self.level)
+        left = f"{self.title_text:<10} "
         room = max(self.size.width - len(left) - len(word) - 1, 0)
-        if self.value is None:
-            value = ""
-        elif self.criterion_id in PERCENT and math.isfinite(self.value):
-            value = fit_value(self.value * 100, room - 1) + "%"
-        else:
-            value = fit_value(self.value, room)
+        value = self._value_text(room)
+        if value and len(value) < len(self._value_text(99)):
+            left = f"{self.title_text} "  # the number matters more than aligned words
+            room = max(self.size.width - len(left) - len(word) - 1, 0)
+            value = self._value_text(room)
         text = Text(left, no_wrap=True, overflow="ellipsis")
         text.append(word, style="bold")
-        text.append(value.rjust(room + 1) if value else "")
+        text.append(" " + value.rjust(room) if value else "")
         return text
+
+    def _value_text(self, room: int) -> str:
+        if self.value is None:
+            return ""
+        if self.criterion_id == "stall" and math.isfinite(self.value):
+            return f"{self.value:.0f}s"
+        if self.criterion_id in PERCENT and math.isfinite(self.value):
+            return fit_value(self.value * 100, room - 1) + "%"
+        return fit_value(self.value, room)
 
     def action_choose(self) -> None:
         self.post_message(CriterionChosen(self.criterion_id))
