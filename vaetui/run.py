@@ -9,6 +9,7 @@ feeds it and asks for snapshots under one lock.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections import deque
@@ -130,9 +131,11 @@ class Run:
             self._take(block, final=False)
         if len(data) >= _HISTORY_CHUNK:
             self._times.clear()  # history read in bulk says nothing about the live pace
-        elif self.options.live and self._last_step is not None:
-            if not self._times or self._times[-1][1] != self._last_step:
-                self._times.append((time.time(), self._last_step))
+        elif self.options.live and self._last_step is not None and self._new_step_read():
+            self._times.append((time.time(), self._last_step))
+
+    def _new_step_read(self) -> bool:
+        return not self._times or self._times[-1][1] != self._last_step
 
     def finish(self) -> None:
         """End of input: parse the unterminated last line too."""
@@ -580,7 +583,7 @@ class Run:
         """
         steps = seconds = 0.0
         entries = list(self._times)
-        for (t0, s0), (t1, s1) in zip(entries, entries[1:]):
+        for (t0, s0), (t1, s1) in itertools.pairwise(entries):
             if t1 - t0 >= 0.05 and s1 >= s0:
                 steps += s1 - s0
                 seconds += t1 - t0
