@@ -20,6 +20,8 @@ from vaetui.messages import FollowStatus, SnapshotUpdated
 from vaetui.snapshot import Snapshot
 
 Clock = Callable[[], float]
+#: How much of a big log's end is judged first, while the whole history is read.
+PREVIEW_BYTES = 4 << 20
 
 
 def run_name(path: str) -> str:
@@ -63,19 +65,46 @@ class RunFeed:
         self.clock = clock
         self._post = post
         self._follower: Any = None
+        self._preview: Snapshot | None = None
         self._lock = threading.Lock()
         #: What the UI shows; set only on the UI thread when a message is applied.
         self.snapshot: Snapshot | None = None
         self.status = FollowStatus()
 
     def start(self) -> None:
-        """Follow the file in the follower's own thread; updates arrive as messages."""
+        """Follow the file in the follower's own thread; updates arrive as messages.
+
+        A big existing log is first judged from its newest part, so verdicts are on screen
+        at once; the full history is read behind a progress bar and replaces the preview
+        when the reading has caught up.
+        """
         from vaetui.follow import Follower
 
+        self._preview = self._read_newest_part()
         self._follower = Follower(self.path, self.run, on_update=self._updated, poll=self.poll)
         self._lock = self._follower.lock
         self._follower.start()
         self.status = self.follow_status()
+        if self._preview is not None:
+            self._post(SnapshotUpdated(self.index, self._preview, self.status))
+
+    def _read_newest_part(self) -> Snapshot | None:
+        """A snapshot of the last few megabytes of a big log, or None for a small one."""
+        from vaetui.run import Run
+
+        try:
+            with open(self.path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size <= PREVIEW_BYTES * 2:
+                    return None
+                fh.seek(size - PREVIEW_BYTES)
+                tail = fh.read(PREVIEW_BYTES)
+        except OSError:
+            return None
+        start = tail.find(b"\n") + 1  # begin on a line boundary
+        preview = Run(self.name, self.options)
+        preview.feed(tail[start:])
+        return preview.snapshot(now=None if self.clock is None else self.clock())
 
     def read_all(self) -> SnapshotUpdated:
         """Read the whole file now, on the calling thread, and return its final picture.
@@ -124,4 +153,10 @@ class RunFeed:
 
     def _updated(self) -> None:
         """Called from the follower thread after new data was fed."""
-        self._post(SnapshotUpdated(self.index, self._take(), self.follow_status()))
+        status = self.follow_status()
+        if self._preview is not None and status.state == "reading":
+            # Still reading the history: keep showing the newest part's verdicts.
+            self._post(SnapshotUpdated(self.index, self._preview, status))
+            return
+        self._preview = None
+        self._post(SnapshotUpdated(self.index, self._take(), status))
