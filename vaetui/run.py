@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vaetui import formats
-from vaetui.criteria import JudgeInput, judge
+from vaetui.assess import LOSSES, RunFacts, SegmentView, judge_input
+from vaetui.criteria import judge
 from vaetui.formats.base import Record
 from vaetui.formats.fastkv import Batch
 from vaetui.lines import LineSplitter, TextBlock
@@ -45,13 +46,8 @@ from vaetui.stats import (
     MetricHistory,
     alpha_from_halflife,
     ema_before,
-    ema_last,
-    relative_change,
-    trend_word,
 )
 
-#: Losses whose NaN means divergence and whose spikes are reported.
-LOSSES = (TOTAL, REC, KL, PERCEPTION)
 #: Points a metric needs in its segment before spikes are reported.
 _SPIKE_MIN_POINTS = 10
 #: Bytes of text the format sniffer wants before deciding.
@@ -385,10 +381,11 @@ class Run:
     def snapshot(self, now: float | None = None) -> Snapshot:
         """An immutable picture of the run now."""
         now = time.time() if now is None else now
-        alpha = self._alpha()
-        summaries = {name: self._summary(name, h, alpha) for name, h in self._histories.items()}
-        judge_input, warmup_end = self._judge_input(alpha, now)
-        verdicts = judge(judge_input, self.options.profile)
+        view = SegmentView(self._histories, self.options.profile, 0.0)
+        view.alpha = self._alpha(view)
+        summaries = {name: view.summary(name) for name in self._histories}
+        judged, warmup_end = judge_input(view, self._facts(now))
+        verdicts = judge(judged, self.options.profile)
         if self.options.live:
             self._note_verdict_changes(verdicts)
         history = {
@@ -422,150 +419,35 @@ class Run:
             history=history,
         )
 
+    def _facts(self, now: float) -> RunFacts:
+        quiet, usual = self._quiet(now)
+        return RunFacts(
+            segment_first_step=self._first_step if self._segment == 0 else self._segment_starts[-1],
+            last_step=self._last_step,
+            warmup_steps=self.options.warmup_steps,
+            kl_weight_fallback=(
+                self.options.kl_weight
+                if self.options.kl_weight is not None
+                else self._kl_weight_from_banner
+            ),
+            rec_metric=self._rec_metric(),
+            latent_dim=self._latent_dim(),
+            nonfinite=self._nonfinite,
+            worst_spike=max(self._spikes, key=lambda s: s[1]) if self._spikes else None,
+            seconds_quiet=quiet,
+            usual_interval=usual,
+        )
+
     def _lines(self) -> int:
         return self._splitter.lines + self._extra_lines
 
-    def _alpha(self) -> float:
+    def _alpha(self, view: SegmentView) -> float:
         o = self.options
         if o.ema_alpha is not None:
             return min(max(o.ema_alpha, 1e-6), 1.0)
         if o.halflife is not None:
-            interval = self._step_interval() or 1.0
-            return alpha_from_halflife(o.halflife / interval)
+            return alpha_from_halflife(o.halflife / (view.step_interval() or 1.0))
         return o.profile.smoothing.ema_alpha
-
-    def _step_interval(self) -> float | None:
-        h = self._histories.get(KL) or self._histories.get(TOTAL) or self._histories.get(REC)
-        if h is None or len(h) - h.segment_start < 2:
-            return None
-        steps = h.steps.view()[h.segment_start :]
-        diffs = np.diff(steps[-200:])
-        diffs = diffs[diffs > 0]
-        return float(np.median(diffs)) if diffs.size else None
-
-    def _segment_arrays(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
-        h = self._histories.get(name)
-        if h is None or len(h) <= h.segment_start:
-            return None
-        return h.steps.view()[h.segment_start :], h.values.view()[h.segment_start :]
-
-    def _window(self, n: int) -> int:
-        s = self.options.profile.smoothing
-        return int(
-            min(max(round(n * s.trend_window_fraction), s.trend_window_min), s.trend_window_max)
-        )
-
-    def _summary(self, name: str, h: MetricHistory, alpha: float) -> MetricSummary:
-        values = h.values.view()[h.segment_start :]
-        finite = values[np.isfinite(values)]
-        change = relative_change(finite[-self._window(finite.size) :]) if finite.size else None
-        return MetricSummary(
-            name=name,
-            last=float(values[-1]) if values.size else None,
-            ema=ema_last(values, alpha),
-            slope=change,
-            trend=trend_word(change, self.options.profile.kl_trend.flat),
-            min=float(finite.min()) if finite.size else None,
-            max=float(finite.max()) if finite.size else None,
-            count=h.seg_count,
-            nan_count=h.seg_nan,
-        )
-
-    def _warmup_end(self) -> tuple[float | None, bool]:
-        """Step where KL warm-up ends, and whether the run is still inside it."""
-        seg_first = self._segment_first_step()
-        if seg_first is None or self._last_step is None:
-            return None, False
-        if self.options.warmup_steps is not None:
-            end = float(self.options.warmup_steps)
-            return end, self._last_step < end
-        weights = self._segment_arrays(KL_WEIGHT)
-        if weights is not None:
-            steps, w = weights
-            ok = np.isfinite(w)
-            steps, w = steps[ok], w[ok]
-            if w.size >= 2 and w[-1] > w[0] * 1.5 + 1e-12:
-                top = w.max()
-                reached = int(np.argmax(w >= 0.99 * top))
-                still_rising = reached == w.size - 1 and w[-1] > w[-2]
-                return float(steps[reached]), bool(still_rising)
-        span = self._last_step - seg_first
-        return seg_first + self.options.profile.smoothing.warmup_fraction * span, False
-
-    def _segment_first_step(self) -> float | None:
-        if self._segment == 0:
-            return self._first_step
-        return self._segment_starts[-1]
-
-    def _judged(self, name: str, warmup_end: float | None) -> np.ndarray | None:
-        arrays = self._segment_arrays(name)
-        if arrays is None:
-            return None
-        steps, values = arrays
-        if warmup_end is not None:
-            after = values[steps >= warmup_end]
-            if after.size:
-                return after
-        return values
-
-    def _judge_input(self, alpha: float, now: float) -> tuple[JudgeInput, float | None]:
-        warmup_end, in_warmup = self._warmup_end()
-        judged = {name: self._judged(name, warmup_end) for name in (*LOSSES, KL_WEIGHT)}
-
-        def ema(name: str) -> float | None:
-            v = judged[name]
-            return None if v is None else ema_last(v, alpha)
-
-        def change(name: str) -> float | None:
-            v = judged[name]
-            if v is None:
-                return None
-            finite = v[np.isfinite(v)]
-            return relative_change(finite[-self._window(finite.size) :])
-
-        kl_weight, weight_changed = self._kl_weight(judged[KL_WEIGHT])
-        kl_values = judged[KL]
-        points = 0 if kl_values is None else int(np.isfinite(kl_values).sum())
-        last_finite = all(self._last_finite(name) for name in (REC, KL) if name in self._histories)
-        spike = max(self._spikes, key=lambda s: s[1]) if self._spikes else None
-        quiet, usual = self._quiet(now)
-        return JudgeInput(
-            kl=ema(KL),
-            kl_change=change(KL),
-            kl_weight=kl_weight,
-            kl_weight_changed=weight_changed,
-            total=ema(TOTAL),
-            rec=ema(REC),
-            rec_change=change(REC),
-            rec_metric=self._rec_metric(),
-            perception=ema(PERCEPTION),
-            latent_dim=self._latent_dim(),
-            in_warmup=in_warmup,
-            points=points,
-            first_nonfinite_step=self._nonfinite[0] if self._nonfinite else None,
-            nonfinite_metric=self._nonfinite[1] if self._nonfinite else None,
-            last_is_finite=last_finite,
-            max_spike_ratio=spike[1] if spike else None,
-            spike_step=spike[0] if spike else None,
-            seconds_quiet=quiet,
-            usual_interval=usual,
-        ), warmup_end
-
-    def _kl_weight(self, weights: np.ndarray | None) -> tuple[float | None, bool]:
-        if weights is not None:
-            finite = weights[np.isfinite(weights)]
-            if finite.size:
-                window = finite[-self._window(finite.size) :]
-                top = float(np.max(np.abs(window)))
-                changed = top > 0 and float(np.ptp(window)) > 0.01 * top
-                return float(finite[-1]), changed
-        if self.options.kl_weight is not None:
-            return self.options.kl_weight, False
-        return self._kl_weight_from_banner, False
-
-    def _last_finite(self, name: str) -> bool:
-        h = self._histories[name]
-        return len(h) == 0 or math.isfinite(h.values.last())
 
     def _quiet(self, now: float) -> tuple[float | None, float | None]:
         if not self.options.live or self._last_record_time is None:
