@@ -80,23 +80,19 @@ def test_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_unreadable_file_as_any_user(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """root reads mode-000 files, so the two refusal paths are provoked directly."""
+    """root reads mode-000 files, so the refusal is provoked where the file is opened."""
     path = tmp_path / "locked.log"
     path.write_text(GOOD_LOG)
-    real_access = os.access
-    monkeypatch.setattr(
-        os, "access", lambda p, mode, **kw: False if str(p) == str(path) else real_access(p, mode)
-    )
-    assert run_main(["check", str(path)]) == 66
-    assert "permission" in one_line_error(capsys.readouterr(), "locked.log").lower()
-    monkeypatch.undo()
+    real_open = os.open
 
-    def refuse(file, *args, **kwargs):
+    def refuse(file, flags, *args, **kwargs):
         if str(file) == str(path):
             raise PermissionError(13, "Permission denied", str(file))
-        return open(file, *args, **kwargs)
+        return real_open(file, flags, *args, **kwargs)
 
-    monkeypatch.setattr("vaetui.cli.open", refuse, raising=False)
+    monkeypatch.setattr(os, "open", refuse)
+    assert run_main(["check", str(path)]) == 66
+    assert "permission" in one_line_error(capsys.readouterr(), "locked.log").lower()
     assert run_main(["check", "--json", str(path)]) == 66
     one_line_error(capsys.readouterr(), "locked.log")
 

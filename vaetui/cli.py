@@ -7,38 +7,15 @@ Every error a user can cause ends in one sentence on stderr and a distinct exit 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
-import stat
 import sys
-import threading
 from collections.abc import Sequence
-from pathlib import Path
-
-from rich.console import Console
 
 from vaetui import __version__
+from vaetui.errors import EXIT_OK, EXIT_USAGE, InputError, UsageError
 from vaetui.formats import FORMAT_NAMES
 from vaetui.profile import ProfileError, load_profile, profile_to_toml
-from vaetui.run import Run, RunOptions
-from vaetui.snapshot import LEVELS, Snapshot
-
-EXIT_OK, EXIT_WATCH, EXIT_BAD = 0, 1, 2
-EXIT_USAGE, EXIT_NO_METRICS, EXIT_UNREADABLE = 64, 65, 66
-_READ_CHUNK = 4 << 20
-
-
-class UsageError(Exception):
-    """A command line that cannot be carried out (exit 64)."""
-
-
-class InputError(Exception):
-    """Input that cannot be read (exit 66) or holds no metrics (exit 65)."""
-
-    def __init__(self, message: str, code: int = EXIT_UNREADABLE) -> None:
-        super().__init__(message)
-        self.code = code
+from vaetui.run import RunOptions
 
 
 class _Parser(argparse.ArgumentParser):
@@ -190,13 +167,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check":
-        return _check(args)
+        from vaetui.check import check
+
+        options = run_options(args, live=args.follow)
+        return check(args.path, options, as_json=args.json, follow=args.follow, poll=args.poll)
     if args.command == "tail":
         from vaetui.tui_runner import run_tail
 
         options = run_options(args, live=True)
         for path in args.paths:
-            _check_path_kind(path, must_exist=False)
+            _reject_directory(path)
         return run_tail(list(args.paths), options, poll=args.poll)
     if args.command == "demo":
         from vaetui.tui_runner import run_demo
@@ -231,135 +211,12 @@ def _say(message: str) -> None:
     print(f"vaetui: {message}", file=sys.stderr)
 
 
-def _check_path_kind(path: str, must_exist: bool) -> None:
-    """Reject a directory or an unreadable path with one sentence."""
-    if path == "-":
-        return
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        if must_exist:
-            raise InputError(f"{path}: no such file") from None
-        return
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    if stat.S_ISDIR(st.st_mode):
+def _reject_directory(path: str) -> None:
+    """``tail`` follows files: a directory (or an unreadable path) is a clear error."""
+    if path != "-" and os.path.isdir(path):
         raise InputError(f"{path} is a directory, not a log file")
-    if not os.access(path, os.R_OK):
-        raise InputError(f"{path}: permission denied")
-
-
-def _read_events(path: str, run: Run) -> None:
-    from vaetui.formats.tfevents import TensorBoardMissing, read_events
-
-    try:
-        records, count = read_events(Path(path))
-    except TensorBoardMissing as exc:
-        raise UsageError(str(exc)) from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    run.feed_records(records, "tfevents", count)
-
-
-def _wants_events(path: str, fmt: str) -> bool:
-    from vaetui.formats.tfevents import is_event_path
-
-    return path != "-" and (fmt == "tfevents" or (fmt == "auto" and is_event_path(Path(path))))
-
-
-def _read_whole(path: str, run: Run) -> None:
-    if _wants_events(path, run.options.fmt):
-        return _read_events(path, run)
-    if path == "-":
-        stream = sys.stdin.buffer
-        while chunk := stream.read(_READ_CHUNK):
-            run.feed(chunk)
-        run.finish()
-        return
-    _check_path_kind(path, must_exist=True)
-    try:
-        with open(path, "rb") as fh:
-            run.bytes_total = os.fstat(fh.fileno()).st_size
-            while chunk := fh.read(_READ_CHUNK):
-                run.feed(chunk)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    run.finish()
-
-
-def exit_code(snap: Snapshot) -> int:
-    """0 healthy, 1 some WATCH, 2 some BAD."""
-    levels = {v.level for v in snap.criteria}
-    if "bad" in levels:
-        return EXIT_BAD
-    if "watch" in levels:
-        return EXIT_WATCH
-    return EXIT_OK
-
-
-def _check(args: argparse.Namespace) -> int:
-    options = run_options(args, live=args.follow)
-    run = Run(args.path, options)
-    if args.follow:
-        snap = _follow(args.path, run, poll=args.poll)
-    else:
-        _read_whole(args.path, run)
-        snap = run.snapshot()
-    if snap.records == 0 and not args.follow:
-        raise InputError(
-            f"{args.path}: no metric lines found ({snap.lines} lines read)", EXIT_NO_METRICS
-        )
-    if args.json:
-        print(json.dumps(snap.to_json()))
-    else:
-        from vaetui.report import print_report
-
-        print_report(snap, Console(highlight=False))
-    return exit_code(snap)
-
-
-def _follow(path: str, run: Run, poll: bool) -> Snapshot:
-    """Follow ``path`` until a signal; print a JSON line per verdict change."""
-    from vaetui.follow import Follower
-
-    _check_path_kind(path, must_exist=False)
-    stop = threading.Event()
-    levels: dict[str, str] = {}
-
-    def on_update() -> None:
-        with follower.lock:
-            snap = run.snapshot()
-        if snap.records == 0:
-            return
-        for v in snap.criteria:
-            if levels.get(v.id) != v.level and (v.id in levels or v.level in LEVELS):
-                line = {
-                    "step": snap.to_json()["last_step"],
-                    "criterion": v.id,
-                    "from": levels.get(v.id),
-                    "to": v.level,
-                    "summary": v.summary,
-                }
-                print(json.dumps(line), flush=True)
-            levels[v.id] = v.level
-
-    follower = Follower(path, run, on_update=on_update, poll=poll)
-    previous = {
-        sig: signal.signal(sig, lambda *_: stop.set())
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    }
-    try:
-        follower.start()
-        while not stop.wait(0.5):
-            if follower.state == "finished":
-                break
-    finally:
-        follower.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    with follower.lock:
-        run.finish()
-        return run.snapshot()
+    if path != "-" and os.path.exists(path) and not os.access(path, os.R_OK):
+        raise InputError(f"cannot read {path}: permission denied")
 
 
 if __name__ == "__main__":  # pragma: no cover

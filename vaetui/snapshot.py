@@ -94,7 +94,7 @@ class Event:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "step": _json_step(self.step),
+            "step": json_step(self.step),
             "line": self.line,
             "kind": self.kind,
             "message": self.message,
@@ -191,8 +191,8 @@ class Snapshot:
             "lines": self.lines,
             "records": self.records,
             "skipped_lines": self.skipped_lines,
-            "first_step": _json_step(self.first_step),
-            "last_step": _json_step(self.last_step),
+            "first_step": json_step(self.first_step),
+            "last_step": json_step(self.last_step),
             "segments": self.segments,
             "rec_metric": self.rec_metric,
             "latent_dim": self.latent_dim,
@@ -217,7 +217,7 @@ def _json_number(x: float | None) -> float | str | None:
     return x
 
 
-def _json_step(step: float | None) -> int | float | None:
+def json_step(step: float | None) -> int | float | None:
     if step is None:
         return None
     step = float(step)
