@@ -171,6 +171,10 @@ class Run:
         self._ingest_all(self._parser.parse(block))
 
     def _ingest_all(self, items: list[Record | Batch]) -> None:
+        with np.errstate(all="ignore"):
+            self._ingest_items(items)
+
+    def _ingest_items(self, items: list[Record | Batch]) -> None:
         for item in items:
             if isinstance(item, Batch):
                 self._ingest_batch(item)
@@ -380,7 +384,12 @@ class Run:
 
     def snapshot(self, now: float | None = None) -> Snapshot:
         """An immutable picture of the run now."""
-        now = time.time() if now is None else now
+        # Values near 1e308 legitimately overflow to inf in means and spreads; the
+        # verdicts handle inf, so numpy need not warn about it on stderr.
+        with np.errstate(all="ignore"):
+            return self._snapshot(time.time() if now is None else now)
+
+    def _snapshot(self, now: float) -> Snapshot:
         view = SegmentView(self._histories, self.options.profile, 0.0)
         view.alpha = self._alpha(view)
         summaries = {name: view.summary(name) for name in self._histories}

@@ -46,7 +46,8 @@ def ema_last(values: np.ndarray, alpha: float) -> float | None:
     k = min(n, int(math.log(_NEGLIGIBLE) / math.log(w)) + 1)
     tail = finite[-k:]
     weights = w ** np.arange(k - 1, -1, -1, dtype=np.float64)
-    m = alpha * float(np.dot(weights, tail))
+    with np.errstate(over="ignore", invalid="ignore"):
+        m = alpha * float(np.dot(weights, tail))
     return m / (1.0 - w**n)
 
 
@@ -122,11 +123,13 @@ def relative_change(values: np.ndarray) -> float | None:
     if finite.size < 4:
         return None
     half = finite.size // 2
-    old = float(np.mean(finite[-2 * half : -half]))
-    new = float(np.mean(finite[-half:]))
+    with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 overflow means
+        old = float(np.mean(finite[-2 * half : -half]))
+        new = float(np.mean(finite[-half:]))
     if old == 0.0:
         return 0.0 if new == 0.0 else None
-    return (new - old) / abs(old)
+    change = (new - old) / abs(old)
+    return change if math.isfinite(change) else None
 
 
 def trend_word(change: float | None, flat: float) -> str:

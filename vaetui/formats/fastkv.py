@@ -21,8 +21,9 @@ import numpy as np
 
 from vaetui.lines import TextBlock
 
-#: Characters that numbers are made of; deleting them leaves a line's shape.
-_NUMERIC = b"0123456789.+-eE"
+#: Characters that numbers are made of; deleting them leaves a line's shape. The exponent
+#: "e" stays: values that switch between 0.0001 and 1e-05 make two shapes, which is safe.
+_NUMERIC = b"0123456789.+-"
 #: Punctuation that separates keys and values, turned into spaces before loadtxt.
 _DELIMITERS = bytes.maketrans(b"=:|,;/[]()'\"\t", b" " * 13)
 _STR_DELIMITERS = str.maketrans("=:|,;/[]()'\"\t", " " * 13)
@@ -51,6 +52,9 @@ class Shape:
     epoch_col: int | None
     value_cols: tuple[int, ...]
     names: tuple[str, ...]
+    #: Key text that the shape cannot tell apart (``m1=`` vs ``m2=``: digits are deleted
+    #: from shapes), with how often it appears per line; a batch must contain each exactly.
+    exact_keys: tuple[tuple[bytes, int], ...] = ()
 
 
 class FastPath:
@@ -125,6 +129,8 @@ def _load(raw: bytes, count: int, shape: Shape, first_line: int) -> Batch | None
     """Parse ``count`` lines of one shape with ``numpy.loadtxt``; None if any line fails."""
     cols = (shape.step_col, *((shape.epoch_col,) if shape.epoch_col is not None else ()))
     cols = (*cols, *shape.value_cols)
+    if any(raw.count(key) != per_line * count for key, per_line in shape.exact_keys):
+        return None
     data = raw.translate(_DELIMITERS)
     try:
         table = np.loadtxt(io.BytesIO(data), usecols=cols, dtype=np.float64, ndmin=2, comments=None)

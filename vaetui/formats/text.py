@@ -30,6 +30,8 @@ _PAIR = re.compile(
 # "Ret_loss 8.237", "Loss 6.80", "train 3.16 test 2.38": space-separated, only for losses.
 _SPACE_PAIR = re.compile(rf"(?<![\w./-])([A-Za-z_]*[Ll]oss|train|test|val)\s+({NUMBER})(?![\w.:/])")
 
+#: Characters a line's shape does not see (see ``fastkv``): keys holding them are counted.
+_SHAPE_BLIND = re.compile(r"[0-9.+-]")
 _TENSOR = re.compile(rf"tensor\(\s*({NUMBER})[^)]*\)")
 _TQDM = re.compile(r"(\d{1,3})%\|[^|]*\|\s*(\d+)/(\d+|\?)\s*\[")
 _MMENGINE = re.compile(
@@ -135,6 +137,7 @@ class TextParser:
         step_col = token_index(line, lab.start(2))
         epoch_col = token_index(line, epoch_m.start(1)) if epoch_m else None
         columns: dict[str, int] = {}
+        exact: dict[bytes, int] = {}
         for m in _PAIR.finditer(line):
             key = m.group(1)
             if key in _IGNORED_KEYS or _is_counter_key(key):
@@ -143,12 +146,17 @@ class TextParser:
             if col is None or token_text(line, col) != m.group(2):
                 return None
             columns[key] = col
+            if _SHAPE_BLIND.search(key):
+                text = line[max(m.start() - 1, 0) : m.start(2)]
+                exact[text.encode("utf-8")] = line.count(text)
         got = {k: float(token_text(line, c)) for k, c in columns.items()}
         if step_col is None or got.keys() != rec.values.keys():
             return None
         if any(not _same(got[k], v) for k, v in rec.values.items()):
             return None
-        return Shape(step_col, epoch_col, tuple(columns.values()), tuple(columns))
+        return Shape(
+            step_col, epoch_col, tuple(columns.values()), tuple(columns), tuple(exact.items())
+        )
 
     def parse_segment(self, seg: str, line: int) -> Record | None:
         """Parse one segment (text between line terminators)."""
