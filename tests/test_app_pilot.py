@@ -177,7 +177,7 @@ async def test_enter_on_badge_and_on_event(healthy: Path) -> None:
         events = (Event(1200.0, 120, "spike", "kl_loss 9000 is 18x its EMA"),)
         snap = make_snapshot(events=events)
         app.post_message(SnapshotUpdated(0, snap, FollowStatus("following", "inotify")))
-        await pilot.pause(0.3)
+        await pilot.pause(1.2)  # the events list redraws at most once a second
         await pilot.press("e")
         assert isinstance(app.focused, EventsTable)
         await pilot.press("enter")
@@ -224,7 +224,7 @@ async def test_hostile_text_renders_literally(tmp_path: Path) -> None:
             file=hostile,
         )
         app.post_message(SnapshotUpdated(0, snap, FollowStatus("following", hostile)))
-        await pilot.pause(0.3)
+        await pilot.pause(1.3)  # the plot, panes and events redraw at most once a second
         text = screen_text(app)
         assert "[bold red]BOOM[/]" in text
         assert "[b]name[/b]" in text

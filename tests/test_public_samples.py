@@ -440,47 +440,7 @@ def _manifest() -> list[dict]:
 # ------------------------------------------------------------------------------------------
 # Known discrepancies: (file, field) -> what vaetui prints instead and the suspected rule.
 # ------------------------------------------------------------------------------------------
-_GLUED = (
-    "text glued after a tqdm bar's closing ']' on the same \\r-segment is read as part of the "
-    "postfix"
-)
-XFAIL: dict[tuple[str, str], str] = {
-    ("public/bdcmf-tf-vae-latent-loss.log", "metrics"): (
-        "`batch loss` (= gen_loss + latent_loss) stays `batch_loss`, no total_loss: "
-        "canonical_name has no alias for batch_loss (FORMATS.md lists it under total_loss)"
-    ),
-    ("public/hf-t5-trainer-state.json", "records"): (
-        "431 records, expected 430: the trainer_state summary row (train_runtime, train_loss) "
-        "is read as a training record"
-    ),
-    ("public/hf-t5-trainer-state.json", "steps"): (
-        "last_step 215337 (the summary row's step), expected 215000 (the last logged loss)"
-    ),
-    ("public/hf-t5-trainer-state.json", "metrics"): (
-        "train_runtime / train_samples_per_second from the summary row become metrics"
-    ),
-    ("public/larkkin-dcgan-restarts.log", "records"): (
-        "3172 records, expected 3178: a run restarting at step 0 right after a run that ended at "
-        "step 0 opens a segment but is merged into the previous record (Run._ingest: merge = "
-        "step == last_step), so 6 one-point runs are not counted"
-    ),
-    ("public/nicky-loguru-mltrainer-nan.log", "records"): (
-        "480 records, expected 488: 8 restarts at epoch 0 after a run that ended at epoch 0 are "
-        "merged into the previous record (same rule as larkkin-dcgan)"
-    ),
-    ("generated/tqdm/restart.log", "metrics"): (
-        f"extra latent/n_train/perc_weight/seed from the new run's banner: {_GLUED}"
-    ),
-    ("generated/lightning/restart.stdout.log", "metrics"): (
-        f"extra latent/n_train/perc_weight/seed/max_epochs: {_GLUED}"
-    ),
-    **{
-        (f"generated/lightning/{s}.stdout.log", "metrics"): (
-            f"extra `max_epochs` from '`Trainer.fit` stopped: `max_epochs=40` reached.': {_GLUED}"
-        )
-        for s in ("healthy", "collapse", "kl_explodes", "diverge", "warmup")
-    },
-}
+XFAIL: dict[tuple[str, str], str] = {}
 
 FIELDS = ("records", "steps", "segments", "nan", "metrics", "restarts")
 

@@ -17,10 +17,11 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Label
 
 from vaetui.messages import CriterionChosen, MetricSelected, SnapshotUpdated, StepChosen
-from vaetui.snapshot import CRITERIA_IDS
+from vaetui.snapshot import CRITERIA_IDS, Snapshot
 from vaetui.widgets.detail import DetailScreen
 from vaetui.widgets.events import EventsTable
 from vaetui.widgets.feed import RunFeed
@@ -35,6 +36,8 @@ from vaetui.widgets.verdicts import VerdictPanel
 
 #: Seconds between two redraws at most (about 5 per second).
 MIN_INTERVAL = 0.2
+#: Seconds between two redraws of the plot, sparklines and events while a log grows.
+HEAVY_INTERVAL = 1.0
 #: Seconds without news after which the current run's snapshot is refreshed (stall verdict).
 QUIET_REFRESH = 15.0
 #: Below this size the compact layout is used.
@@ -69,6 +72,8 @@ class VaeApp(App[int]):
         self.overlay = False
         self.selected: str | None = None
         self.throttle = Throttle(self, self._apply, MIN_INTERVAL)
+        self._heavy_at = 0.0
+        self._heavy_timer: Timer | None = None
         self._main: Screen[Any] | None = None
 
     def compose(self) -> ComposeResult:
@@ -87,12 +92,19 @@ class VaeApp(App[int]):
         self._main = self.screen
         self._sync_layout(self.size.width, self.size.height)
         if self.follow:
-            for feed in self.feeds:
-                feed.start()
+            previews = {f.index: m for f in self.feeds if (m := f.preview()) is not None}
+            if previews:
+                self._apply(previews)
+            # Start reading once the first screen is painted, not while it is being drawn.
+            self.call_after_refresh(self._start_feeds)
         else:
             self._apply({feed.index: feed.read_all() for feed in self.feeds})
         self._render()
         self.set_interval(1.0, self._tick)
+
+    def _start_feeds(self) -> None:
+        for feed in self.feeds:
+            feed.start()
 
     def on_unmount(self) -> None:
         for feed in self.feeds:
@@ -112,12 +124,27 @@ class VaeApp(App[int]):
         self.throttle.offer(message)
 
     def _apply(self, pending: dict[int, SnapshotUpdated]) -> None:
-        """Hand the newest snapshot of every run to its feed, then redraw."""
+        """Hand the newest snapshot of every run to its feed, then redraw.
+
+        Status and badges follow every update; the plot, sparklines and events (most of
+        the bytes sent to the terminal) at most once per ``HEAVY_INTERVAL``, so a fast log
+        stays light on a slow SSH link.
+        """
         for index, message in pending.items():
             feed = self.feeds[index]
             feed.status = message.status
             if message.snapshot is not None:
                 feed.snapshot = message.snapshot
+        wait = self._heavy_at + HEAVY_INTERVAL - time.monotonic()
+        if wait <= 0:
+            self._render()
+            return
+        self._render_light()
+        if self._heavy_timer is None:
+            self._heavy_timer = self.set_timer(wait, self._heavy_due)
+
+    def _heavy_due(self) -> None:
+        self._heavy_timer = None
         self._render()
 
     def _tick(self) -> None:
@@ -139,6 +166,15 @@ class VaeApp(App[int]):
         )
 
     def _render(self) -> None:
+        """Redraw everything for the current run."""
+        self._heavy_at = time.monotonic()
+        snap = self._render_light()
+        self.query_one(MetricList).show(snap, self.selected)
+        self.query_one(EventsTable).show(snap.events if snap else ())
+        self._render_plot()
+
+    def _render_light(self) -> Snapshot | None:
+        """Redraw the cheap part: status line, progress, waiting note and badges."""
         feed = self.feeds[self.current]
         snap = feed.snapshot
         if snap is not None and self.selected not in snap.history:
@@ -151,11 +187,9 @@ class VaeApp(App[int]):
         waiting_text = feed.status.error or f"Waiting for {feed.path} to appear…"
         self.query_one("#waiting", Label).update(waiting_text)
         self.query_one(VerdictPanel).show(snap)
-        self.query_one(MetricList).show(snap, self.selected)
-        self.query_one(EventsTable).show(snap.events if snap else ())
-        self._render_plot()
         if isinstance(self.screen, DetailScreen) and snap is not None:
             self.screen.update_verdicts({v.id: v for v in snap.criteria})
+        return snap
 
     def _render_plot(self) -> None:
         snap = self.feeds[self.current].snapshot

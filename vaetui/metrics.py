@@ -69,7 +69,12 @@ _ALIASES: dict[str, str] = {
 }
 
 #: Aliases that only apply when the record does not already carry the canonical key.
-_WEAK_ALIASES: dict[str, str] = {"nll_loss": REC, "train_loss": TOTAL, "nll": REC}
+_WEAK_ALIASES: dict[str, str] = {
+    "nll_loss": REC,
+    "nll": REC,
+    "train_loss": TOTAL,
+    "batch_loss": TOTAL,
+}
 
 #: Keys that name the step counter or the epoch, never a metric.
 STEP_KEYS: frozenset[str] = frozenset(

@@ -214,6 +214,7 @@ class Run:
                 self._new_segment(step, rec.line)
         elif step == self._last_step and self._repeats_last(rec, values):
             self._new_segment(step, rec.line)  # the same step logged again: a restart
+            self._last_step = None  # ... whose first record stands on its own
         merge = step == self._last_step
         if not merge:
             self._records += 1

@@ -16,6 +16,10 @@ from vaetui.formats.jsonl import record_from_mapping
 from vaetui.lines import TextBlock
 
 
+#: Keys that mark a Hugging Face ``log_history`` entry as the run summary.
+_SUMMARY_KEYS = frozenset({"train_runtime", "total_flos", "train_samples_per_second"})
+
+
 class JsonDocumentParser:
     """Parser for one JSON array of records, or an object with a ``log_history`` list."""
 
@@ -41,6 +45,8 @@ class JsonDocumentParser:
         items = _records_of(doc)
         out: list[Record] = []
         for item in items[self._emitted :]:
+            if isinstance(item, dict) and _SUMMARY_KEYS & item.keys():
+                continue  # a trainer's end-of-run summary, not a training step
             rec = record_from_mapping(item, self._lines)
             if rec is not None:
                 out.append(rec)

@@ -179,7 +179,7 @@ class TextParser:
         if "tensor(" in seg:
             seg = _TENSOR.sub(r"\1", seg)  # tensor(0.01, device='cuda:0') -> 0.01
         tqdm = _TQDM.search(seg)
-        pairs = self._pairs(seg[tqdm.end() :] if tqdm else seg)
+        pairs = self._pairs(_postfix(seg, tqdm) if tqdm else seg)
         if not pairs:
             if tqdm is None:
                 self._maybe_keras_epoch(seg)
@@ -298,6 +298,12 @@ class TextParser:
         m = _EPOCH.match(seg.strip())
         if m and m.end() >= len(seg.strip()) - 1:
             self._set_context_epoch(int(m.group(1)))
+
+
+def _postfix(seg: str, bar: re.Match[str]) -> str:
+    """The text inside a progress bar's brackets: what follows ``]`` is not its postfix."""
+    end = seg.find("]", bar.end())
+    return seg[bar.end() :] if end < 0 else seg[bar.end() : end]
 
 
 def _same(a: float, b: float) -> bool:

@@ -71,22 +71,27 @@ class RunFeed:
         self.snapshot: Snapshot | None = None
         self.status = FollowStatus()
 
-    def start(self) -> None:
-        """Follow the file in the follower's own thread; updates arrive as messages.
+    def preview(self) -> SnapshotUpdated | None:
+        """Judge a big existing log from its newest part, at once, on the calling thread.
 
-        A big existing log is first judged from its newest part, so verdicts are on screen
-        at once; the full history is read behind a progress bar and replaces the preview
-        when the reading has caught up.
+        The full history is then read behind a progress bar (``start``) and replaces the
+        preview when the reading has caught up. None for a small or missing log.
         """
+        self._preview = self._read_newest_part()
+        if self._preview is None:
+            return None
+        size = self._preview.bytes_total
+        self.status = FollowStatus("reading", "", None, 0, size)
+        return SnapshotUpdated(self.index, self._preview, self.status)
+
+    def start(self) -> None:
+        """Follow the file in the follower's own thread; updates arrive as messages."""
         from vaetui.follow import Follower
 
-        self._preview = self._read_newest_part()
         self._follower = Follower(self.path, self.run, on_update=self._updated, poll=self.poll)
         self._lock = self._follower.lock
         self._follower.start()
         self.status = self.follow_status()
-        if self._preview is not None:
-            self._post(SnapshotUpdated(self.index, self._preview, self.status))
 
     def _read_newest_part(self) -> Snapshot | None:
         """A snapshot of the last few megabytes of a big log, or None for a small one."""
@@ -103,6 +108,7 @@ class RunFeed:
             return None
         start = tail.find(b"\n") + 1  # begin on a line boundary
         preview = Run(self.name, self.options)
+        preview.bytes_total = size
         preview.feed(tail[start:])
         return preview.snapshot(now=None if self.clock is None else self.clock())
 
