@@ -15,7 +15,6 @@ from vaetui.formats.base import Record
 from vaetui.formats.jsonl import record_from_mapping
 from vaetui.lines import TextBlock
 
-
 #: Keys that mark a Hugging Face ``log_history`` entry as the run summary.
 _SUMMARY_KEYS = frozenset({"train_runtime", "total_flos", "train_samples_per_second"})
 
