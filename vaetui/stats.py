@@ -190,9 +190,9 @@ class Growable:
 
 #: A metric keeps at most this many points; older ones are thinned (the min and max of
 #: each bucket), so a months-long run stays within a fixed memory budget and spikes stay visible.
-MAX_POINTS = 1 << 17
+MAX_POINTS = 1 << 16
 #: The newest points are never thinned (they feed the EMA, the trend and the sparklines).
-KEEP_RECENT = 1 << 14
+KEEP_RECENT = 1 << 13
 
 
 @dataclass
@@ -260,6 +260,7 @@ def _bucket_keep(values: np.ndarray, segs: np.ndarray, bucket: int) -> np.ndarra
 
 
 def _growable(values: np.ndarray) -> Growable:
-    g = Growable(max(256, 2 * values.size))
+    # Room to reach MAX_POINTS again without a doubling: the history's memory stays fixed.
+    g = Growable(max(values.size, MAX_POINTS) + MAX_POINTS // 2)
     g.extend(values)
     return g

@@ -21,7 +21,7 @@ from vaetui.snapshot import Snapshot
 
 Clock = Callable[[], float]
 #: How much of a big log's end is judged first, while the whole history is read.
-PREVIEW_BYTES = 4 << 20
+PREVIEW_BYTES = 1 << 20
 
 
 def run_name(path: str) -> str:
