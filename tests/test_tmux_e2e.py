@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -84,5 +85,27 @@ def test_tail_in_tmux_follows_appended_lines_and_quits(tmp_path: Path) -> None:
         tmux("send-keys", "-t", "e2e", "q")
         tmux.wait(rc_file.exists, "the app to exit")
         assert rc_file.read_text().strip() == "0"
+    finally:
+        tmux.kill()
+
+
+@pytest.mark.parametrize("signal_name", ["TERM", "HUP", "INT"])
+def test_tail_ends_cleanly_on_a_signal(tmp_path: Path, signal_name: str) -> None:
+    log = write_sim(tmp_path / "train.log", "healthy", steps=500)
+    rc_file = tmp_path / "rc"
+    pid_file = tmp_path / "pid"
+    vaetui = [sys.executable, "-m", "vaetui", "tail", str(log)]
+    # exec keeps the pid the shell wrote down; the exit status lands in rc_file.
+    inner = f"echo $$ > {shlex.quote(str(pid_file))}; exec {shlex.join(vaetui)}"
+    command = f"sh -c {shlex.quote(inner)}; echo $? > {shlex.quote(str(rc_file))}; sleep 30"
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start(f"sh -c {shlex.quote(command)}")
+        tmux.wait(lambda: "step 500" in tmux.screen() and "Quit" in tmux.screen(), "first screen")
+        os.kill(int(pid_file.read_text()), getattr(signal, f"SIG{signal_name}"))
+        tmux.wait(rc_file.exists, "the app to exit")
+        assert rc_file.read_text().strip() == "0"
+        # The terminal is restored: the alternate screen is gone, no TUI left on the pane.
+        tmux.wait(lambda: "Quit" not in tmux.screen(), "the TUI to leave the screen")
     finally:
         tmux.kill()

@@ -9,6 +9,8 @@ CLI, the tests and the screenshot script use.
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -90,6 +92,7 @@ class VaeApp(App[int]):
 
     def on_mount(self) -> None:
         self._main = self.screen
+        self._exit_on_signals()
         self._sync_layout(self.size.width, self.size.height)
         if self.follow:
             previews = {f.index: m for f in self.feeds if (m := f.preview()) is not None}
@@ -101,6 +104,15 @@ class VaeApp(App[int]):
             self._apply({feed.index: feed.read_all() for feed in self.feeds})
         self._render()
         self.set_interval(1.0, self._tick)
+
+    def _exit_on_signals(self) -> None:
+        """SIGTERM, SIGHUP and SIGINT end the app like ``q``: the terminal is restored."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            try:
+                loop.add_signal_handler(sig, self.exit)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # not the main thread (tests), or a platform without them
 
     def _start_feeds(self) -> None:
         for feed in self.feeds:

@@ -102,7 +102,8 @@ class ReadProgress(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("reading log", id="progress-label")
-        yield ProgressBar(total=None, show_eta=False, id="progress-bar")
+        # A determinate bar: an indeterminate one animates (and costs CPU) even when hidden.
+        yield ProgressBar(total=1.0, show_eta=False, id="progress-bar")
 
     def show(self, status: FollowStatus) -> None:
         """Visible only while the follower is still catching up with a file."""
