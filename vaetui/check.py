@@ -12,8 +12,6 @@ import sys
 import threading
 from pathlib import Path
 
-from rich.console import Console
-
 from vaetui.errors import (
     EXIT_BAD,
     EXIT_NO_METRICS,
@@ -46,6 +44,8 @@ def check(path: str, options: RunOptions, as_json: bool, follow: bool, poll: boo
     if as_json:
         print(json.dumps(snap.to_json()))
     else:
+        from rich.console import Console
+
         from vaetui.report import print_report
 
         print_report(snap, Console(highlight=False))

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Protocol
 
 from vaetui.source import FileSource, ReadResult, SourceError
-from vaetui.watch import FileWatcher
 
 CHUNK_BYTES = 4 * 1024 * 1024
 """Bytes fed per step; `on_update` runs between steps, so a UI can show backfill progress."""
@@ -64,7 +63,7 @@ class Follower:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._source = FileSource(self._path, on_data=self._wake.set)
-        self._watcher = None if self._path == "-" else FileWatcher(self._path, self._wake.set, poll)
+        self._watcher = None if self._path == "-" else _watcher(self._path, self._wake.set, poll)
         self._thread: threading.Thread | None = None
         self._state = "waiting for file"
         self._error: str | None = None
@@ -180,6 +179,13 @@ class Follower:
     def _notify(self) -> None:
         if self._on_update is not None:
             self._on_update()
+
+
+def _watcher(path: str, wake: Callable[[], None], poll: bool):
+    """The watchdog observer for ``path`` (imported here: one-shot reads never need it)."""
+    from vaetui.watch import FileWatcher
+
+    return FileWatcher(path, wake, poll)
 
 
 def follow_once(path: str | os.PathLike[str], consumer: Consumer, finish: bool = True) -> int:

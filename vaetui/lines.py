@@ -41,12 +41,16 @@ class TextBlock:
     then the text is only decoded if a parser asks for it.
     """
 
-    __slots__ = ("_text", "first_line", "raw")
+    __slots__ = ("_text", "first_line", "newlines", "raw")
 
-    def __init__(self, text: str | None, first_line: int, raw: bytes | None = None) -> None:
+    def __init__(
+        self, text: str | None, first_line: int, raw: bytes | None = None, newlines: int = -1
+    ) -> None:
         self._text = text
         self.first_line = first_line
         self.raw = raw
+        #: Number of newlines in the block when already counted (-1: not counted).
+        self.newlines = newlines
 
     @property
     def text(self) -> str:
@@ -132,8 +136,9 @@ class LineSplitter:
     def _raw_block(self, raw: bytes) -> TextBlock | None:
         if not raw:
             return None
-        block = TextBlock(None, self._newlines + 1, raw)
-        self._newlines += raw.count(b"\n")
+        newlines = raw.count(b"\n")
+        block = TextBlock(None, self._newlines + 1, raw, newlines)
+        self._newlines += newlines
         self._open_line = not raw.endswith(b"\n")
         return block
 

@@ -255,8 +255,24 @@ class Run:
             self._first_step = float(steps[0])
         self._last_step = float(steps[-1])
         self._last_values = {name: float(batch.values[-1, col]) for col, name in columns}
-        for col, name in columns:
-            self._add_column(name, steps, batch.values[:, col], batch.lines)
+        # Events go in file order, and within a line in column order, as record by record.
+        events: list[tuple[int, int, Event]] = []
+        first_bad: list[tuple[int, int, str]] = []
+        for order, (col, name) in enumerate(columns):
+            column = batch.values[:, col]
+            bad_row = self._add_column(name, steps, column, batch.lines, order, events)
+            if bad_row is not None:
+                first_bad.append((bad_row, order, name))
+        if first_bad and self._nonfinite is None:
+            row, order, name = min(first_bad)
+            step, value = float(steps[row]), batch.values[row, columns[order][0]]
+            self._nonfinite = (step, name)
+            message = f"{name} is {value} at step {_num(step)}"
+            events.append(
+                (int(batch.lines[row]), order, Event(step, int(batch.lines[row]), "nan", message))
+            )
+        for _line, _order, event in sorted(events, key=lambda e: (e[0], e[1])):
+            self._events.append(event)
         if self.options.live:
             self._last_record_time = time.time()
 
@@ -267,8 +283,15 @@ class Run:
             self._ingest(Record(float(batch.steps[row]), int(batch.lines[row]), values, epoch))
 
     def _add_column(
-        self, name: str, steps: np.ndarray, values: np.ndarray, lines: np.ndarray
-    ) -> None:
+        self,
+        name: str,
+        steps: np.ndarray,
+        values: np.ndarray,
+        lines: np.ndarray,
+        order: int,
+        events: list[tuple[int, int, Event]],
+    ) -> int | None:
+        """Append a column of points; collect its spike events; return its first NaN row."""
         h = self._histories.get(name)
         if h is None:
             h = self._histories[name] = MetricHistory.empty()
@@ -282,16 +305,7 @@ class Run:
         h.seg_nan += bad
         h.thin_if_full()
         if name not in LOSSES:
-            return
-        if bad and self._nonfinite is None:
-            i = int(np.argmin(finite))
-            self._nonfinite = (float(steps[i]), name)
-            self._event(
-                float(steps[i]),
-                int(lines[i]),
-                "nan",
-                f"{name} is {values[i]} at step {_num(float(steps[i]))}",
-            )
+            return None
         alpha = self.options.profile.smoothing.ema_alpha
         prior, h.spike_ema = ema_before(values, alpha, h.spike_ema)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -300,15 +314,14 @@ class Run:
         factor = self.options.profile.divergence.spike_factor
         spikes = np.flatnonzero((position >= _SPIKE_MIN_POINTS) & (prior > 0) & (ratio > factor))
         for i in spikes.tolist():
-            step = float(steps[i])
+            step, line = float(steps[i]), int(lines[i])
             self._spikes.append((step, float(ratio[i]), name))
-            self._event(
-                step,
-                int(lines[i]),
-                "spike",
+            message = (
                 f"{name} {_num(float(values[i]))} is {ratio[i]:.0f}x its EMA "
-                f"{_num(float(prior[i]))}",
+                f"{_num(float(prior[i]))}"
             )
+            events.append((line, order, Event(step, line, "spike", message)))
+        return int(np.argmin(finite)) if bad else None
 
     def _repeats_last(self, rec: Record, values: dict[str, float]) -> bool:
         """A record on a new line that logs a metric of the previous step again, with a

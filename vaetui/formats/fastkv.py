@@ -71,12 +71,14 @@ class FastPath:
         raw = block.raw if block.raw is not None else block.text.encode("utf-8")
         if len(raw) < MIN_BLOCK_BYTES or not raw.endswith(b"\n"):
             return None
+        count = block.newlines if block.raw is not None else -1
         if b"\r" in raw:
             if raw.count(b"\r") != raw.count(b"\r\n"):
                 return None  # \r refreshes (tqdm): the per-line parser handles them
             raw = raw.replace(b"\r\n", b"\n")
         shapes_raw = raw.translate(None, _NUMERIC)
-        count = raw.count(b"\n")
+        if count < 0:
+            count = raw.count(b"\n")
         current = self._current
         if current is not None and shapes_raw == current * count:
             # The common case: every line has the shape of the previous block.
@@ -85,35 +87,30 @@ class FastPath:
                 return [batch]
         lines = raw.split(b"\n")[:-1]
         shapes = shapes_raw.split(b"\n")[:-1]
-        shape_key, shape = self._pick_shape(lines, shapes)
-        if shape is None:
-            return None
-        self._current = shape_key + b"\n"
-        self._shapes[self._current] = shape
-        match = np.fromiter((s == shape_key for s in shapes), dtype=bool, count=len(shapes))
-        return self._pieces(lines, match, shape, block.first_line)
+        if Counter(shapes).most_common(1)[0][1] < MIN_RUN_LINES:
+            return None  # no shape repeats enough to be worth batching
+        return self._pieces(lines, shapes, block.first_line)
 
-    def _pick_shape(self, lines: list[bytes], shapes: list[bytes]) -> tuple[bytes, Shape | None]:
-        for key, count in Counter(shapes).most_common(2):
-            if count < MIN_RUN_LINES:
-                break
-            if key not in self._shapes:
-                example = lines[shapes.index(key)].decode("utf-8", errors="replace")
-                self._shapes[key] = self._learn_shape(example)
-            if self._shapes[key] is not None:
-                return key, self._shapes[key]
-        return b"", None
+    def _shape(self, key: bytes, example: bytes) -> Shape | None:
+        """The columns of a shape, learned once from an example line (None: not batchable)."""
+        if key not in self._shapes:
+            self._shapes[key] = self._learn_shape(example.decode("utf-8", errors="replace"))
+        return self._shapes[key]
 
     def _pieces(
-        self, lines: list[bytes], match: np.ndarray, shape: Shape, first_line: int
+        self, lines: list[bytes], shapes: list[bytes], first_line: int
     ) -> list[Batch | tuple[int, str]]:
+        """Every run of consecutive same-shape lines long enough becomes a batch."""
         out: list[Batch | tuple[int, str]] = []
-        edges = np.flatnonzero(np.diff(match.astype(np.int8))) + 1
-        bounds = [0, *edges.tolist(), len(lines)]
-        for a, b in itertools.pairwise(bounds):
+        starts = [0, *(i for i in range(1, len(shapes)) if shapes[i] != shapes[i - 1])]
+        for a, b in itertools.pairwise([*starts, len(lines)]):
             batch = None
-            if match[a] and b - a >= MIN_RUN_LINES:
-                batch = _load(b"\n".join(lines[a:b]), b - a, shape, first_line + a)
+            if b - a >= MIN_RUN_LINES:
+                shape = self._shape(shapes[a], lines[a])
+                if shape is not None:
+                    batch = _load(b"\n".join(lines[a:b]), b - a, shape, first_line + a)
+                    self._current = shapes[a] + b"\n"
+                    self._shapes[self._current] = shape
             if batch is not None:
                 out.append(batch)
             else:
