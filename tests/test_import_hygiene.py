@@ -19,6 +19,7 @@ CORE_MODULES = [
     "vaetui.lines",
     "vaetui.metrics",
     "vaetui.profile",
+    "vaetui.recorder",
     "vaetui.report",
     "vaetui.run",
     "vaetui.simulate",

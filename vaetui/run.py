@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vaetui import formats
-from vaetui.assess import LOSSES, RunFacts, SegmentView, judge_input
+from vaetui.assess import RunFacts, SegmentView, judge_input
 from vaetui.criteria import judge
 from vaetui.formats.base import Record
 from vaetui.formats.fastkv import Batch
@@ -35,27 +35,21 @@ from vaetui.metrics import (
     is_eval_key,
 )
 from vaetui.profile import Profile
+from vaetui.recorder import Recorder
 from vaetui.snapshot import (
-    Event,
     MetricSummary,
     Series,
     Snapshot,
     worst_level,
 )
 from vaetui.stats import (
-    MetricHistory,
     alpha_from_halflife,
-    ema_before,
 )
 
-#: Points a metric needs in its segment before spikes are reported.
-_SPIKE_MIN_POINTS = 10
 #: Bytes of text the format sniffer wants before deciding.
 _SNIFF_BYTES = 4096
 #: A chunk this big is history being read, not lines arriving live (for steps/s).
 _HISTORY_CHUNK = 256 << 10
-#: At most this many events are kept (the oldest are dropped).
-_MAX_EVENTS = 2000
 
 
 @dataclass(frozen=True)
@@ -93,22 +87,17 @@ class Run:
         self.bytes_total = 0
 
     def _clear(self) -> None:
-        self._histories: dict[str, MetricHistory] = {}
+        self._recorder = Recorder(self.options.profile)
         self._records = 0
         self._record_lines = 0
         self._last_record_line = -1
         self._last_values: dict[str, float] = {}
-        self._segment = 0
-        self._segment_starts: list[float] = []
         self._first_step: float | None = None
         self._last_step: float | None = None
         self._epoch: float | None = None
-        self._events: deque[Event] = deque(maxlen=_MAX_EVENTS)
         self._rec_type_from_keys: str | None = None
         self._latent_from_log: int | None = None
         self._kl_weight_from_banner: float | None = None
-        self._nonfinite: tuple[float, str] | None = None  # first in the current segment
-        self._spikes: list[tuple[float, float, str]] = []  # current segment
         self._times: deque[tuple[float, float]] = deque(maxlen=64)
         self._last_record_time: float | None = None
         self._levels: dict[str, str] = {}
@@ -211,9 +200,10 @@ class Run:
             if all(is_eval_key(name) for name in values):
                 step = self._last_step  # an evaluation pass counts its own batches
             else:
-                self._new_segment(step, rec.line)
+                self._recorder.new_segment(self._last_step, step, rec.line)
         elif step == self._last_step and self._repeats_last(rec, values):
-            self._new_segment(step, rec.line)  # the same step logged again: a restart
+            # the same step logged again: a restart
+            self._recorder.new_segment(self._last_step, step, rec.line)
             self._last_step = None  # ... whose first record stands on its own
         merge = step == self._last_step
         if not merge:
@@ -227,7 +217,7 @@ class Run:
             self._last_values = {}
         self._last_values.update(values)
         for name, value in values.items():
-            self._add_point(name, step, value, merge, rec.line)
+            self._recorder.add_point(name, step, value, merge, rec.line)
         if self._first_step is None:
             self._first_step = step
         self._last_step = step
@@ -255,24 +245,7 @@ class Run:
             self._first_step = float(steps[0])
         self._last_step = float(steps[-1])
         self._last_values = {name: float(batch.values[-1, col]) for col, name in columns}
-        # Events go in file order, and within a line in column order, as record by record.
-        events: list[tuple[int, int, Event]] = []
-        first_bad: list[tuple[int, int, str]] = []
-        for order, (col, name) in enumerate(columns):
-            column = batch.values[:, col]
-            bad_row = self._add_column(name, steps, column, batch.lines, order, events)
-            if bad_row is not None:
-                first_bad.append((bad_row, order, name))
-        if first_bad and self._nonfinite is None:
-            row, order, name = min(first_bad)
-            step, value = float(steps[row]), batch.values[row, columns[order][0]]
-            self._nonfinite = (step, name)
-            message = f"{name} is {value} at step {_num(step)}"
-            events.append(
-                (int(batch.lines[row]), order, Event(step, int(batch.lines[row]), "nan", message))
-            )
-        for _line, _order, event in sorted(events, key=lambda e: (e[0], e[1])):
-            self._events.append(event)
+        self._recorder.add_columns(columns, steps, batch.values, batch.lines)
         if self.options.live:
             self._last_record_time = time.time()
 
@@ -281,47 +254,6 @@ class Run:
             values = dict(zip(batch.names, batch.values[row].tolist()))
             epoch = None if batch.epochs is None else float(batch.epochs[row])
             self._ingest(Record(float(batch.steps[row]), int(batch.lines[row]), values, epoch))
-
-    def _add_column(
-        self,
-        name: str,
-        steps: np.ndarray,
-        values: np.ndarray,
-        lines: np.ndarray,
-        order: int,
-        events: list[tuple[int, int, Event]],
-    ) -> int | None:
-        """Append a column of points; collect its spike events; return its first NaN row."""
-        h = self._histories.get(name)
-        if h is None:
-            h = self._histories[name] = MetricHistory.empty()
-        before = h.seg_count
-        h.steps.extend(steps)
-        h.values.extend(values)
-        h.segments.extend(np.full(steps.size, float(self._segment)))
-        h.seg_count += steps.size
-        finite = np.isfinite(values)
-        bad = int(steps.size - np.count_nonzero(finite))
-        h.seg_nan += bad
-        h.thin_if_full()
-        if name not in LOSSES:
-            return None
-        alpha = self.options.profile.smoothing.ema_alpha
-        prior, h.spike_ema = ema_before(values, alpha, h.spike_ema)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = values / prior
-        position = before + np.arange(values.size)
-        factor = self.options.profile.divergence.spike_factor
-        spikes = np.flatnonzero((position >= _SPIKE_MIN_POINTS) & (prior > 0) & (ratio > factor))
-        for i in spikes.tolist():
-            step, line = float(steps[i]), int(lines[i])
-            self._spikes.append((step, float(ratio[i]), name))
-            message = (
-                f"{name} {_num(float(values[i]))} is {ratio[i]:.0f}x its EMA "
-                f"{_num(float(prior[i]))}"
-            )
-            events.append((line, order, Event(step, line, "spike", message)))
-        return int(np.argmin(finite)) if bad else None
 
     def _repeats_last(self, rec: Record, values: dict[str, float]) -> bool:
         """A record on a new line that logs a metric of the previous step again, with a
@@ -342,58 +274,6 @@ class Run:
             elif canonical_name(key)[0] == KL_WEIGHT and math.isfinite(value):
                 self._kl_weight_from_banner = value
 
-    def _new_segment(self, step: float, line: int) -> None:
-        previous = self._last_step
-        self._segment += 1
-        self._segment_starts.append(step)
-        for h in self._histories.values():
-            h.new_segment()
-        self._nonfinite = None
-        self._spikes = []
-        self._event(
-            step,
-            line,
-            "restart",
-            f"step went back from {_num(previous)} to {_num(step)}: "
-            f"segment {self._segment + 1} (restart or resume)",
-        )
-
-    def _add_point(self, name: str, step: float, value: float, merge: bool, line: int) -> None:
-        h = self._histories.get(name)
-        if h is None:
-            h = self._histories[name] = MetricHistory.empty()
-        finite = math.isfinite(value)
-        if merge and len(h) > h.segment_start and h.steps.last() == step:
-            h.seg_nan += int(not finite) - int(not math.isfinite(h.values.last()))
-            h.values.set_last(value)
-        else:
-            h.steps.append(step)
-            h.values.append(value)
-            h.segments.append(self._segment)
-            h.seg_count += 1
-            h.seg_nan += int(not finite)
-            h.thin_if_full()
-        if name not in LOSSES:
-            return
-        if not finite:
-            if self._nonfinite is None:
-                self._nonfinite = (step, name)
-                self._event(step, line, "nan", f"{name} is {value} at step {_num(step)}")
-            return
-        ema = h.spike_ema
-        if ema is not None and h.seg_count > _SPIKE_MIN_POINTS and ema > 0:
-            ratio = value / ema
-            if ratio > self.options.profile.divergence.spike_factor:
-                self._spikes.append((step, ratio, name))
-                self._event(
-                    step, line, "spike", f"{name} {_num(value)} is {ratio:.0f}x its EMA {_num(ema)}"
-                )
-        alpha = self.options.profile.smoothing.ema_alpha
-        h.spike_ema = value if ema is None else (1 - alpha) * ema + alpha * value
-
-    def _event(self, step: float | None, line: int | None, kind: str, message: str) -> None:
-        self._events.append(Event(step, line, kind, message))
-
     # -- output --------------------------------------------------------------------------
 
     def snapshot(self, now: float | None = None) -> Snapshot:
@@ -404,16 +284,16 @@ class Run:
             return self._snapshot(time.time() if now is None else now)
 
     def _snapshot(self, now: float) -> Snapshot:
-        view = SegmentView(self._histories, self.options.profile, 0.0)
+        view = SegmentView(self._recorder.histories, self.options.profile, 0.0)
         view.alpha = self._alpha(view)
-        summaries = {name: view.summary(name) for name in self._histories}
+        summaries = {name: view.summary(name) for name in self._recorder.histories}
         judged, warmup_end = judge_input(view, self._facts(now))
         verdicts = judge(judged, self.options.profile)
         if self.options.live:
             self._note_verdict_changes(verdicts)
         history = {
             name: Series(h.steps.view(), h.values.view(), h.segments.view())
-            for name, h in self._histories.items()
+            for name, h in self._recorder.histories.items()
         }
         return Snapshot(
             file=self.name,
@@ -424,15 +304,15 @@ class Run:
             first_step=self._first_step,
             last_step=self._last_step,
             epoch=self._epoch,
-            segments=self._segment + 1 if self._records else 0,
+            segments=self._recorder.segment + 1 if self._records else 0,
             rec_metric=self._rec_metric(),
             metrics=_ordered(summaries),
             criteria=verdicts,
             overall=worst_level([v.level for v in verdicts]),
-            events=tuple(self._events),
+            events=tuple(self._recorder.events),
             latent_dim=self._latent_dim(),
             warmup_end_step=warmup_end,
-            segment_starts=tuple(self._segment_starts),
+            segment_starts=tuple(self._recorder.segment_starts),
             bytes_read=self.bytes_read,
             bytes_total=max(self.bytes_total, self.bytes_read),
             bad_bytes=self._splitter.bad_bytes,
@@ -445,7 +325,9 @@ class Run:
     def _facts(self, now: float) -> RunFacts:
         quiet, usual = self._quiet(now)
         return RunFacts(
-            segment_first_step=self._first_step if self._segment == 0 else self._segment_starts[-1],
+            segment_first_step=self._first_step
+            if self._recorder.segment == 0
+            else self._recorder.segment_starts[-1],
             last_step=self._last_step,
             warmup_steps=self.options.warmup_steps,
             kl_weight_fallback=(
@@ -455,8 +337,10 @@ class Run:
             ),
             rec_metric=self._rec_metric(),
             latent_dim=self._latent_dim(),
-            nonfinite=self._nonfinite,
-            worst_spike=max(self._spikes, key=lambda s: s[1]) if self._spikes else None,
+            nonfinite=self._recorder.nonfinite,
+            worst_spike=max(self._recorder.spikes, key=lambda s: s[1])
+            if self._recorder.spikes
+            else None,
             seconds_quiet=quiet,
             usual_interval=usual,
         )
@@ -506,7 +390,7 @@ class Run:
         for v in verdicts:
             before = self._levels.get(v.id)
             if before is not None and before != v.level:
-                self._event(
+                self._recorder.event(
                     self._last_step,
                     self._last_record_line,
                     "verdict",
@@ -524,9 +408,3 @@ def _ordered(summaries: dict[str, MetricSummary]) -> dict[str, MetricSummary]:
 
 def _same(a: float, b: float) -> bool:
     return a == b or (math.isnan(a) and math.isnan(b))
-
-
-def _num(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return str(int(x)) if float(x).is_integer() else f"{x:.4g}"
