@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from run_helpers import fed_in_pieces
 
 from vaetui.lines import LineSplitter
 from vaetui.run import Run, RunOptions
@@ -105,15 +106,7 @@ def essentials(run: Run) -> dict:
 
 
 def read(data: bytes, cuts: list[int], fmt: str = "auto") -> Run:
-    run = Run("chunked.log", RunOptions(fmt=fmt))
-    start = 0
-    for cut in sorted(set(cuts)):
-        if start < cut < len(data):
-            run.feed(data[start:cut])
-            start = cut
-    run.feed(data[start:])
-    run.finish()
-    return run
+    return fed_in_pieces(data, cuts, "chunked.log", RunOptions(fmt=fmt))
 
 
 @cache

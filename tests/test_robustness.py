@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from run_helpers import fed_in_pieces
 
 from vaetui.run import Run, RunOptions
 
@@ -549,18 +550,6 @@ def real_lines(name: str) -> tuple[bytes, ...]:
     if not path.is_file():
         pytest.skip(f"{path} not present")
     return tuple(path.read_bytes().splitlines(keepends=True)[:400])
-
-
-def fed_in_pieces(data: bytes, cuts: list[int]) -> Run:
-    run = Run("fuzz.log")
-    start = 0
-    for cut in sorted(set(cuts)):
-        if start < cut < len(data):
-            run.feed(data[start:cut])
-            start = cut
-    run.feed(data[start:])
-    run.finish()
-    return run
 
 
 def _counts(run: Run) -> tuple[int, int, int, int]:
