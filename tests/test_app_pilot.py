@@ -21,10 +21,11 @@ from tui_helpers import FIXED_NOW, make_snapshot, write_sim
 from vaetui.app import VaeApp, build_app
 from vaetui.messages import FollowStatus, SnapshotUpdated
 from vaetui.snapshot import CRITERIA_IDS, Event
+from vaetui.stats import minmax_thin
 from vaetui.widgets.detail import DetailScreen
 from vaetui.widgets.emacache import EmaCache
 from vaetui.widgets.events import EventsTable
-from vaetui.widgets.fmt import arrow, clean, fmt_value, minmax_thin, ordered_metrics
+from vaetui.widgets.fmt import arrow, clean, fmt_value, ordered_metrics
 from vaetui.widgets.help import HelpScreen
 from vaetui.widgets.keys import BINDINGS
 from vaetui.widgets.palette import MetricCommands

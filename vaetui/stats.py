@@ -243,7 +243,24 @@ class MetricHistory:
         self.segment_start = int(np.searchsorted(self.segments.view(), current, side="left"))
 
 
-def _bucket_keep(values: np.ndarray, segs: np.ndarray, bucket: int) -> np.ndarray:
+def minmax_thin(
+    steps: np.ndarray, values: np.ndarray, buckets: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """At most about ``2 * buckets`` points: each bucket's min and max, in step order.
+
+    For plots and sparklines: averaging would hide the one spike that matters.
+    """
+    n = values.size
+    if buckets < 1 or n <= 2 * buckets:
+        return steps, values
+    size = -(-n // buckets)
+    full = n // size * size
+    keep = np.ones(n, dtype=bool)
+    keep[:full] = _bucket_keep(values[:full], None, size)
+    return steps[keep], values[keep]
+
+
+def _bucket_keep(values: np.ndarray, segs: np.ndarray | None, bucket: int) -> np.ndarray:
     """Keep the min and max of each bucket; a bucket that spans segments is kept whole."""
     v = values.reshape(-1, bucket)
     # A non-finite point counts as +inf: it wins the "max" slot, so NaN stays visible.
@@ -254,8 +271,9 @@ def _bucket_keep(values: np.ndarray, segs: np.ndarray, bucket: int) -> np.ndarra
     rows = np.arange(v.shape[0])
     keep[rows, lo] = True
     keep[rows, hi] = True
-    mixed = segs.reshape(-1, bucket)
-    keep[mixed[:, 0] != mixed[:, -1]] = True
+    if segs is not None:
+        mixed = segs.reshape(-1, bucket)
+        keep[mixed[:, 0] != mixed[:, -1]] = True
     return keep.reshape(-1)
 
 

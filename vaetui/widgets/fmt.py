@@ -7,7 +7,6 @@ widget formats a number the same way. Nothing here parses a log: it only shapes 
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from collections.abc import Iterable
@@ -104,25 +103,3 @@ def finite(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarra
     """The points whose value is finite (NaN and inf cannot be drawn)."""
     ok = np.isfinite(values) & np.isfinite(steps)
     return steps[ok], values[ok]
-
-
-def minmax_thin(
-    steps: np.ndarray, values: np.ndarray, buckets: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """At most ``2 * buckets`` points keeping each bucket's min and max, in step order.
-
-    Averaging would hide the one spike that matters; min/max keeps it visible.
-    """
-    n = len(values)
-    if n <= 2 * buckets or buckets < 1:
-        return steps, values
-    edges = np.linspace(0, n, buckets + 1).astype(int)
-    keep: list[int] = []
-    for lo, hi in itertools.pairwise(edges):
-        if hi <= lo:
-            continue
-        chunk = values[lo:hi]
-        a, b = lo + int(np.argmin(chunk)), lo + int(np.argmax(chunk))
-        keep.extend(sorted({a, b}))
-    idx = np.asarray(keep, dtype=int)
-    return steps[idx], values[idx]

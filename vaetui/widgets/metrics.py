@@ -17,7 +17,8 @@ from textual.widgets import Label, Sparkline
 
 from vaetui.messages import MetricSelected
 from vaetui.snapshot import MetricSummary, Series, Snapshot
-from vaetui.widgets.fmt import arrow, finite, fmt_value, literal, minmax_thin, ordered_metrics
+from vaetui.stats import minmax_thin
+from vaetui.widgets.fmt import arrow, finite, fmt_value, literal, ordered_metrics
 
 #: Panes mounted at once; the rest of the metrics are a page away (``m`` / ``M`` / palette).
 PAGE_SIZE = 8

@@ -15,8 +15,9 @@ from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from vaetui.snapshot import Series
+from vaetui.stats import minmax_thin
 from vaetui.widgets.emacache import EmaCache
-from vaetui.widgets.fmt import clean, finite, minmax_thin
+from vaetui.widgets.fmt import clean, finite
 from vaetui.widgets.view import PlotView
 
 #: Colours of overlaid runs cycle through these component classes.
