@@ -18,6 +18,7 @@ CORE_MODULES = [
     "vaetui.formats.tfevents",
     "vaetui.lines",
     "vaetui.metrics",
+    "vaetui.pipe",
     "vaetui.profile",
     "vaetui.recorder",
     "vaetui.report",

@@ -10,23 +10,17 @@ Pipes and standard input are read on a thread so `read()` never blocks.
 from __future__ import annotations
 
 import os
-import queue
-import select
 import stat
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from vaetui.pipe import PipeReader
 
 CHUNK_BYTES = 4 * 1024 * 1024
 """Default upper bound on one `read()`; keeps memory flat on a huge log."""
 
 _TAIL_BYTES = 64
 """How many bytes before the offset are remembered to notice a rewritten (truncated) file."""
-
-_PIPE_READ = 256 * 1024
-_PIPE_QUEUE = 16
-_POLL_SECONDS = 0.25
 
 
 class SourceError(Exception):
@@ -84,7 +78,7 @@ class FileSource:
         self._size = 0
         self._tail = b""
         self._reset_reason = ""
-        self._stream: _Stream | None = None
+        self._stream: PipeReader | None = None
 
     @property
     def path(self) -> str:
@@ -118,9 +112,9 @@ class FileSource:
             SourceError: the path is a directory, unreadable, or reading failed.
         """
         if self._stream is None and self._path == "-":
-            self._stream = _Stream(None, self._name, self._on_data)  # started on first use
+            self._stream = PipeReader(None, self._name, self._on_data)  # started on first use
         if self._stream is not None:
-            return self._stream.read(max_bytes)
+            return self._read_stream(max_bytes)
         if self._fd is None:
             return self._open(max_bytes)
         path_stat = self._stat_path()
@@ -134,6 +128,13 @@ class FileSource:
         self._reset_reason = self._replacement_reason()
         self._close_fd()
         return self._open(max_bytes)
+
+    def _read_stream(self, max_bytes: int) -> ReadResult:
+        assert self._stream is not None
+        try:
+            return ReadResult(self._stream.read(max_bytes), False, True)
+        except OSError as error:
+            raise _describe(error, self._name) from None
 
     def close(self) -> None:
         """Release the file handle or stop the pipe reader; safe to call twice."""
@@ -156,8 +157,8 @@ class FileSource:
             return ReadResult(b"", False, False)
         if not stat.S_ISREG(path_stat.st_mode) and not stat.S_ISDIR(path_stat.st_mode):
             # Checked before opening: opening a FIFO here would block, or break its writer.
-            self._stream = _Stream(self._path, self._name, self._on_data)
-            return self._stream.read(max_bytes)
+            self._stream = PipeReader(self._path, self._name, self._on_data)
+            return self._read_stream(max_bytes)
         try:
             fd = os.open(self._path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except FileNotFoundError:
@@ -224,92 +225,3 @@ class FileSource:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-
-
-class _Stream:
-    """Standard input or a FIFO, read on a daemon thread into a small bounded queue.
-
-    The bounded queue is the back-pressure that keeps memory flat when the writer is faster.
-    """
-
-    def __init__(self, path: str | None, name: str, on_data: Callable[[], None] | None) -> None:
-        self._path = path
-        self._name = name
-        self._on_data = on_data
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_PIPE_QUEUE)
-        self._stop = threading.Event()
-        self._leftover = b""
-        self._eof = False
-        self._error: str | None = None
-        self.offset = 0
-        self._thread = threading.Thread(target=self._run, name=f"vaetui-pipe {name}", daemon=True)
-        self._thread.start()
-
-    @property
-    def finished(self) -> bool:
-        return self._eof and not self._leftover
-
-    def read(self, max_bytes: int) -> ReadResult:
-        parts, size = [self._leftover], len(self._leftover)
-        while size < max_bytes and not self._eof:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is None:
-                self._eof = True
-            else:
-                parts.append(item)
-                size += len(item)
-        data = b"".join(parts)
-        data, self._leftover = data[:max_bytes], data[max_bytes:]
-        self.offset += len(data)
-        if self._error and not data and self._eof:
-            error, self._error = self._error, None  # reported once; then the stream is finished
-            raise SourceError(error)
-        return ReadResult(data, False, True)
-
-    def close(self) -> None:
-        self._stop.set()
-        deadline = time.monotonic() + 2.0
-        while self._thread.is_alive() and time.monotonic() < deadline:
-            if self._path is not None:
-                self._unblock_open()  # repeated: the thread may not have reached open() yet
-            self._thread.join(timeout=0.05)
-
-    def _unblock_open(self) -> None:
-        """A reader blocked opening a FIFO wakes up when a writer opens it: be that writer."""
-        assert self._path is not None
-        try:
-            os.close(os.open(self._path, os.O_WRONLY | os.O_NONBLOCK))
-        except OSError:
-            pass
-
-    def _run(self) -> None:
-        fd = None
-        try:
-            fd = 0 if self._path is None else os.open(self._path, os.O_RDONLY)
-            while not self._stop.is_set():
-                ready, _, _ = select.select([fd], [], [], _POLL_SECONDS)
-                if not ready:
-                    continue
-                chunk = os.read(fd, _PIPE_READ)
-                if not chunk:
-                    break
-                self._put(chunk)
-        except OSError as error:
-            self._error = str(_describe(error, self._name))
-        finally:
-            if fd not in (None, 0):
-                os.close(fd)
-            self._put(None)
-
-    def _put(self, item: bytes | None) -> None:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=_POLL_SECONDS)
-            except queue.Full:
-                continue
-            if self._on_data is not None:
-                self._on_data()
-            return
