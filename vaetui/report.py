@@ -57,14 +57,29 @@ def print_report(snap: Snapshot, console: Console) -> None:
     table.add_column("criterion", no_wrap=True)
     table.add_column("value", justify="right", no_wrap=True)
     table.add_column("verdict", no_wrap=True)
-    table.add_column("why · what to do")
+    table.add_column("why")
     for v in snap.criteria:
         style = LEVEL_STYLES.get(v.level, "")
-        why = Text(v.summary)
-        why.append("\n")
-        why.append(v.advice, style="dim")
-        table.add_row(v.title, _value(v), Text(v.level.upper(), style=style), why)
+        table.add_row(v.title, _value(v), Text(v.level.upper(), style=style), Text(v.summary))
     console.print(table)
+    # What to do: the advice of every criterion that is not healthy, worst first.
+    todo = sorted(
+        (v for v in snap.criteria if v.level in ("watch", "bad")),
+        key=lambda v: v.level != "bad",
+    )
+    # All healthy: the seed's next step (a preview) comes with the reconstruction verdict.
+    healthy = sorted(
+        (v for v in snap.criteria if v.level in ("excellent", "ok")),
+        key=lambda v: v.id != "rec_range",
+    )
+    if todo:
+        console.print(Text("what to do:", style="bold"))
+        for v in todo:
+            line = Text(f"  {v.title}: ", style=LEVEL_STYLES.get(v.level, ""))
+            line.append(v.advice)
+            console.print(line)
+    elif healthy:
+        console.print(Text("what to do: ", style="bold").append(healthy[0].advice))
     overall = Text("overall: ")
     overall.append(snap.overall.upper(), style=LEVEL_STYLES.get(snap.overall, ""))
     kl = snap.metrics.get("kl_loss")
