@@ -24,8 +24,11 @@ from vaetui.metrics import CANONICAL, EPOCH_KEYS, STEP_KEYS, canonical_name
 _KEY = r"(?<![\w./:-])['\"]?((?:[A-Za-z][A-Za-z]* )?[Ll]oss\b|[A-Za-z_][\w./-]*)['\"]?"
 # name=value or name: value; a value may carry a unit (20.2s, 91.7%, 15533M) but must not
 # run into another number (eta: 0:14:11 is not a pair).
+# A value may also run straight into a capitalised message ("loss: nanBatch 5: Invalid loss",
+# as Keras' TerminateOnNaN prints it glued to the bar).
 _PAIR = re.compile(
-    _KEY + rf"\s*[=:]\s*(?:tensor\(\s*)?['\"]?({NUMBER})['\"]?(?:[A-Za-z%]{{1,3}})?(?![\w.:/])"
+    _KEY + rf"\s*[=:]\s*(?:tensor\(\s*)?['\"]?({NUMBER})['\"]?"
+    r"(?:(?:[A-Za-z%]{1,3})?(?![\w.:/])|(?=[A-Z][a-z]))"
 )
 # "Ret_loss 8.237", "Loss 6.80", "train 3.16 test 2.38": space-separated, only for losses.
 _SPACE_PAIR = re.compile(rf"(?<![\w./-])([A-Za-z_]*[Ll]oss|train|test|val)\s+({NUMBER})(?![\w.:/])")
