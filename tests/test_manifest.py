@@ -71,9 +71,10 @@ def test_generated_log_matches_manifest(entry: dict, capsys: pytest.CaptureFixtu
     assert len(restarts) == len(entry["restarts"])
     for event, truth in zip(restarts, entry["restarts"]):
         assert event["step"] == truth["to_step"]
-        # the manifest names the line where the new process starts writing (its banner);
-        # the event names the first record of the new segment, at or shortly after it
-        assert truth["line"] <= event["line"] <= truth["line"] + 20, (event, truth)
+        # the manifest names the line where the new process starts writing: its banner,
+        # which states kl_weight and the latent size
+        if "line" in truth:
+            assert event["line"] == truth["line"], (event, truth)
 
     worst = {"bad": 2, "watch": 1}
     assert code == max((worst.get(lv, 0) for lv in levels.values()), default=0)

@@ -181,13 +181,16 @@ PUBLIC: dict[str, Truth] = {
     # trim cut after line 1833 hides the start of a second run, which reappears at iter 599
     # (line 1834) and runs to 3999 -> step goes back -> 2 segments. The `nan` in lines
     # 1539-1556 / 2027-2036 are COCO AP tables and copypaste lines: not training NaNs.
+    # The second process starts at line 1557 ("Rank of current process"); its config dump
+    # states the latent size at line 1607 (grep -n 'EMBED_DIM' -> 51, 503, 662, 1607), so the
+    # restart is placed at that banner line or, without one, at the first record (1834).
     "d2-mask2former-log.txt": Truth(
         records=271,
         steps=((19, 3999),),
         segments=2,
         nan=None,
         present=T("total_loss", "loss_ce", "loss_mask", "loss_dice"),
-        restarts=(any_of(1834),),
+        restarts=(any_of(1607, 1834),),
     ),
     # json.loads per line: 223 rows, 221 with total_loss (iteration 19..1999, then 19..3999
     # after line 102 -> 2 segments) and 2 evaluation rows (lines 101 and 223, iteration 2000

@@ -92,6 +92,9 @@ class Run:
         self._record_lines = 0
         self._last_record_line = -1
         self._last_values: dict[str, float] = {}
+        #: Line of the first banner (a line stating kl_weight or latent size) since the last
+        #: record: where a restarted process began.
+        self._banner_line: int | None = None
         self._first_step: float | None = None
         self._last_step: float | None = None
         self._epoch: float | None = None
@@ -186,8 +189,8 @@ class Run:
     # -- records -------------------------------------------------------------------------
 
     def _ingest(self, rec: Record) -> None:
-        if rec.config:
-            self._take_config(rec.config)
+        if rec.config and self._take_config(rec.config) and self._banner_line is None:
+            self._banner_line = rec.line
         if not rec.values:
             return
         values, rec_type = canonicalize(rec.values)
@@ -200,10 +203,10 @@ class Run:
             if all(is_eval_key(name) for name in values):
                 step = self._last_step  # an evaluation pass counts its own batches
             else:
-                self._recorder.new_segment(self._last_step, step, rec.line)
+                self._recorder.new_segment(self._last_step, step, self._restart_line(rec))
         elif step == self._last_step and self._repeats_last(rec, values):
             # the same step logged again: a restart
-            self._recorder.new_segment(self._last_step, step, rec.line)
+            self._recorder.new_segment(self._last_step, step, self._restart_line(rec))
             self._last_step = None  # ... whose first record stands on its own
         merge = step == self._last_step
         if not merge:
@@ -221,8 +224,13 @@ class Run:
         if self._first_step is None:
             self._first_step = step
         self._last_step = step
+        self._banner_line = None
         if self.options.live:
             self._last_record_time = time.time()
+
+    def _restart_line(self, rec: Record) -> int:
+        """Where the new process began: its banner (config line) if it printed one."""
+        return self._banner_line if self._banner_line is not None else rec.line
 
     def _ingest_batch(self, batch: Batch) -> None:
         """Add many same-shape records at once (the vectorised twin of ``_ingest``)."""
@@ -245,6 +253,7 @@ class Run:
             self._first_step = float(steps[0])
         self._last_step = float(steps[-1])
         self._last_values = {name: float(batch.values[-1, col]) for col, name in columns}
+        self._banner_line = None
         self._recorder.add_columns(columns, steps, batch.values, batch.lines)
         if self.options.live:
             self._last_record_time = time.time()
@@ -266,13 +275,22 @@ class Run:
             for name, value in values.items()
         )
 
-    def _take_config(self, config: dict[str, float]) -> None:
+    def _take_config(self, config: dict[str, float]) -> bool:
+        """Keep the latent size and KL weight a banner states; True if it stated one.
+
+        A line that states them is a trainer announcing its run: where a restarted process
+        began, for the restart event.
+        """
+        banner = False
         for key, value in config.items():
             if key == "latent_dim":
                 if value >= 1 and float(value).is_integer():
                     self._latent_from_log = int(value)
+                    banner = True
             elif canonical_name(key)[0] == KL_WEIGHT and math.isfinite(value):
                 self._kl_weight_from_banner = value
+                banner = True
+        return banner
 
     # -- output --------------------------------------------------------------------------
 

@@ -107,9 +107,10 @@ class TextParser:
     def _parse_slowly(self, block: TextBlock) -> list[Record | Batch]:
         out: list[Record | Batch] = []
         for line, seg in iter_segments(block):
-            rec = self.parse_segment(seg, line)
-            if rec is not None:
-                out.append(rec)
+            for part in _unglue(seg):
+                rec = self.parse_segment(part, line)
+                if rec is not None:
+                    out.append(rec)
         return out
 
     def _after_batch(self, batch: Batch) -> None:
@@ -301,6 +302,18 @@ class TextParser:
         m = _EPOCH.match(seg.strip())
         if m and m.end() >= len(seg.strip()) - 1:
             self._set_context_epoch(int(m.group(1)))
+
+
+def _unglue(seg: str) -> tuple[str, ...]:
+    """Split text printed straight after a progress bar's ``]`` (a killed bar followed by
+    the next process's banner) from the bar, so each is read on its own."""
+    if "]" not in seg or "|" not in seg:
+        return (seg,)
+    bar = _TQDM.search(seg)
+    end = seg.find("]", bar.end()) if bar else -1
+    if end < 0 or not seg[end + 1 :].strip():
+        return (seg,)
+    return seg[: end + 1], seg[end + 1 :]
 
 
 def _postfix(seg: str, bar: re.Match[str]) -> str:
