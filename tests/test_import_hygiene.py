@@ -12,6 +12,7 @@ CORE_MODULES = [
     "vaetui.assess",
     "vaetui.cli",
     "vaetui.criteria",
+    "vaetui.eventfollow",
     "vaetui.follow",
     "vaetui.formats",
     "vaetui.formats.fastkv",

@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from vaetui import __version__
 from vaetui.errors import EXIT_OK, EXIT_USAGE, InputError, UsageError
@@ -212,8 +213,11 @@ def _say(message: str) -> None:
 
 
 def _reject_directory(path: str) -> None:
-    """``tail`` follows files: a directory (or an unreadable path) is a clear error."""
-    if path != "-" and os.path.isdir(path):
+    """``tail`` follows files and TensorBoard run folders: another directory (or an
+    unreadable path) is a clear error."""
+    from vaetui.formats.tfevents import is_event_path
+
+    if path != "-" and os.path.isdir(path) and not is_event_path(Path(path)):
         raise InputError(f"{path} is a directory, not a log file")
     if path != "-" and os.path.exists(path) and not os.access(path, os.R_OK):
         raise InputError(f"cannot read {path}: permission denied")

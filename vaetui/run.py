@@ -145,6 +145,11 @@ class Run:
         if self._parser is not None:
             self._parser.reset()
 
+    def load_records(self, records: list[Record], fmt: str, lines: int) -> None:
+        """Replace everything read so far with ``records`` (a run read again in full)."""
+        self._clear()
+        self.feed_records(records, fmt, lines)
+
     def feed_records(self, records: list[Record], fmt: str, lines: int) -> None:
         """Add records read by a reader that is not text-based (TensorBoard events).
 

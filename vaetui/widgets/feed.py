@@ -12,6 +12,7 @@ import dataclasses
 import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from textual.message import Message
@@ -22,6 +23,13 @@ from vaetui.snapshot import Snapshot
 Clock = Callable[[], float]
 #: How much of a big log's end is judged first, while the whole history is read.
 PREVIEW_BYTES = 1 << 20
+
+
+def is_event_path(path: str) -> bool:
+    """A TensorBoard event file or run folder (followed by re-reading, not tailing)."""
+    from vaetui.formats.tfevents import is_event_path as events
+
+    return path != "-" and events(Path(path))
 
 
 def run_name(path: str) -> str:
@@ -86,9 +94,14 @@ class RunFeed:
 
     def start(self) -> None:
         """Follow the file in the follower's own thread; updates arrive as messages."""
-        from vaetui.follow import Follower
+        if is_event_path(self.path):
+            from vaetui.eventfollow import EventFollower
 
-        self._follower = Follower(self.path, self.run, on_update=self._updated, poll=self.poll)
+            self._follower = EventFollower(self.path, self.run, on_update=self._updated)
+        else:
+            from vaetui.follow import Follower
+
+            self._follower = Follower(self.path, self.run, on_update=self._updated, poll=self.poll)
         self._lock = self._follower.lock
         self._follower.start()
         self.status = self.follow_status()
@@ -97,6 +110,8 @@ class RunFeed:
         """A snapshot of the last few megabytes of a big log, or None for a small one."""
         from vaetui.run import Run
 
+        if is_event_path(self.path):
+            return None
         try:
             with open(self.path, "rb") as fh:
                 size = os.fstat(fh.fileno()).st_size
@@ -118,6 +133,13 @@ class RunFeed:
         Used for screenshots and tests: no thread, no timing, the same picture every time.
         """
         size = 0
+        if is_event_path(self.path):
+            from vaetui.eventfollow import EventFollower
+
+            reader = EventFollower(self.path, self.run)
+            reader.read_now()
+            self.status = FollowStatus("finished", "read once", reader.error, 0, 0)
+            return SnapshotUpdated(self.index, self._take(), self.status)
         if os.path.exists(self.path):
             with open(self.path, "rb") as fh:
                 while chunk := fh.read(1 << 20):
