@@ -109,3 +109,24 @@ def test_tail_ends_cleanly_on_a_signal(tmp_path: Path, signal_name: str) -> None
         tmux.wait(lambda: "Quit" not in tmux.screen(), "the TUI to leave the screen")
     finally:
         tmux.kill()
+
+
+def test_tail_reads_a_piped_log_and_the_keyboard(tmp_path: Path) -> None:
+    rc_file = tmp_path / "rc"
+    python = shlex.quote(sys.executable)
+    writer = f"{python} -m vaetui simulate /dev/stdout --rate 100 --steps 400 2>/dev/null"
+    command = f"{writer} | {python} -m vaetui tail -; echo $? > {shlex.quote(str(rc_file))}"
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start(f"sh -c {shlex.quote(command)}")
+        tmux.wait(lambda: "step 400" in tmux.screen(), "the piped log's last step")
+        assert "stdin" in tmux.screen()
+        tmux("send-keys", "-t", "e2e", "?")  # keys still reach the app
+        tmux.wait(lambda: "vaetui keys" in tmux.screen(), "the help screen")
+        tmux("send-keys", "-t", "e2e", "Escape")
+        tmux.wait(lambda: "vaetui keys" not in tmux.screen(), "help to close")
+        tmux("send-keys", "-t", "e2e", "q")
+        tmux.wait(rc_file.exists, "the app to exit")
+        assert rc_file.read_text().strip() == "0"
+    finally:
+        tmux.kill()

@@ -14,6 +14,10 @@ import threading
 import time
 from collections.abc import Callable
 
+#: The descriptor standard input's log data is read from. ``vaetui tail -`` moves the
+#: piped log here and gives descriptor 0 back to the terminal, for the keyboard.
+STDIN_FD = 0
+
 _PIPE_READ = 256 * 1024
 _PIPE_QUEUE = 16
 _POLL_SECONDS = 0.25
@@ -82,7 +86,7 @@ class PipeReader:
     def _run(self) -> None:
         fd = None
         try:
-            fd = 0 if self._path is None else os.open(self._path, os.O_RDONLY)
+            fd = STDIN_FD if self._path is None else os.open(self._path, os.O_RDONLY)
             while not self._stop.is_set():
                 ready, _, _ = select.select([fd], [], [], _POLL_SECONDS)
                 if not ready:
@@ -94,7 +98,7 @@ class PipeReader:
         except OSError as error:
             self._error = error
         finally:
-            if fd not in (None, 0):
+            if fd is not None and self._path is not None:
                 os.close(fd)
             self._put(None)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from typing import Any
@@ -26,11 +27,34 @@ def run_tail(paths: list[str], options: Any = None, poll: bool = False) -> int:
     Returns:
         The exit code: 0 after ``q``, non-zero if the app failed.
     """
+    if "-" in paths and not os.isatty(0):
+        _keyboard_from_terminal()
     app = build_app(paths, options, poll=poll)
     result = app.run()
     if app.return_code not in (None, 0):
         return int(app.return_code)
     return int(result or 0)
+
+
+def _keyboard_from_terminal() -> None:
+    """``trainer | vaetui tail -``: the log arrives on standard input, the keys must not.
+
+    The piped log moves to a new descriptor for the reader; descriptor 0 is reopened on the
+    controlling terminal, where the app reads the keyboard.
+    """
+    from vaetui import pipe
+    from vaetui.errors import InputError
+
+    try:
+        tty = os.open("/dev/tty", os.O_RDONLY)
+    except OSError:
+        raise InputError(
+            "reading the log from standard input needs a terminal for the keys"
+        ) from None
+    pipe.STDIN_FD = os.dup(0)
+    os.dup2(tty, 0)
+    os.close(tty)
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - lives as long as the process
 
 
 def run_demo(
