@@ -34,6 +34,8 @@ class RunFacts:
     latent_dim: int | None
     nonfinite: tuple[float, str] | None
     worst_spike: tuple[float, float, str] | None
+    #: Steps of the newest segment's spikes, per metric.
+    spike_steps: dict[str, frozenset[float]]
     seconds_quiet: float | None
     usual_interval: float | None
 
@@ -103,12 +105,21 @@ class SegmentView:
                 return float(steps[reached]), bool(still_rising)
         return first + self._profile.smoothing.warmup_fraction * (last - first), False
 
-    def judged(self, name: str, warmup_end: float | None) -> np.ndarray | None:
-        """Values of ``name`` after warm-up (all of the segment if none come after it)."""
+    def judged(
+        self, name: str, warmup_end: float | None, spikes: frozenset[float] = frozenset()
+    ) -> np.ndarray | None:
+        """Values of ``name`` after warm-up (all of the segment if none come after it).
+
+        Points reported as spikes are left out: one wild step (the last before a NaN, say)
+        must not decide the zone a run is in; the divergence criterion reports it.
+        """
         arrays = self.arrays(name)
         if arrays is None:
             return None
         steps, values = arrays
+        if spikes:
+            keep = ~np.isin(steps, np.fromiter(spikes, dtype=np.float64))
+            steps, values = steps[keep], values[keep]
         if warmup_end is not None:
             after = values[steps >= warmup_end]
             if after.size:
@@ -142,7 +153,10 @@ class SegmentView:
 def judge_input(view: SegmentView, facts: RunFacts) -> tuple[JudgeInput, float | None]:
     """Everything the criteria need, and the step where warm-up ends."""
     warmup_end, in_warmup = view.warmup_end(facts)
-    judged = {name: view.judged(name, warmup_end) for name in (*LOSSES, KL_WEIGHT)}
+    judged = {
+        name: view.judged(name, warmup_end, facts.spike_steps.get(name, frozenset()))
+        for name in (*LOSSES, KL_WEIGHT)
+    }
 
     def ema(name: str) -> float | None:
         v = judged[name]

@@ -37,6 +37,13 @@ class Recorder:
         #: Spikes of the newest segment, as (step, ratio to the EMA, metric).
         self.spikes: list[tuple[float, float, str]] = []
 
+    def spike_steps(self) -> dict[str, frozenset[float]]:
+        """Steps of the newest segment's spikes, per metric."""
+        steps: dict[str, set[float]] = {}
+        for step, _ratio, name in self.spikes:
+            steps.setdefault(name, set()).add(step)
+        return {name: frozenset(s) for name, s in steps.items()}
+
     def event(self, step: float | None, line: int | None, kind: str, message: str) -> None:
         self.events.append(Event(step, line, kind, message))
 

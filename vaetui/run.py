@@ -361,6 +361,7 @@ class Run:
             rec_metric=self._rec_metric(),
             latent_dim=self._latent_dim(),
             nonfinite=self._recorder.nonfinite,
+            spike_steps=self._recorder.spike_steps(),
             worst_spike=max(self._recorder.spikes, key=lambda s: s[1])
             if self._recorder.spikes
             else None,
