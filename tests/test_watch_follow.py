@@ -453,3 +453,26 @@ def test_follower_on_standard_input_finishes_at_eof() -> None:
         [sys.executable, "-c", code], input=payload, capture_output=True, check=True, timeout=20
     ).stdout.split()
     assert out == [b"finished", b"stream", b"True", b"1000"]
+
+
+def test_an_old_log_is_reported_as_old(tmp_path: Path) -> None:
+    """The history of a log last written hours ago is that old, not 'just now'."""
+    from vaetui.run import Run, RunOptions
+
+    path = tmp_path / "train.log"
+    path.write_text("".join(f"step {s} loss=0.15 rec_loss=0.007 kl_loss=500\n" for s in range(50)))
+    hours_ago = time.time() - 3 * 3600
+    os.utime(path, (hours_ago, hours_ago))
+    run = Run("train.log", RunOptions(live=True))
+    follower = Follower(str(path), run, safety_interval=0.1)
+    follower.start()
+    try:
+        wait_for(lambda: follower.state == "following")
+        time.sleep(0.2)
+        with follower.lock:
+            snap = run.snapshot()
+    finally:
+        follower.stop()
+    assert snap.last_record_time == pytest.approx(hours_ago, abs=1)
+    stall = snap.verdict("stall")
+    assert stall is not None and stall.level == "watch"

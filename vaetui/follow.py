@@ -122,6 +122,7 @@ class Follower:
     def _run(self) -> None:
         try:
             finished = self._drain()
+            self._note_history_age()
             while not finished and not self._stopping.is_set():
                 if not self._wake.wait(self._safety_interval) and self._watcher is not None:
                     self._watcher.check()  # no event for a while: make sure the watch is sound
@@ -133,6 +134,20 @@ class Follower:
             self._error = f"internal error while reading {self._path}: {exc}"
             self._state = "stopped"
             self._notify()
+
+    def _note_history_age(self) -> None:
+        """Tell the consumer when the history it just read was written (the file's mtime),
+        so an old log does not look fresh only because it was read a moment ago."""
+        note = getattr(self._consumer, "note_history_time", None)
+        if note is None or self._source.is_stream:
+            return
+        try:
+            mtime = os.stat(self._path).st_mtime
+        except (OSError, TypeError, ValueError):
+            return
+        with self.lock:
+            note(mtime)
+        self._notify()
 
     def _drain(self) -> bool:
         """Feed everything available now; return True once a stream has ended."""

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vaetui.criteria import fmt_number
+from vaetui.criteria.base import duration
 from vaetui.snapshot import Snapshot, Verdict
 
 #: Rich styles per level; the level word is always printed too (never colour alone).
@@ -32,7 +33,7 @@ def _value(v: Verdict) -> str:
     if v.id in ("kl_trend", "balance"):
         return f"{v.value * 100:+.1f}%"
     if v.id == "stall":
-        return f"{v.value:.0f} s"
+        return duration(v.value)
     if v.id == "divergence" and v.level == "watch":
         return f"{v.value:.0f}x"
     if v.id == "divergence" and v.level == "bad":

@@ -122,6 +122,11 @@ class Run:
         elif self.options.live and self._last_step is not None and self._new_step_read():
             self._times.append((time.time(), self._last_step))
 
+    def note_history_time(self, mtime: float) -> None:
+        """The log was last written at ``mtime``: the records read so far are that old."""
+        if self.options.live and self._last_record_time is not None:
+            self._last_record_time = min(self._last_record_time, mtime)
+
     def _new_step_read(self) -> bool:
         return not self._times or self._times[-1][1] != self._last_step
 

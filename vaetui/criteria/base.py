@@ -55,6 +55,20 @@ def fmt_number(x: float | None) -> str:
     return f"{x:.4g}"
 
 
+def duration(seconds: float) -> str:
+    """A time span as people say it, with the seconds: ``42 s``, ``3 h 05 min (11100 s)``."""
+    s = max(int(seconds), 0)
+    if s < 600:
+        return f"{s} s"
+    if s < 3600:
+        human = f"{s // 60} min"
+    elif s < 2 * 86400:
+        human = f"{s // 3600} h {s % 3600 // 60:02d} min"
+    else:
+        human = f"{s // 86400} d {s % 86400 // 3600} h"
+    return f"{human} ({s} s)"
+
+
 def pct(x: float | None) -> str:
     return "-" if x is None else f"{x * 100:+.1f}%"
 

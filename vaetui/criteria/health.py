@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vaetui.criteria.base import JudgeInput, fmt_number, not_applicable
+from vaetui.criteria.base import JudgeInput, duration, fmt_number, not_applicable
 from vaetui.profile import Profile
 from vaetui.snapshot import Verdict
 
@@ -64,7 +64,7 @@ def stall(j: JudgeInput, p: Profile) -> Verdict:
             "stall",
             "watch",
             j.seconds_quiet,
-            f"no new line for {j.seconds_quiet:.0f} s",
+            f"no new line for {duration(j.seconds_quiet)}",
             "The trainer may have hung or died: check the process, GPU memory and disk space.",
             bands,
             inputs,
@@ -73,7 +73,7 @@ def stall(j: JudgeInput, p: Profile) -> Verdict:
         "stall",
         "excellent",
         j.seconds_quiet,
-        f"last line {j.seconds_quiet:.0f} s ago",
+        f"last line {duration(j.seconds_quiet)} ago",
         "Nothing to do.",
         bands,
         inputs,

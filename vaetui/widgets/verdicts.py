@@ -18,7 +18,7 @@ from textual.widget import Widget
 
 from vaetui.messages import CriterionChosen
 from vaetui.snapshot import ALL_LEVELS, CRITERIA_IDS, CRITERIA_TITLES, Snapshot, Verdict
-from vaetui.widgets.fmt import fit_value
+from vaetui.widgets.fmt import fit_value, fmt_age
 
 OVERALL = "overall"
 #: Criteria whose judged value is a fraction, shown as a percentage.
@@ -77,7 +77,7 @@ class VerdictBadge(Widget, can_focus=True):
         if self.value is None:
             return ""
         if self.criterion_id == "stall" and math.isfinite(self.value):
-            return f"{self.value:.0f}s"
+            return fmt_age(self.value)
         if self.criterion_id in PERCENT and math.isfinite(self.value):
             return fit_value(self.value * 100, room - 1) + "%"
         return fit_value(self.value, room)
