@@ -306,8 +306,8 @@ async def test_collapse_turns_the_kl_badge_bad(tmp_path: Path) -> None:
         badge = app.query_one("#badge-kl_zone", VerdictBadge)
         with log.open("a") as fh:
             fh.write("".join(lines[20:]))
-        await wait_for(pilot, lambda: badge.level == "bad")
-        assert badge.has_class("-bad") and "BAD" in screen_text(app)
+        await wait_for(pilot, lambda: badge.level == "bad" and "BAD" in screen_text(app))
+        assert badge.has_class("-bad")
 
 
 @sync

@@ -13,10 +13,12 @@ import asyncio
 import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from typing import Any
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
@@ -148,20 +150,23 @@ class VaeApp(App[int]):
             if message.snapshot is not None:
                 feed.snapshot = message.snapshot
         wait = self._heavy_at + HEAVY_INTERVAL - time.monotonic()
-        if wait <= 0:
-            self._render()
-            return
-        self._render_light()
+        with suppress(NoMatches):  # the app is closing: its widgets are gone
+            if wait <= 0:
+                self._render()
+                return
+            self._render_light()
         if self._heavy_timer is None:
             self._heavy_timer = self.set_timer(wait, self._heavy_due)
 
     def _heavy_due(self) -> None:
         self._heavy_timer = None
-        self._render()
+        with suppress(NoMatches):  # the app is closing: its widgets are gone
+            self._render()
 
     def _tick(self) -> None:
         """Once a second: the age of the last line; rarely, a fresh snapshot for the stall badge."""
-        self._render_status()
+        with suppress(NoMatches):  # the app is closing: its widgets are gone
+            self._render_status()
         feed = self.feeds[self.current]
         quiet = time.monotonic() - self.throttle.last_apply
         if self.follow and not self.throttle.paused and quiet > QUIET_REFRESH:
@@ -170,10 +175,17 @@ class VaeApp(App[int]):
 
     # -- rendering ----------------------------------------------------------------------
 
+    def _on_main(self, selector: Any, expect_type: Any = None) -> Any:
+        """A widget of the main screen, also while a help or detail screen is on top."""
+        screen = self._main if self._main is not None else self.screen
+        if expect_type is not None:
+            return screen.query_one(selector, expect_type)
+        return screen.query_one(selector)
+
     def _render_status(self) -> None:
         feed = self.feeds[self.current]
         label = f"{self.current + 1}/{len(self.feeds)}" if len(self.feeds) > 1 else ""
-        self.query_one(StatusBar).show(
+        self._on_main(StatusBar).show(
             feed.name, feed.snapshot, feed.status, self.throttle.paused, self.clock(), label
         )
 
@@ -181,8 +193,8 @@ class VaeApp(App[int]):
         """Redraw everything for the current run."""
         self._heavy_at = time.monotonic()
         snap = self._render_light()
-        self.query_one(MetricList).show(snap, self.selected)
-        self.query_one(EventsTable).show(snap.events if snap else ())
+        self._on_main(MetricList).show(snap, self.selected)
+        self._on_main(EventsTable).show(snap.events if snap else ())
         self._render_plot()
 
     def _render_light(self) -> Snapshot | None:
@@ -192,13 +204,13 @@ class VaeApp(App[int]):
         if snap is not None and self.selected not in snap.history:
             self.selected = default_metric(snap)  # nothing chosen yet, or not in this run
         self._render_status()
-        self.query_one(ReadProgress).show(feed.status)
+        self._on_main(ReadProgress).show(feed.status)
         waiting = feed.status.state == "waiting for file" and (snap is None or snap.records == 0)
         if self._main is not None:
             self._main.set_class(waiting, "-waiting")
         waiting_text = feed.status.error or f"Waiting for {feed.path} to appear…"
-        self.query_one("#waiting", Label).update(waiting_text)
-        self.query_one(VerdictPanel).show(snap)
+        self._on_main("#waiting", Label).update(waiting_text)
+        self._on_main(VerdictPanel).show(snap)
         if isinstance(self.screen, DetailScreen) and snap is not None:
             self.screen.update_verdicts({v.id: v for v in snap.criteria})
         return snap
@@ -210,7 +222,7 @@ class VaeApp(App[int]):
             for f in self.feeds
         ]
         starts = snap.segment_starts if snap else ()
-        plot = self.query_one(MetricPlot)
+        plot = self._on_main(MetricPlot)
         plot.set_spacing(self.options, runs[self.current][1])
         plot.show(PlotData(self.selected, self.current, runs, starts, self.overlay))
 
@@ -218,12 +230,12 @@ class VaeApp(App[int]):
 
     def metric_names(self) -> list[str]:
         """Every metric of the current run in display order (for the palette)."""
-        return list(self.query_one(MetricList).names)
+        return list(self._on_main(MetricList).names)
 
     def select_metric(self, name: str) -> None:
         """Plot ``name`` and show its page of panes."""
         self.selected = name
-        self.query_one(MetricList).show(self.feeds[self.current].snapshot, name)
+        self._on_main(MetricList).show(self.feeds[self.current].snapshot, name)
         self._render_plot()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -238,7 +250,7 @@ class VaeApp(App[int]):
         self.select_metric(message.name)
 
     def on_step_chosen(self, message: StepChosen) -> None:
-        self.query_one(MetricPlot).jump(message.step)
+        self._on_main(MetricPlot).jump(message.step)
 
     def on_criterion_chosen(self, message: CriterionChosen) -> None:
         if message.criterion_id in CRITERIA_IDS:
@@ -257,21 +269,21 @@ class VaeApp(App[int]):
         self._render_status()
 
     def action_metric(self, delta: int) -> None:
-        name = self.query_one(MetricList).step(self.selected, delta)
+        name = self._on_main(MetricList).step(self.selected, delta)
         if name is not None:
             self.select_metric(name)
 
     def action_log_scale(self) -> None:
-        self.query_one(MetricPlot).toggle_log()
+        self._on_main(MetricPlot).toggle_log()
 
     def action_zoom(self, direction: int) -> None:
-        self.query_one(MetricPlot).zoom(direction)
+        self._on_main(MetricPlot).zoom(direction)
 
     def action_pan(self, direction: int) -> None:
-        self.query_one(MetricPlot).pan(direction)
+        self._on_main(MetricPlot).pan(direction)
 
     def action_follow(self) -> None:
-        self.query_one(MetricPlot).follow()
+        self._on_main(MetricPlot).follow()
 
     def action_overlay(self) -> None:
         self.overlay = not self.overlay
@@ -282,7 +294,7 @@ class VaeApp(App[int]):
         self._render()
 
     def action_focus_events(self) -> None:
-        self.query_one(EventsTable).focus()
+        self._on_main(EventsTable).focus()
 
 
 def build_app(
