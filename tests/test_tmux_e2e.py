@@ -57,6 +57,17 @@ class Tmux:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
 
 
+def help_then_quit(tmux: Tmux, rc_file: Path) -> None:
+    """Open and close the help screen, quit with ``q``, and check the exit status is 0."""
+    tmux("send-keys", "-t", "e2e", "?")
+    tmux.wait(lambda: "vaetui keys" in tmux.screen(), "the help screen")
+    tmux("send-keys", "-t", "e2e", "Escape")
+    tmux.wait(lambda: "vaetui keys" not in tmux.screen(), "help to close")
+    tmux("send-keys", "-t", "e2e", "q")
+    tmux.wait(rc_file.exists, "the app to exit")
+    assert rc_file.read_text().strip() == "0"
+
+
 def test_tail_in_tmux_follows_appended_lines_and_quits(tmp_path: Path) -> None:
     source = write_sim(tmp_path / "source.log", "healthy", steps=1000)
     log = tmp_path / "train.log"
@@ -78,13 +89,7 @@ def test_tail_in_tmux_follows_appended_lines_and_quits(tmp_path: Path) -> None:
                     f"kl_weight=0.0001 perception_loss=0.031\n"
                 )
         tmux.wait(lambda: "step 4,320" in tmux.screen(), "the appended step")
-        tmux("send-keys", "-t", "e2e", "?")
-        tmux.wait(lambda: "vaetui keys" in tmux.screen(), "the help screen")
-        tmux("send-keys", "-t", "e2e", "Escape")
-        tmux.wait(lambda: "vaetui keys" not in tmux.screen(), "help to close")
-        tmux("send-keys", "-t", "e2e", "q")
-        tmux.wait(rc_file.exists, "the app to exit")
-        assert rc_file.read_text().strip() == "0"
+        help_then_quit(tmux, rc_file)
     finally:
         tmux.kill()
 
@@ -121,12 +126,6 @@ def test_tail_reads_a_piped_log_and_the_keyboard(tmp_path: Path) -> None:
         tmux.start(f"sh -c {shlex.quote(command)}")
         tmux.wait(lambda: "step 400" in tmux.screen(), "the piped log's last step")
         assert "stdin" in tmux.screen()
-        tmux("send-keys", "-t", "e2e", "?")  # keys still reach the app
-        tmux.wait(lambda: "vaetui keys" in tmux.screen(), "the help screen")
-        tmux("send-keys", "-t", "e2e", "Escape")
-        tmux.wait(lambda: "vaetui keys" not in tmux.screen(), "help to close")
-        tmux("send-keys", "-t", "e2e", "q")
-        tmux.wait(rc_file.exists, "the app to exit")
-        assert rc_file.read_text().strip() == "0"
+        help_then_quit(tmux, rc_file)  # keys still reach the app
     finally:
         tmux.kill()
