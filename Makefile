@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench screenshots check clean
+.PHONY: install demo test lint typecheck format bench screenshots check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-check: lint test
+typecheck: $(STAMP)
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+
+check: lint typecheck test
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -12,8 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from vaetui.app import build_app
 from vaetui.simulate import write_log
+from vaetui.ui.app import build_app
 
 OUT = Path(__file__).resolve().parent
 FIXED_NOW = 1_700_000_000.0

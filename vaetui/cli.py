@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vaetui import __version__
+from vaetui.core.formats import FORMAT_NAMES
+from vaetui.core.profile import ProfileError, load_profile, profile_to_toml
+from vaetui.core.run import RunOptions
 from vaetui.errors import EXIT_OK, EXIT_USAGE, InputError, UsageError
-from vaetui.formats import FORMAT_NAMES
-from vaetui.profile import ProfileError, load_profile, profile_to_toml
-from vaetui.run import RunOptions
 
 
 class _Parser(argparse.ArgumentParser):
@@ -168,19 +168,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check":
-        from vaetui.check import check
+        from vaetui.commands.check import check
 
         options = run_options(args, live=args.follow)
         return check(args.path, options, as_json=args.json, follow=args.follow, poll=args.poll)
     if args.command == "tail":
-        from vaetui.tui_runner import run_tail
+        from vaetui.commands.tail import run_tail
 
         options = run_options(args, live=True)
         for path in args.paths:
             _reject_directory(path)
         return run_tail(list(args.paths), options, poll=args.poll)
     if args.command == "demo":
-        from vaetui.tui_runner import run_demo
+        from vaetui.commands.tail import run_demo
 
         return run_demo(args.scenario, args.rate, args.steps, RunOptions(live=True))
     if args.command == "simulate":
@@ -215,7 +215,7 @@ def _say(message: str) -> None:
 def _reject_directory(path: str) -> None:
     """``tail`` follows files and TensorBoard run folders: another directory (or an
     unreadable path) is a clear error."""
-    from vaetui.formats.tfevents import is_event_path
+    from vaetui.core.formats.tfevents import is_event_path
 
     if path != "-" and os.path.isdir(path) and not is_event_path(Path(path)):
         raise InputError(f"{path} is a directory, not a log file")

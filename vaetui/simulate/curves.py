@@ -159,7 +159,7 @@ class _Attempt:
             self.spikes = {
                 nearest_logged(f, steps, log_every): i for i, f in enumerate(DIVERGE_SPIKES)
             }
-            self.bad_step = math.ceil(DIVERGE_AT * steps / log_every) * log_every
+            self.bad_step: int | None = math.ceil(DIVERGE_AT * steps / log_every) * log_every
         else:
             self.spikes, self.bad_step = {}, None
 

@@ -223,8 +223,12 @@ def write_log(
         raise ValueError("rate must be a positive number of lines per second")
     interval = 1.0 / rate if rate else 0.0
     chunks = log_chunks(scenario, steps, fmt, seed, log_every, start_time=start_time)
-    own = not hasattr(path, "write")
-    fh: TextIO = open(path, "w", encoding="utf-8", newline="") if own else path  # type: ignore[arg-type]  # noqa: SIM115
+    own = isinstance(path, (str, os.PathLike))
+    fh: TextIO = (
+        open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        if isinstance(path, (str, os.PathLike))
+        else path
+    )
     written = 0
     due = time.monotonic()
     try:
@@ -236,7 +240,7 @@ def write_log(
                 delay = due - time.monotonic()
                 if delay < -interval:  # fell behind (slow disk, suspended): don't burst
                     due = time.monotonic()
-                elif delay > 0 and (stop.wait(delay) if stop is not None else time.sleep(delay)):
+                elif delay > 0 and _sleep(delay, stop):
                     break
             fh.write(chunk)
             written += 1
@@ -248,3 +252,11 @@ def write_log(
         else:
             fh.flush()
     return written
+
+
+def _sleep(delay: float, stop: threading.Event | None) -> bool:
+    """Wait ``delay`` seconds; True when ``stop`` was set meanwhile (the writer must end)."""
+    if stop is None:
+        time.sleep(delay)
+        return False
+    return stop.wait(delay)

@@ -1,0 +1,98 @@
+"""The human form of ``vaetui check``: a checklist of criteria, coloured on a terminal.
+
+Text that came from the log (file name, metric names) goes in as ``rich.text.Text``, so
+markup-like strings in a log are printed literally.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from vaetui.core.criteria import fmt_number
+from vaetui.core.criteria.base import duration
+from vaetui.core.snapshot import Snapshot, Verdict
+
+#: Rich styles per level; the level word is always printed too (never colour alone).
+LEVEL_STYLES = {
+    "excellent": "bold green",
+    "ok": "green",
+    "watch": "bold yellow",
+    "bad": "bold red",
+    "pending": "dim",
+    "n/a": "dim",
+}
+
+
+def _value(v: Verdict) -> str:
+    if v.value is None:
+        return "-"
+    if v.id == "kl_share":
+        return f"{v.value:.1%}"
+    if v.id in ("kl_trend", "balance"):
+        return f"{v.value * 100:+.1f}%"
+    if v.id == "stall":
+        return duration(v.value)
+    if v.id == "divergence" and v.level == "watch":
+        return f"{v.value:.0f}x"
+    if v.id == "divergence" and v.level == "bad":
+        return f"step {fmt_number(v.value)}"
+    return fmt_number(v.value)
+
+
+def print_report(snap: Snapshot, console: Console) -> None:
+    """Print the run summary and the criteria checklist."""
+    head = Text()
+    head.append(snap.file, style="bold")
+    head.append(
+        f"  {snap.format} · {snap.records} records from {snap.lines} lines"
+        f" ({snap.skipped_lines} skipped) · steps {_step(snap.first_step)}–"
+        f"{_step(snap.last_step)} · {snap.segments} segment{'s' if snap.segments != 1 else ''}"
+        f" · rec metric {snap.rec_metric}"
+    )
+    if snap.latent_dim:
+        head.append(f" · latent {snap.latent_dim}")
+    console.print(head)
+    table = Table(show_header=True, header_style="bold", expand=False, pad_edge=False)
+    table.add_column("criterion", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("why")
+    for v in snap.criteria:
+        style = LEVEL_STYLES.get(v.level, "")
+        table.add_row(v.title, _value(v), Text(v.level.upper(), style=style), Text(v.summary))
+    console.print(table)
+    # What to do: the advice of every criterion that is not healthy, worst first.
+    todo = sorted(
+        (v for v in snap.criteria if v.level in ("watch", "bad")),
+        key=lambda v: v.level != "bad",
+    )
+    # All healthy: the seed's next step (a preview) comes with the reconstruction verdict.
+    healthy = sorted(
+        (v for v in snap.criteria if v.level in ("excellent", "ok")),
+        key=lambda v: v.id != "rec_range",
+    )
+    if todo:
+        console.print(Text("what to do:", style="bold"))
+        for v in todo:
+            line = Text(f"  {v.title}: ", style=LEVEL_STYLES.get(v.level, ""))
+            line.append(v.advice)
+            console.print(line)
+    elif healthy:
+        console.print(Text("what to do: ", style="bold").append(healthy[0].advice))
+    overall = Text("overall: ")
+    overall.append(snap.overall.upper(), style=LEVEL_STYLES.get(snap.overall, ""))
+    kl = snap.metrics.get("kl_loss")
+    if kl is not None and kl.ema is not None and snap.latent_dim:
+        overall.append(f"   KL per latent element {fmt_number(kl.ema / snap.latent_dim)}")
+    console.print(overall)
+    notable = [e for e in snap.events if e.kind in ("restart", "nan")][:10]
+    for e in notable:
+        console.print(Text(f"  {e.kind:8s} line {e.line} step {_step(e.step)}: {e.message}"))
+
+
+def _step(step: float | None) -> str:
+    if step is None:
+        return "-"
+    return str(int(step)) if float(step).is_integer() else f"{step:g}"

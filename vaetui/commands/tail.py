@@ -1,0 +1,91 @@
+"""Run the TUI from the command line: ``vaetui tail`` and ``vaetui demo`` end up here.
+
+The CLI stays about arguments; this module owns the app's lifetime (and, for the demo, the
+simulated trainer writing in the background), and turns it into an exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from typing import Any
+
+from vaetui.ui.app import build_app
+
+
+def run_tail(paths: list[str], options: Any = None, poll: bool = False) -> int:
+    """Follow ``paths`` live in the TUI until the user quits.
+
+    Args:
+        paths: Log files, one run each (``-`` for standard input); they need not exist yet.
+        options: ``RunOptions`` for the core (defaults when None).
+        poll: Poll instead of inotify (NFS, Lustre).
+
+    Returns:
+        The exit code: 0 after ``q``, non-zero if the app failed.
+    """
+    if "-" in paths and not os.isatty(0):
+        _keyboard_from_terminal()
+    app = build_app(paths, options, poll=poll)
+    result = app.run()
+    if app.return_code not in (None, 0):
+        return int(app.return_code)
+    return int(result or 0)
+
+
+def _keyboard_from_terminal() -> None:
+    """``trainer | vaetui tail -``: the log arrives on standard input, the keys must not.
+
+    The piped log moves to a new descriptor for the reader; descriptor 0 is reopened on the
+    controlling terminal, where the app reads the keyboard.
+    """
+    from vaetui.core import pipe
+    from vaetui.errors import InputError
+
+    try:
+        tty = os.open("/dev/tty", os.O_RDONLY)
+    except OSError:
+        raise InputError(
+            "reading the log from standard input needs a terminal for the keys"
+        ) from None
+    pipe.STDIN_FD = os.dup(0)
+    os.dup2(tty, 0)
+    os.close(tty)
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - lives as long as the process
+
+
+def run_demo(
+    scenario: str = "healthy", rate: float = 20.0, steps: int = 20000, options: Any = None
+) -> int:
+    """Simulate a training run writing a log live, and tail it.
+
+    Args:
+        scenario: One of ``vaetui.simulate.SCENARIOS``.
+        rate: Lines per second the simulated trainer writes.
+        steps: Training steps to simulate.
+        options: ``RunOptions`` for the core.
+
+    Returns:
+        The TUI's exit code.
+    """
+    from vaetui.simulate import write_log
+
+    tmpdir = tempfile.mkdtemp(prefix="vaetui-demo-")
+    path = os.path.join(tmpdir, f"{scenario}.log")
+    stop = threading.Event()
+    writer = threading.Thread(
+        target=write_log,
+        kwargs={"path": path, "scenario": scenario, "steps": steps, "rate": rate, "stop": stop},
+        name="vaetui-demo-writer",
+        daemon=True,
+    )
+    writer.start()
+    try:
+        return run_tail([path], options)
+    finally:
+        stop.set()
+        writer.join(timeout=2.0)
+        shutil.rmtree(tmpdir, ignore_errors=True)

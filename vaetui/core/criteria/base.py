@@ -1,0 +1,77 @@
+"""What every criterion reads, and the small helpers they share."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from vaetui.core.snapshot import NOT_APPLICABLE, Verdict
+
+
+@dataclass(frozen=True)
+class JudgeInput:
+    """What the criteria read: EMAs and trends of the current segment, after warm-up."""
+
+    kl: float | None = None
+    kl_change: float | None = None
+    kl_weight: float | None = None
+    kl_weight_changed: bool = False
+    total: float | None = None
+    rec: float | None = None
+    rec_change: float | None = None
+    rec_metric: str = "mse"
+    perception: float | None = None
+    latent_dim: int | None = None
+    in_warmup: bool = False
+    points: int = 0
+    #: First step with a NaN/inf in a loss (current segment), and the worst spike ratio.
+    first_nonfinite_step: float | None = None
+    nonfinite_metric: str | None = None
+    last_is_finite: bool = True
+    max_spike_ratio: float | None = None
+    spike_step: float | None = None
+    #: Live only: seconds since the last new line, and the usual interval between lines.
+    seconds_quiet: float | None = None
+    usual_interval: float | None = None
+
+
+#: Records needed after warm-up before a trend is judged.
+MIN_POINTS = 4
+
+
+def fmt_number(x: float | None) -> str:
+    """A number in few characters: 509, 0.0069, 1.2e-05."""
+    if x is None:
+        return "-"
+    if not math.isfinite(x):
+        return str(x)
+    ax = abs(x)
+    if ax != 0 and (ax < 0.001 or ax >= 100000):
+        return f"{x:.3g}"
+    if ax >= 100:
+        return f"{x:.0f}"
+    if ax >= 1:
+        return f"{x:.3g}"
+    return f"{x:.4g}"
+
+
+def duration(seconds: float) -> str:
+    """A time span as people say it, with the seconds: ``42 s``, ``3 h 05 min (11100 s)``."""
+    s = max(int(seconds), 0)
+    if s < 600:
+        return f"{s} s"
+    if s < 3600:
+        human = f"{s // 60} min"
+    elif s < 2 * 86400:
+        human = f"{s // 3600} h {s % 3600 // 60:02d} min"
+    else:
+        human = f"{s // 86400} d {s % 86400 // 3600} h"
+    return f"{human} ({s} s)"
+
+
+def pct(x: float | None) -> str:
+    return "-" if x is None else f"{x * 100:+.1f}%"
+
+
+def not_applicable(cid: str, why: str) -> Verdict:
+    return Verdict(cid, NOT_APPLICABLE, None, why, "Nothing to judge.", "", {})

@@ -1,0 +1,80 @@
+"""Run-health criteria: divergence (NaN, inf, spikes) and stalls of a live log."""
+
+from __future__ import annotations
+
+from vaetui.core.criteria.base import JudgeInput, duration, fmt_number, not_applicable
+from vaetui.core.profile import Profile
+from vaetui.core.snapshot import Verdict
+
+
+def divergence(j: JudgeInput, p: Profile) -> Verdict:
+    factor = p.divergence.spike_factor
+    bands = f"bad: any NaN/inf in a loss; watch: a spike > {fmt_number(factor)}x its EMA"
+    inputs = {
+        "first_nonfinite_step": j.first_nonfinite_step,
+        "max_spike_ratio": j.max_spike_ratio,
+        "spike_step": j.spike_step,
+    }
+    if j.first_nonfinite_step is not None:
+        step = fmt_number(j.first_nonfinite_step)
+        return Verdict(
+            "divergence",
+            "bad",
+            j.first_nonfinite_step,
+            f"{j.nonfinite_metric or 'a loss'} is NaN/inf from step {step}",
+            "Training diverged: restore the last good checkpoint, lower the "
+            "learning rate, enable gradient clipping, check for division by zero.",
+            bands,
+            inputs,
+        )
+    if j.max_spike_ratio is not None and j.max_spike_ratio > factor:
+        return Verdict(
+            "divergence",
+            "watch",
+            j.max_spike_ratio,
+            f"loss spiked to {j.max_spike_ratio:.0f}x its EMA at step {fmt_number(j.spike_step)}",
+            "A loss spike: watch for divergence; consider gradient clipping.",
+            bands,
+            inputs,
+        )
+    return Verdict(
+        "divergence",
+        "excellent",
+        0.0,
+        "all losses finite, no spikes",
+        "Nothing to do.",
+        bands,
+        inputs,
+    )
+
+
+def stall(j: JudgeInput, p: Profile) -> Verdict:
+    s = p.stall
+    bands = (
+        f"watch: no new line for {fmt_number(s.interval_factor)}x the usual interval "
+        f"and more than {fmt_number(s.min_seconds)} s"
+    )
+    if j.seconds_quiet is None:
+        return not_applicable("stall", "only judged while following a live log")
+    usual = j.usual_interval
+    inputs = {"seconds_quiet": j.seconds_quiet, "usual_interval": usual}
+    limit = max(s.min_seconds, s.interval_factor * usual) if usual else s.min_seconds
+    if j.seconds_quiet > limit:
+        return Verdict(
+            "stall",
+            "watch",
+            j.seconds_quiet,
+            f"no new line for {duration(j.seconds_quiet)}",
+            "The trainer may have hung or died: check the process, GPU memory and disk space.",
+            bands,
+            inputs,
+        )
+    return Verdict(
+        "stall",
+        "excellent",
+        j.seconds_quiet,
+        f"last line {duration(j.seconds_quiet)} ago",
+        "Nothing to do.",
+        bands,
+        inputs,
+    )

@@ -1,0 +1,50 @@
+"""Log formats: one parser per family, and ``sniff`` to pick one from the first lines."""
+
+from __future__ import annotations
+
+import csv
+
+from vaetui.core.formats.base import Parser, Record, parse_number
+from vaetui.core.formats.csvlog import CsvParser, looks_like_header
+from vaetui.core.formats.jsondoc import JsonDocumentParser
+from vaetui.core.formats.jsonl import JsonLinesParser
+from vaetui.core.formats.text import TextParser
+
+FORMAT_NAMES = ("auto", "kv", "jsonl", "json", "csv", "tfevents")
+
+_PARSERS: dict[str, type] = {
+    "kv": TextParser,
+    "jsonl": JsonLinesParser,
+    "json": JsonDocumentParser,
+    "csv": CsvParser,
+}
+
+__all__ = ["FORMAT_NAMES", "Parser", "Record", "make_parser", "parse_number", "sniff"]
+
+
+def make_parser(name: str, rank: int | None = None) -> Parser:
+    """Build the parser for a format name (``kv``, ``jsonl``, ``csv``)."""
+    try:
+        return _PARSERS[name](rank=rank)
+    except KeyError:
+        raise ValueError(f"unknown format {name!r}") from None
+
+
+def sniff(text: str) -> str | None:
+    """Guess the format from the first complete lines; None when there is too little text."""
+    lines = [ln.strip() for ln in text.replace("\r", "\n").split("\n") if ln.strip()]
+    if not lines:
+        return None
+    first = lines[0]
+    if first.startswith("{") and first.endswith("}"):
+        return "jsonl"
+    if first in ("[", "{") or (first.startswith("[") and first[1:2] in ("{", "")):
+        return "json"
+    cells = next(csv.reader([first]), [])
+    if "," in first and looks_like_header(cells):
+        if len(lines) < 2:
+            return None
+        row = next(csv.reader([lines[1]]), [])
+        if len(row) == len(cells) and any(parse_number(c) is not None for c in row if c):
+            return "csv"
+    return "kv"

@@ -1,0 +1,171 @@
+"""Every metric's points by segment, and the events they raise: restart, NaN, spike.
+
+``Run`` decides what a record is and which step it has; the recorder stores its values
+(record by record, or a column at a time for a batch) and notices what a user must see:
+the first non-finite loss of a segment and losses that jump far above their EMA.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+
+from vaetui.core.assess import LOSSES
+from vaetui.core.profile import Profile
+from vaetui.core.snapshot import Event
+from vaetui.core.stats import MetricHistory, ema_before
+
+#: Points a metric needs in its segment before spikes are reported.
+SPIKE_MIN_POINTS = 10
+#: At most this many events are kept (the oldest are dropped).
+MAX_EVENTS = 2000
+
+
+class Recorder:
+    """Histories of all metrics, the segment they are in, and the events so far."""
+
+    def __init__(self, profile: Profile) -> None:
+        self._profile = profile
+        self.histories: dict[str, MetricHistory] = {}
+        self.segment = 0
+        self.segment_starts: list[float] = []
+        self.events: deque[Event] = deque(maxlen=MAX_EVENTS)
+        #: First non-finite loss of the newest segment, as (step, metric).
+        self.nonfinite: tuple[float, str] | None = None
+        #: Spikes of the newest segment, as (step, ratio to the EMA, metric).
+        self.spikes: list[tuple[float, float, str]] = []
+
+    def spike_steps(self) -> dict[str, frozenset[float]]:
+        """Steps of the newest segment's spikes, per metric."""
+        steps: dict[str, set[float]] = {}
+        for step, _ratio, name in self.spikes:
+            steps.setdefault(name, set()).add(step)
+        return {name: frozenset(s) for name, s in steps.items()}
+
+    def event(self, step: float | None, line: int | None, kind: str, message: str) -> None:
+        self.events.append(Event(step, line, kind, message))
+
+    def new_segment(self, previous: float | None, step: float, line: int) -> None:
+        """A restart or a resume: statistics and verdicts start over from here."""
+        self.segment += 1
+        self.segment_starts.append(step)
+        for h in self.histories.values():
+            h.new_segment()
+        self.nonfinite = None
+        self.spikes = []
+        self.event(
+            step,
+            line,
+            "restart",
+            f"step went back from {num(previous)} to {num(step)}: "
+            f"segment {self.segment + 1} (restart or resume)",
+        )
+
+    def _history(self, name: str) -> MetricHistory:
+        h = self.histories.get(name)
+        if h is None:
+            h = self.histories[name] = MetricHistory.empty()
+        return h
+
+    def add_point(self, name: str, step: float, value: float, merge: bool, line: int) -> None:
+        """One value of one record (``merge``: it updates the previous record's step)."""
+        h = self._history(name)
+        finite = math.isfinite(value)
+        if merge and len(h) > h.segment_start and h.steps.last() == step:
+            h.seg_nan += int(not finite) - int(not math.isfinite(h.values.last()))
+            h.values.set_last(value)
+        else:
+            h.steps.append(step)
+            h.values.append(value)
+            h.segments.append(self.segment)
+            h.seg_count += 1
+            h.seg_nan += int(not finite)
+            h.thin_if_full()
+        if name not in LOSSES:
+            return
+        if not finite:
+            if self.nonfinite is None:
+                self.nonfinite = (step, name)
+                self.event(step, line, "nan", f"{name} is {value} at step {num(step)}")
+            return
+        ema = h.spike_ema
+        if ema is not None and h.seg_count > SPIKE_MIN_POINTS and ema > 0:
+            ratio = value / ema
+            if ratio > self._profile.divergence.spike_factor:
+                self.spikes.append((step, ratio, name))
+                self.event(
+                    step, line, "spike", f"{name} {num(value)} is {ratio:.0f}x its EMA {num(ema)}"
+                )
+        alpha = self._profile.smoothing.ema_alpha
+        h.spike_ema = value if ema is None else (1 - alpha) * ema + alpha * value
+
+    def add_columns(
+        self,
+        columns: list[tuple[int, str]],
+        steps: np.ndarray,
+        values: np.ndarray,
+        lines: np.ndarray,
+    ) -> None:
+        """Many records at once: the same points and events as ``add_point`` row by row."""
+        # Events go in file order, and within a line in column order, as record by record.
+        events: list[tuple[int, int, Event]] = []
+        first_bad: list[tuple[int, int, str]] = []
+        for order, (col, name) in enumerate(columns):
+            bad_row = self._add_column(name, steps, values[:, col], lines, order, events)
+            if bad_row is not None:
+                first_bad.append((bad_row, order, name))
+        if first_bad and self.nonfinite is None:
+            row, order, name = min(first_bad)
+            step, line = float(steps[row]), int(lines[row])
+            self.nonfinite = (step, name)
+            message = f"{name} is {values[row, columns[order][0]]} at step {num(step)}"
+            events.append((line, order, Event(step, line, "nan", message)))
+        for _line, _order, event in sorted(events, key=lambda e: (e[0], e[1])):
+            self.events.append(event)
+
+    def _add_column(
+        self,
+        name: str,
+        steps: np.ndarray,
+        values: np.ndarray,
+        lines: np.ndarray,
+        order: int,
+        events: list[tuple[int, int, Event]],
+    ) -> int | None:
+        """Append a column of points; collect its spike events; return its first NaN row."""
+        h = self._history(name)
+        before = h.seg_count
+        h.steps.extend(steps)
+        h.values.extend(values)
+        h.segments.extend(np.full(steps.size, float(self.segment)))
+        h.seg_count += steps.size
+        finite = np.isfinite(values)
+        bad = int(steps.size - np.count_nonzero(finite))
+        h.seg_nan += bad
+        h.thin_if_full()
+        if name not in LOSSES:
+            return None
+        alpha = self._profile.smoothing.ema_alpha
+        prior, h.spike_ema = ema_before(values, alpha, h.spike_ema)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = values / prior
+        position = before + np.arange(values.size)
+        factor = self._profile.divergence.spike_factor
+        spikes = np.flatnonzero((position >= SPIKE_MIN_POINTS) & (prior > 0) & (ratio > factor))
+        for i in spikes.tolist():
+            step, line = float(steps[i]), int(lines[i])
+            self.spikes.append((step, float(ratio[i]), name))
+            message = (
+                f"{name} {num(float(values[i]))} is {ratio[i]:.0f}x its EMA {num(float(prior[i]))}"
+            )
+            events.append((line, order, Event(step, line, "spike", message)))
+        return int(np.argmin(finite)) if bad else None
+
+
+def num(x: float | None) -> str:
+    """A step or value for a message: an integer when whole."""
+    if x is None:
+        return "-"
+    return str(int(x)) if float(x).is_integer() else f"{x:.4g}"

@@ -1,0 +1,225 @@
+"""Immutable pictures of a run's state, handed from the core to its readers.
+
+The core builds a :class:`Snapshot` whenever someone asks; the TUI, ``vaetui check``
+and the tests only ever read snapshots, so they never see a half-updated run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: Levels from best to worst; ``pending`` and ``n/a`` sit outside the ranking.
+LEVELS: tuple[str, ...] = ("excellent", "ok", "watch", "bad")
+PENDING = "pending"
+NOT_APPLICABLE = "n/a"
+ALL_LEVELS: tuple[str, ...] = (*LEVELS, PENDING, NOT_APPLICABLE)
+
+#: Criterion ids in display order (fixed by the JSON interface).
+CRITERIA_IDS: tuple[str, ...] = (
+    "kl_zone",
+    "kl_trend",
+    "kl_share",
+    "rec_range",
+    "balance",
+    "perception",
+    "divergence",
+    "stall",
+)
+
+#: Short titles for the criteria, for badges and tables.
+CRITERIA_TITLES: dict[str, str] = {
+    "kl_zone": "KL zone",
+    "kl_trend": "KL trend",
+    "kl_share": "KL share",
+    "rec_range": "Rec range",
+    "balance": "Balance",
+    "perception": "Perception",
+    "divergence": "Divergence",
+    "stall": "Stall",
+}
+
+
+def level_rank(level: str) -> int:
+    """Rank a level for "worst of": pending and n/a count as healthy."""
+    return LEVELS.index(level) if level in LEVELS else -1
+
+
+def worst_level(levels: list[str] | tuple[str, ...]) -> str:
+    """The worst ranked level among ``levels``; ``pending`` when none is ranked."""
+    ranked = [lv for lv in levels if lv in LEVELS]
+    if not ranked:
+        return PENDING
+    return max(ranked, key=level_rank)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One criterion's judgement: level, the number judged, and what to do."""
+
+    id: str
+    level: str
+    value: float | None
+    summary: str
+    advice: str
+    #: Thresholds in force for this criterion, as human-readable text.
+    thresholds: str = ""
+    #: Extra numbers behind the judgement (name -> value), for the detail view.
+    inputs: Mapping[str, float | str | None] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return CRITERIA_TITLES.get(self.id, self.id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "level": self.level,
+            "value": _json_number(self.value),
+            "summary": self.summary,
+            "advice": self.advice,
+        }
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something worth a line in the events list: restart, nan, spike or verdict."""
+
+    step: float | None
+    line: int | None
+    kind: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": json_step(self.step),
+            "line": self.line,
+            "kind": self.kind,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """Streaming statistics of one metric over the current segment."""
+
+    name: str
+    last: float | None
+    ema: float | None
+    #: Relative change across the trend window (-0.10 means fell 10%).
+    slope: float | None
+    #: "rising", "falling", "flat" or "unknown".
+    trend: str
+    min: float | None
+    max: float | None
+    count: int
+    nan_count: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "last": _json_number(self.last),
+            "ema": _json_number(self.ema),
+            "slope": _json_number(self.slope),
+            "trend": self.trend,
+            "min": _json_number(self.min),
+            "max": _json_number(self.max),
+            "count": self.count,
+            "nan_count": self.nan_count,
+        }
+
+
+@dataclass(frozen=True)
+class Series:
+    """A metric's history (all segments) as read-only numpy arrays."""
+
+    steps: np.ndarray
+    values: np.ndarray
+    #: Segment number of every point (0 for the first segment).
+    segments: np.ndarray
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a reader needs to show a run at one moment."""
+
+    file: str
+    format: str
+    lines: int
+    records: int
+    skipped_lines: int
+    first_step: float | None
+    last_step: float | None
+    epoch: float | None
+    segments: int
+    rec_metric: str
+    metrics: dict[str, MetricSummary]
+    criteria: tuple[Verdict, ...]
+    overall: str
+    events: tuple[Event, ...]
+    #: Latent size in force (from the log or ``--latent-dim``), if known.
+    latent_dim: int | None = None
+    #: Step at which KL warm-up ends (judging starts there).
+    warmup_end_step: float | None = None
+    #: Steps where a new segment begins (restarts and resumes).
+    segment_starts: tuple[float, ...] = ()
+    #: Bytes read so far and the file size when last looked (for progress bars).
+    bytes_read: int = 0
+    bytes_total: int = 0
+    #: Lines the input could not use for a reason worth counting.
+    bad_bytes: int = 0
+    cut_lines: int = 0
+    #: Wall-clock time (time.time()) of the newest record, and records per second.
+    last_record_time: float | None = None
+    steps_per_second: float | None = None
+    #: History per metric for plots and sparklines.
+    history: dict[str, Series] = field(default_factory=dict)
+
+    def verdict(self, criterion_id: str) -> Verdict | None:
+        """The verdict for ``criterion_id``, if present."""
+        for v in self.criteria:
+            if v.id == criterion_id:
+                return v
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable ``check --json`` form (see SPEC.md)."""
+        return {
+            "file": self.file,
+            "format": self.format,
+            "lines": self.lines,
+            "records": self.records,
+            "skipped_lines": self.skipped_lines,
+            "first_step": json_step(self.first_step),
+            "last_step": json_step(self.last_step),
+            "segments": self.segments,
+            "rec_metric": self.rec_metric,
+            "latent_dim": self.latent_dim,
+            "bad_bytes": self.bad_bytes,
+            "cut_lines": self.cut_lines,
+            "metrics": {name: m.to_json() for name, m in self.metrics.items()},
+            "criteria": [v.to_json() for v in self.criteria],
+            "overall": self.overall,
+            "events": [e.to_json() for e in self.events],
+        }
+
+
+def _json_number(x: float | None) -> float | str | None:
+    """JSON has no NaN/inf: write them as strings so strict parsers accept the output."""
+    if x is None:
+        return None
+    x = float(x)
+    if np.isnan(x):
+        return "nan"
+    if np.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
+def json_step(step: float | None) -> int | float | None:
+    if step is None:
+        return None
+    step = float(step)
+    return int(step) if step.is_integer() else step

@@ -1,0 +1,320 @@
+"""The vaetui App: lays out the dashboard, owns the keys, and routes snapshots to widgets.
+
+Followers post :class:`~vaetui.ui.messages.SnapshotUpdated` from their threads; the app keeps
+only the newest per run and applies it at most ``1 / MIN_INTERVAL`` times a second, through a
+one-shot timer that exists only while something is pending, so a quiet log costs nothing but
+the once-a-second "time since the last line" tick. :func:`build_app` is the one factory the
+CLI, the tests and the screenshot script use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
+from typing import Any
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.events import Resize
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Label
+
+from vaetui.core.snapshot import CRITERIA_IDS, Snapshot
+from vaetui.ui.feed import RunFeed
+from vaetui.ui.keys import BINDINGS
+from vaetui.ui.messages import CriterionChosen, MetricSelected, SnapshotUpdated, StepChosen
+from vaetui.ui.palette import MetricCommands, action_commands
+from vaetui.ui.throttle import Throttle
+from vaetui.ui.widgets.detail import DetailScreen
+from vaetui.ui.widgets.events import EventsTable
+from vaetui.ui.widgets.help import HelpScreen
+from vaetui.ui.widgets.metrics import MetricList, default_metric
+from vaetui.ui.widgets.plot import MetricPlot, PlotData, ema_alpha
+from vaetui.ui.widgets.status import ReadProgress, StatusBar
+from vaetui.ui.widgets.verdicts import VerdictPanel
+
+#: Seconds between two redraws at most (about 5 per second).
+MIN_INTERVAL = 0.2
+#: Seconds between two redraws of the plot, sparklines and events while a log grows.
+HEAVY_INTERVAL = 1.0
+#: Seconds without news after which the current run's snapshot is refreshed (stall verdict).
+QUIET_REFRESH = 15.0
+#: Below this size the compact layout is used.
+COMPACT_WIDTH, COMPACT_HEIGHT = 76, 22
+
+
+class VaeApp(App[int]):
+    """Live verdicts for one or more VAE training logs."""
+
+    CSS_PATH = "vaetui.tcss"
+    TITLE = "vaetui"
+    BINDINGS = BINDINGS  # type: ignore[assignment]
+    COMMANDS = App.COMMANDS | {MetricCommands}
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        options: Any,
+        poll: bool = False,
+        follow: bool = True,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        super().__init__()
+        self.clock = clock or time.time
+        self.follow = follow
+        self.options = options
+        self.feeds = [
+            RunFeed(i, p, options, self.post_message, poll, follow, clock)
+            for i, p in enumerate(paths)
+        ]
+        self.current = 0
+        self.overlay = False
+        self.selected: str | None = None
+        self.throttle = Throttle(self, self._apply, MIN_INTERVAL)
+        self._heavy_at = 0.0
+        self._heavy_timer: Timer | None = None
+        self._main: Screen[Any] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield ReadProgress(id="progress")
+        yield Label(f"Waiting for {self.feeds[0].path} to appear…", id="waiting", markup=False)
+        yield VerdictPanel(id="verdicts")
+        with Horizontal(id="body"):
+            yield MetricList(id="metrics")
+            with Vertical(id="right"):
+                yield MetricPlot(ema_alpha(self.options), id="plot")
+                yield EventsTable(id="events")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._main = self.screen
+        self._exit_on_signals()
+        self._sync_layout(self.size.width, self.size.height)
+        if self.follow:
+            previews = {f.index: m for f in self.feeds if (m := f.preview()) is not None}
+            if previews:
+                self._apply(previews)
+            # Start reading once the first screen is painted, not while it is being drawn.
+            self.call_after_refresh(self._start_feeds)
+        else:
+            self._apply({feed.index: feed.read_all() for feed in self.feeds})
+        self._render()
+        self.set_interval(1.0, self._tick)
+
+    def _exit_on_signals(self) -> None:
+        """SIGTERM, SIGHUP and SIGINT end the app like ``q``: the terminal is restored."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            try:
+                loop.add_signal_handler(sig, self.exit)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # not the main thread (tests), or a platform without them
+
+    def _start_feeds(self) -> None:
+        for feed in self.feeds:
+            feed.start()
+
+    def on_unmount(self) -> None:
+        for feed in self.feeds:
+            feed.stop()
+
+    def on_resize(self, event: Resize) -> None:
+        self._sync_layout(event.size.width, event.size.height)
+
+    def _sync_layout(self, width: int, height: int) -> None:
+        """Compact layout (no events list, smaller panes) for narrow or short terminals."""
+        if self._main is not None:
+            self._main.set_class(width < COMPACT_WIDTH or height < COMPACT_HEIGHT, "-compact")
+
+    # -- snapshots in, at a bounded rate ------------------------------------------------
+
+    def on_snapshot_updated(self, message: SnapshotUpdated) -> None:
+        self.throttle.offer(message)
+
+    def _apply(self, pending: dict[int, SnapshotUpdated]) -> None:
+        """Hand the newest snapshot of every run to its feed, then redraw.
+
+        Status and badges follow every update; the plot, sparklines and events (most of
+        the bytes sent to the terminal) at most once per ``HEAVY_INTERVAL``, so a fast log
+        stays light on a slow SSH link.
+        """
+        for index, message in pending.items():
+            feed = self.feeds[index]
+            feed.status = message.status
+            if message.snapshot is not None:
+                feed.snapshot = message.snapshot
+        wait = self._heavy_at + HEAVY_INTERVAL - time.monotonic()
+        with suppress(NoMatches):  # the app is closing: its widgets are gone
+            if wait <= 0:
+                self._render()
+                return
+            self._render_light()
+        if self._heavy_timer is None:
+            self._heavy_timer = self.set_timer(wait, self._heavy_due)
+
+    def _heavy_due(self) -> None:
+        self._heavy_timer = None
+        with suppress(NoMatches):  # the app is closing: its widgets are gone
+            self._render()
+
+    def _tick(self) -> None:
+        """Once a second: the age of the last line; rarely, a fresh snapshot for the stall badge."""
+        with suppress(NoMatches):  # the app is closing: its widgets are gone
+            self._render_status()
+        feed = self.feeds[self.current]
+        quiet = time.monotonic() - self.throttle.last_apply
+        if self.follow and not self.throttle.paused and quiet > QUIET_REFRESH:
+            self.throttle.last_apply = time.monotonic()
+            self.run_worker(feed.refresh, thread=True, exclusive=True, group="refresh")
+
+    # -- rendering ----------------------------------------------------------------------
+
+    def _on_main(self, selector: Any, expect_type: Any = None) -> Any:
+        """A widget of the main screen, also while a help or detail screen is on top."""
+        screen = self._main if self._main is not None else self.screen
+        if expect_type is not None:
+            return screen.query_one(selector, expect_type)
+        return screen.query_one(selector)
+
+    def _render_status(self) -> None:
+        feed = self.feeds[self.current]
+        label = f"{self.current + 1}/{len(self.feeds)}" if len(self.feeds) > 1 else ""
+        self._on_main(StatusBar).show(
+            feed.name, feed.snapshot, feed.status, self.throttle.paused, self.clock(), label
+        )
+
+    def _render(self) -> None:
+        """Redraw everything for the current run."""
+        self._heavy_at = time.monotonic()
+        snap = self._render_light()
+        self._on_main(MetricList).show(snap, self.selected)
+        self._on_main(EventsTable).show(snap.events if snap else ())
+        self._render_plot()
+
+    def _render_light(self) -> Snapshot | None:
+        """Redraw the cheap part: status line, progress, waiting note and badges."""
+        feed = self.feeds[self.current]
+        snap = feed.snapshot
+        if snap is not None and self.selected not in snap.history:
+            self.selected = default_metric(snap)  # nothing chosen yet, or not in this run
+        self._render_status()
+        self._on_main(ReadProgress).show(feed.status)
+        waiting = feed.status.state == "waiting for file" and (snap is None or snap.records == 0)
+        if self._main is not None:
+            self._main.set_class(waiting, "-waiting")
+        waiting_text = feed.status.error or f"Waiting for {feed.path} to appear…"
+        self._on_main("#waiting", Label).update(waiting_text)
+        self._on_main(VerdictPanel).show(snap)
+        if isinstance(self.screen, DetailScreen) and snap is not None:
+            self.screen.update_verdicts({v.id: v for v in snap.criteria})
+        return snap
+
+    def _render_plot(self) -> None:
+        snap = self.feeds[self.current].snapshot
+        runs = [
+            (f.name, f.snapshot.history.get(self.selected or "") if f.snapshot else None)
+            for f in self.feeds
+        ]
+        starts = snap.segment_starts if snap else ()
+        plot = self._on_main(MetricPlot)
+        plot.set_spacing(self.options, runs[self.current][1])
+        plot.show(PlotData(self.selected, self.current, runs, starts, self.overlay))
+
+    # -- what keys, the palette and widgets ask for -------------------------------------
+
+    def metric_names(self) -> list[str]:
+        """Every metric of the current run in display order (for the palette)."""
+        return list(self._on_main(MetricList).names)
+
+    def select_metric(self, name: str) -> None:
+        """Plot ``name`` and show its page of panes."""
+        self.selected = name
+        self._on_main(MetricList).show(self.feeds[self.current].snapshot, name)
+        self._render_plot()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield from action_commands(self.run_action)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the multi-run keys when only one run is open."""
+        return not (action in ("overlay", "run") and len(self.feeds) < 2)
+
+    def on_metric_selected(self, message: MetricSelected) -> None:
+        self.select_metric(message.name)
+
+    def on_step_chosen(self, message: StepChosen) -> None:
+        self._on_main(MetricPlot).jump(message.step)
+
+    def on_criterion_chosen(self, message: CriterionChosen) -> None:
+        if message.criterion_id in CRITERIA_IDS:
+            self.action_detail(CRITERIA_IDS.index(message.criterion_id) + 1)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_detail(self, number: int) -> None:
+        snap = self.feeds[self.current].snapshot
+        verdicts = {v.id: v for v in snap.criteria} if snap else {}
+        self.push_screen(DetailScreen(CRITERIA_IDS[number - 1], verdicts))
+
+    def action_pause(self) -> None:
+        self.throttle.set_paused(not self.throttle.paused)
+        self._render_status()
+
+    def action_metric(self, delta: int) -> None:
+        name = self._on_main(MetricList).step(self.selected, delta)
+        if name is not None:
+            self.select_metric(name)
+
+    def action_log_scale(self) -> None:
+        self._on_main(MetricPlot).toggle_log()
+
+    def action_zoom(self, direction: int) -> None:
+        self._on_main(MetricPlot).zoom(direction)
+
+    def action_pan(self, direction: int) -> None:
+        self._on_main(MetricPlot).pan(direction)
+
+    def action_follow(self) -> None:
+        self._on_main(MetricPlot).follow()
+
+    def action_overlay(self) -> None:
+        self.overlay = not self.overlay
+        self._render_plot()
+
+    def action_run(self, delta: int) -> None:
+        self.current = (self.current + delta) % len(self.feeds)
+        self._render()
+
+    def action_focus_events(self) -> None:
+        self._on_main(EventsTable).focus()
+
+
+def build_app(
+    paths: Sequence[str],
+    options: Any = None,
+    poll: bool = False,
+    follow: bool = True,
+    clock: Callable[[], float] | None = None,
+) -> VaeApp:
+    """The one way to make the app (CLI, tests, screenshots).
+
+    Args:
+        paths: Log files, one run each (``-`` for standard input).
+        options: ``RunOptions`` for the core; defaults when None.
+        poll: Poll instead of inotify (NFS, Lustre).
+        follow: Follow the files live; False reads them once, synchronously (screenshots).
+        clock: Time source for "time since the last line" and the core (tests fix it).
+    """
+    if options is None:
+        from vaetui.core.run import RunOptions
+
+        options = RunOptions()
+    return VaeApp(list(paths), options, poll=poll, follow=follow, clock=clock)

@@ -1,0 +1,190 @@
+"""The UI's handle on one run: its core ``Run``, the follower thread feeding it, its latest picture.
+
+The app never parses and never touches a file; it asks a :class:`RunFeed` to start, and the
+feed posts :class:`~vaetui.ui.messages.SnapshotUpdated` from the follower's thread. Keeping this
+glue out of ``app.py`` keeps the app about layout and keys, and lets the tests read a file to
+its end synchronously (``read_all``) for deterministic screenshots.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.message import Message
+
+from vaetui.core.snapshot import Snapshot
+from vaetui.ui.messages import FollowStatus, SnapshotUpdated
+
+Clock = Callable[[], float]
+#: How much of a big log's end is judged first, while the whole history is read.
+PREVIEW_BYTES = 1 << 20
+
+
+def is_event_path(path: str) -> bool:
+    """A TensorBoard event file or run folder (followed by re-reading, not tailing)."""
+    from vaetui.core.formats.tfevents import is_event_path as events
+
+    return path != "-" and events(Path(path))
+
+
+def run_name(path: str) -> str:
+    """A short name for a run: the file name, or ``stdin`` for ``-``."""
+    return "stdin" if path == "-" else os.path.basename(path.rstrip("/")) or path
+
+
+class RunFeed:
+    """One run on screen: its core, its follower, and what the UI last applied.
+
+    Args:
+        index: Position among the runs given on the command line.
+        path: The log file (``-`` for standard input).
+        options: ``RunOptions`` for the core.
+        post: Thread-safe message sender (``App.post_message``).
+        poll: Use polling instead of inotify.
+        live: Judge stalls and note verdict changes (the core's ``RunOptions.live``).
+        clock: Time source passed to ``Run.snapshot`` (tests inject a fixed one).
+    """
+
+    def __init__(
+        self,
+        index: int,
+        path: str,
+        options: Any,
+        post: Callable[[Message], object],
+        poll: bool = False,
+        live: bool = True,
+        clock: Clock | None = None,
+    ) -> None:
+        from vaetui.core.run import Run
+
+        if live and dataclasses.is_dataclass(options) and hasattr(options, "live"):
+            options = dataclasses.replace(options, live=True)
+        self.index = index
+        self.path = path
+        self.name = run_name(path)
+        self.run = Run(self.name, options)
+        self.options = options
+        self.poll = poll
+        self.clock = clock
+        self._post = post
+        self._follower: Any = None
+        self._preview: Snapshot | None = None
+        self._lock = threading.Lock()
+        #: What the UI shows; set only on the UI thread when a message is applied.
+        self.snapshot: Snapshot | None = None
+        self.status = FollowStatus()
+
+    def preview(self) -> SnapshotUpdated | None:
+        """Judge a big existing log from its newest part, at once, on the calling thread.
+
+        The full history is then read behind a progress bar (``start``) and replaces the
+        preview when the reading has caught up. None for a small or missing log.
+        """
+        self._preview = self._read_newest_part()
+        if self._preview is None:
+            return None
+        size = self._preview.bytes_total
+        self.status = FollowStatus("reading", "", None, 0, size)
+        return SnapshotUpdated(self.index, self._preview, self.status)
+
+    def start(self) -> None:
+        """Follow the file in the follower's own thread; updates arrive as messages."""
+        if is_event_path(self.path):
+            from vaetui.core.eventfollow import EventFollower
+
+            self._follower = EventFollower(self.path, self.run, on_update=self._updated)
+        else:
+            from vaetui.core.follow import Follower
+
+            self._follower = Follower(self.path, self.run, on_update=self._updated, poll=self.poll)
+        self._lock = self._follower.lock
+        self._follower.start()
+        self.status = self.follow_status()
+
+    def _read_newest_part(self) -> Snapshot | None:
+        """A snapshot of the last few megabytes of a big log, or None for a small one."""
+        from vaetui.core.run import Run
+
+        if is_event_path(self.path):
+            return None
+        try:
+            with open(self.path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size <= PREVIEW_BYTES * 2:
+                    return None
+                fh.seek(size - PREVIEW_BYTES)
+                tail = fh.read(PREVIEW_BYTES)
+        except OSError:
+            return None
+        start = tail.find(b"\n") + 1  # begin on a line boundary
+        preview = Run(self.name, self.options)
+        preview.bytes_total = size
+        preview.feed(tail[start:])
+        return preview.snapshot(now=None if self.clock is None else self.clock())
+
+    def read_all(self) -> SnapshotUpdated:
+        """Read the whole file now, on the calling thread, and return its final picture.
+
+        Used for screenshots and tests: no thread, no timing, the same picture every time.
+        """
+        size = 0
+        if is_event_path(self.path):
+            from vaetui.core.eventfollow import EventFollower
+
+            reader = EventFollower(self.path, self.run)
+            reader.read_now()
+            self.status = FollowStatus("finished", "read once", reader.error, 0, 0)
+            return SnapshotUpdated(self.index, self._take(), self.status)
+        if os.path.exists(self.path):
+            with open(self.path, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    self.run.feed(chunk)
+                    size += len(chunk)
+            state = "finished"
+        else:
+            state = "waiting for file"
+        self.run.finish()
+        self.status = FollowStatus(state, "read once", None, size, size)
+        return SnapshotUpdated(self.index, self._take(), self.status)
+
+    def refresh(self) -> None:
+        """Post a fresh picture even without new lines (the stall verdict depends on time)."""
+        self._updated()
+
+    def stop(self) -> None:
+        """Stop the follower thread, if one runs."""
+        if self._follower is not None:
+            self._follower.stop()
+
+    def follow_status(self) -> FollowStatus:
+        """The follower's current state (cheap: attribute reads only)."""
+        f = self._follower
+        if f is None:
+            return self.status
+        error = getattr(f, "error", None)
+        return FollowStatus(
+            state=str(getattr(f, "state", "")),
+            mode=str(getattr(f, "mode", "")),
+            error=None if error is None else str(error),
+            bytes_read=int(getattr(f, "bytes_read", 0) or 0),
+            bytes_total=int(getattr(f, "bytes_total", 0) or 0),
+        )
+
+    def _take(self) -> Snapshot:
+        with self._lock:
+            return self.run.snapshot(now=None if self.clock is None else self.clock())
+
+    def _updated(self) -> None:
+        """Called from the follower thread after new data was fed."""
+        status = self.follow_status()
+        if self._preview is not None and status.state == "reading":
+            # Still reading the history: keep showing the newest part's verdicts.
+            self._post(SnapshotUpdated(self.index, self._preview, status))
+            return
+        self._preview = None
+        self._post(SnapshotUpdated(self.index, self._take(), status))

@@ -1,0 +1,115 @@
+"""The top line: which file, is it live, where training is, and how fresh the last line is.
+
+It is the part of the screen a user glances at most, so it is one line of plain facts; the
+state word is also a CSS class (``-live``, ``-stalled``, ...) so the stylesheet colours it.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label, ProgressBar
+
+from vaetui.core.snapshot import Snapshot
+from vaetui.ui.messages import FollowStatus
+from vaetui.ui.widgets.fmt import clean, fmt_age, fmt_step, fmt_value
+
+STATES = ("live", "stalled", "finished", "waiting", "paused", "reading", "error")
+
+
+def run_state(snapshot: Snapshot | None, status: FollowStatus, paused: bool) -> str:
+    """One word for the run: what the user would say looking at the trainer pane."""
+    if status.error:
+        return "error"
+    if paused:
+        return "paused"
+    if status.state == "waiting for file":
+        return "waiting"
+    if status.state in ("finished", "stopped"):
+        return "finished"
+    if status.state == "reading":
+        return "reading"
+    stall = snapshot.verdict("stall") if snapshot else None
+    return "stalled" if stall is not None and stall.level in ("watch", "bad") else "live"
+
+
+class StatusBar(Horizontal):
+    """File, state, step, epoch, steps/s, time since the last line, follow mode.
+
+    Labels are only touched when their text changes, and the once-a-second age label has a
+    fixed width, so the tick of an idle log redraws a few cells and never re-lays out.
+    """
+
+    #: Labels with a fixed width in the stylesheet: updating them needs no layout pass.
+    FIXED = frozenset({"st-age"})
+
+    def _set(self, label_id: str, text: str) -> None:
+        label = self.query_one(f"#{label_id}", Label)
+        if str(label.content) != text:
+            label.update(text, layout=label_id not in self.FIXED)
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="st-file", markup=False)
+        yield Label("", id="st-state", markup=False)
+        yield Label("", id="st-step", markup=False)
+        yield Label("", id="st-rate", markup=False)
+        yield Label("", id="st-age", markup=False)
+        yield Label("", id="st-mode", markup=False)
+
+    def show(
+        self,
+        name: str,
+        snapshot: Snapshot | None,
+        status: FollowStatus,
+        paused: bool,
+        now: float,
+        run_label: str = "",
+    ) -> None:
+        """Render the facts for the current run.
+
+        Args:
+            name: The run's short name (a file name from the user, shown literally).
+            snapshot: The newest applied snapshot, if any.
+            status: The follower's state.
+            paused: Whether the user paused following.
+            now: Current time, for "time since the last line".
+            run_label: ``2/3`` when several runs are open.
+        """
+        state = run_state(snapshot, status, paused)
+        state_label = self.query_one("#st-state", Label)
+        for s in STATES:
+            state_label.set_class(s == state, f"-{s}")
+        self._set("st-state", state.upper())
+        prefix = f"[{run_label}] " if run_label else ""
+        self._set("st-file", clean(prefix + name))
+        step = epoch = rate = age = ""
+        if snapshot is not None:
+            step = f"step {fmt_step(snapshot.last_step)}"
+            if snapshot.epoch is not None:
+                step += f" ep {fmt_step(snapshot.epoch)}"
+            if snapshot.steps_per_second and state in ("live", "stalled", "paused"):
+                rate = f"{fmt_value(snapshot.steps_per_second)} st/s"
+            if snapshot.last_record_time is not None and state != "finished":
+                age = f"{fmt_age(now - snapshot.last_record_time)} ago"
+        self._set("st-step", step + epoch)
+        self._set("st-rate", rate)
+        self._set("st-age", age)
+        self._set("st-mode", clean(status.error or status.mode))
+
+
+class ReadProgress(Horizontal):
+    """A progress bar shown while an existing log is read for the first time."""
+
+    def compose(self) -> ComposeResult:
+        yield Label("reading log", id="progress-label")
+        # A determinate bar: an indeterminate one animates (and costs CPU) even when hidden.
+        yield ProgressBar(total=1.0, show_eta=False, id="progress-bar")
+
+    def show(self, status: FollowStatus) -> None:
+        """Visible only while the follower is still catching up with a file."""
+        busy = status.state == "reading" and status.bytes_total > 0
+        self.set_class(busy, "-busy")
+        if busy:
+            self.query_one(ProgressBar).update(
+                total=status.bytes_total, progress=min(status.bytes_read, status.bytes_total)
+            )

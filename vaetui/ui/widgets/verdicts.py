@@ -1,0 +1,110 @@
+"""Verdict badges: one per criterion plus the overall verdict, readable without colour.
+
+A badge's level is a reactive that becomes a CSS class (``-excellent``, ``-ok``, ``-watch``,
+``-bad``, ``-pending``, ``-na``), so colours live in the stylesheet and follow the theme;
+the level WORD is always printed too, for colour-blind users and monochrome terminals.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from vaetui.core.snapshot import ALL_LEVELS, CRITERIA_IDS, CRITERIA_TITLES, Snapshot, Verdict
+from vaetui.ui.messages import CriterionChosen
+from vaetui.ui.widgets.fmt import fit_value, fmt_age
+
+OVERALL = "overall"
+#: Criteria whose judged value is a fraction, shown as a percentage.
+PERCENT = frozenset({"kl_share", "kl_trend", "balance"})
+
+
+def level_class(level: str) -> str:
+    """The CSS class for a level: ``n/a`` becomes ``-na``."""
+    return "-" + level.replace("/", "")
+
+
+def level_word(level: str) -> str:
+    """The word on a badge: ``EXCELLENT``, ``OK``, ``WATCH``, ``BAD``, ``PENDING``, ``N/A``."""
+    return level.upper()
+
+
+class VerdictBadge(Widget, can_focus=True):
+    """``Title  LEVEL  value`` for one criterion; Enter opens its detail view."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "choose", "Detail", show=False)]
+
+    level: reactive[str] = reactive("pending")
+    value: reactive[float | None] = reactive(None)
+
+    def __init__(self, criterion_id: str, title: str) -> None:
+        super().__init__(id=f"badge-{criterion_id}", classes="badge -pending")
+        self.criterion_id = criterion_id
+        self.title_text = title
+
+    def watch_level(self, old: str, new: str) -> None:
+        self.remove_class(level_class(old))
+        self.add_class(level_class(new))
+
+    def show(self, level: str, value: float | None) -> None:
+        """Set the level and the number judged."""
+        self.level = level if level in ALL_LEVELS else "pending"
+        self.value = value
+
+    def render(self) -> Text:
+        # "Title      LEVEL  value": words line up; the value is right-aligned after at
+        # least one space. When the value would not fit, the title padding goes first.
+        word = level_word(self.level)
+        left = f"{self.title_text:<10} "
+        room = max(self.size.width - len(left) - len(word) - 1, 0)
+        value = self._value_text(room)
+        if value and len(value) < len(self._value_text(99)):
+            left = f"{self.title_text} "  # the number matters more than aligned words
+            room = max(self.size.width - len(left) - len(word) - 1, 0)
+            value = self._value_text(room)
+        text = Text(left, no_wrap=True, overflow="ellipsis")
+        text.append(word, style="bold")
+        text.append(" " + value.rjust(room) if value else "")
+        return text
+
+    def _value_text(self, room: int) -> str:
+        if self.value is None:
+            return ""
+        if self.criterion_id == "stall" and math.isfinite(self.value):
+            return fmt_age(self.value)
+        if self.criterion_id in PERCENT and math.isfinite(self.value):
+            return fit_value(self.value * 100, room - 1) + "%"
+        return fit_value(self.value, room)
+
+    def action_choose(self) -> None:
+        self.post_message(CriterionChosen(self.criterion_id))
+
+    def on_click(self) -> None:
+        self.action_choose()
+
+
+class VerdictPanel(Grid):
+    """All eight criteria in their fixed order, then the overall verdict."""
+
+    def compose(self) -> ComposeResult:
+        for cid in CRITERIA_IDS:
+            yield VerdictBadge(cid, CRITERIA_TITLES[cid])
+        yield VerdictBadge(OVERALL, "Overall")
+
+    def show(self, snapshot: Snapshot | None) -> None:
+        """Update every badge from ``snapshot`` (all pending when there is none yet)."""
+        verdicts: dict[str, Verdict] = {v.id: v for v in snapshot.criteria} if snapshot else {}
+        for badge in self.query(VerdictBadge):
+            if badge.criterion_id == OVERALL:
+                badge.show(snapshot.overall if snapshot else "pending", None)
+            elif (v := verdicts.get(badge.criterion_id)) is not None:
+                badge.show(v.level, v.value)
+            else:
+                badge.show("pending", None)
