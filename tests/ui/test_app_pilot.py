@@ -18,6 +18,7 @@ from textual.pilot import Pilot
 
 from tests.support.apps import static_app
 from tests.support.snapshots import FIXED_NOW, make_snapshot, write_sim
+from vaetui.core.metrics import metric_order
 from vaetui.core.snapshot import CRITERIA_IDS, Event
 from vaetui.core.stats import minmax_thin
 from vaetui.ui.app import VaeApp, build_app
@@ -28,7 +29,7 @@ from vaetui.ui.palette import MetricCommands
 from vaetui.ui.view import PlotView
 from vaetui.ui.widgets.detail import DetailScreen
 from vaetui.ui.widgets.events import EventsTable
-from vaetui.ui.widgets.fmt import arrow, clean, fmt_value, ordered_metrics
+from vaetui.ui.widgets.fmt import arrow, clean, fmt_value
 from vaetui.ui.widgets.help import HelpScreen
 from vaetui.ui.widgets.plot import MetricPlot
 from vaetui.ui.widgets.verdicts import VerdictBadge
@@ -67,7 +68,7 @@ def test_helpers_format_and_thin() -> None:
     assert fmt_value(0.0069) == "0.0069" and fmt_value(511.04) == "511"
     assert arrow("rising") == "↑" and arrow("falling") == "↓" and arrow("flat") == "→"
     assert clean("a\x1b[31mb") == "a?[31mb"
-    assert ordered_metrics(["lr", "kl_loss", "total_loss", "a"]) == [
+    assert metric_order(["lr", "kl_loss", "total_loss", "a"]) == [
         "total_loss",
         "kl_loss",
         "a",

@@ -16,8 +16,6 @@ def test_import_contracts_are_kept() -> None:
     exe = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
     if not Path(exe).exists():
         pytest.skip("import-linter is not installed (pip install -e '.[dev]')")
-    out = subprocess.run(
-        [exe, "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=120
-    )
+    out = subprocess.run([exe, "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "0 broken" in out.stdout

@@ -464,7 +464,7 @@ def test_an_old_log_is_reported_as_old(tmp_path: Path) -> None:
     hours_ago = time.time() - 3 * 3600
     os.utime(path, (hours_ago, hours_ago))
     run = Run("train.log", RunOptions(live=True))
-    follower = Follower(str(path), run, safety_interval=0.1)
+    follower = Follower(str(path), run, safety_interval=0.1, on_history_time=run.note_history_time)
     follower.start()
     try:
         wait_for(lambda: follower.state == "following")

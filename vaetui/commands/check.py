@@ -1,20 +1,19 @@
 """``vaetui check``: judge a whole log (or follow it) and print the checklist or JSON.
 
-Reads through the same core as the TUI: the follower's ``follow_once`` for a whole file or
-standard input, a ``Follower`` for ``--follow``, TensorBoard's loader for event files.
+Reads through the same core as the TUI: ``read_whole`` for a whole file, standard input or
+a TensorBoard run, the follower ``make_follower`` picks for ``--follow``; the verdict changes it
+prints are the core's (``Snapshot.changes``).
 """
 
 from __future__ import annotations
 
 import json
 import signal
-import sys
 import threading
-from pathlib import Path
 
-from vaetui.core.follow import Follower, follow_once
+from vaetui.core.follow import make_follower, read_whole
 from vaetui.core.run import Run, RunOptions
-from vaetui.core.snapshot import LEVELS, Snapshot, json_step
+from vaetui.core.snapshot import OVERALL, Snapshot
 from vaetui.core.source import SourceError
 from vaetui.errors import (
     EXIT_BAD,
@@ -25,8 +24,6 @@ from vaetui.errors import (
     InputError,
     UsageError,
 )
-
-_STDIN_CHUNK = 4 << 20
 
 
 def check(path: str, options: RunOptions, as_json: bool, follow: bool, poll: bool) -> int:
@@ -63,61 +60,36 @@ def exit_code(snap: Snapshot) -> int:
 
 
 def _read_whole(path: str, run: Run) -> None:
-    if _wants_events(path, run.options.fmt):
-        _read_events(path, run)
-        return
-    if path == "-":
-        while chunk := sys.stdin.buffer.read(_STDIN_CHUNK):
-            run.feed(chunk)
-        run.finish()
-        return
-    try:
-        follow_once(path, run)
-    except SourceError as exc:
-        raise InputError(str(exc), EXIT_UNREADABLE) from None
-
-
-def _wants_events(path: str, fmt: str) -> bool:
-    from vaetui.core.formats.tfevents import is_event_path
-
-    return path != "-" and (fmt == "tfevents" or (fmt == "auto" and is_event_path(Path(path))))
-
-
-def _read_events(path: str, run: Run) -> None:
-    from vaetui.core.formats.tfevents import TensorBoardMissing, read_events
+    """The whole log into ``run``; a problem with the path is an input error (exit 66)."""
+    from vaetui.core.formats.tfevents import TensorBoardMissing
 
     try:
-        records, count = read_events(Path(path))
+        read_whole(path, run)
     except TensorBoardMissing as exc:
         raise UsageError(str(exc)) from None
+    except SourceError as exc:
+        raise InputError(str(exc), EXIT_UNREADABLE) from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    run.feed_records(records, "tfevents", count)
 
 
 def _follow(path: str, run: Run, poll: bool) -> Snapshot:
     """Follow ``path`` until SIGINT/SIGTERM/SIGHUP; print a JSON line per verdict change."""
     stop = threading.Event()
-    levels: dict[str, str] = {}
+    printed = 0  # the number of the newest change printed
 
     def on_update() -> None:
+        nonlocal printed
         with follower.lock:
             snap = run.snapshot()
         if snap.records == 0:
             return
-        for v in snap.criteria:
-            if levels.get(v.id) != v.level and (v.id in levels or v.level in LEVELS):
-                change = {
-                    "step": json_step(snap.last_step),
-                    "criterion": v.id,
-                    "from": levels.get(v.id),
-                    "to": v.level,
-                    "summary": v.summary,
-                }
-                print(json.dumps(change), flush=True)
-            levels[v.id] = v.level
+        for change in snap.changes:
+            if change.seq > printed and change.criterion != OVERALL:
+                print(json.dumps(change.to_json()), flush=True)
+                printed = change.seq
 
-    follower = Follower(path, run, on_update=on_update, poll=poll)
+    follower = make_follower(path, run, on_update=on_update, poll=poll)
     previous = {
         sig: signal.signal(sig, lambda *_: stop.set())
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -125,7 +97,7 @@ def _follow(path: str, run: Run, poll: bool) -> Snapshot:
     try:
         follower.start()
         while not stop.wait(0.5):
-            if follower.state == "finished":
+            if follower.status().state == "finished":
                 break
     finally:
         follower.stop()

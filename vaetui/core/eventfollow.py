@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from vaetui.core.follow import FollowStatus
 from vaetui.core.formats.tfevents import TensorBoardMissing, event_files, read_events
 from vaetui.core.run import Run
 
@@ -43,24 +44,37 @@ class EventFollower:
         self.bytes_read = 0
         self.bytes_total = 0
 
+    def status(self) -> FollowStatus:
+        """State, mode, error and progress in one picture."""
+        return FollowStatus(self.state, self.mode, self.error, self.bytes_read, self.bytes_total)
+
     def start(self) -> None:
+        """Look at the run folder every ``interval`` seconds on a thread; returns at once."""
         self._thread = threading.Thread(target=self._loop, name="vaetui-events", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop looking and join the thread."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.state = "stopped"
 
-    def read_now(self) -> bool:
-        """Read the run again if its event files changed; True when it did."""
+    def read_now(self, strict: bool = False) -> bool:
+        """Read the run again if its event files changed; True when it did.
+
+        Args:
+            strict: raise ``TensorBoardMissing`` and ``OSError`` instead of keeping them as
+                ``error`` (a one-shot read must fail loudly; a follower keeps trying).
+        """
         files = tuple((str(p), p.stat().st_size) for p in event_files(self._path) if p.exists())
         if files == self._seen:
             return False
         try:
             records, count = read_events(self._path)
         except TensorBoardMissing as exc:
+            if strict:
+                raise
             self.error = str(exc)
             return False
         with self.lock:

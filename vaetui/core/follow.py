@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from vaetui.core.source import FileSource, ReadResult, SourceError
+
+if TYPE_CHECKING:
+    from vaetui.core.run import Run
 
 CHUNK_BYTES = 4 * 1024 * 1024
 """Bytes fed per step; `on_update` runs between steps, so a UI can show backfill progress."""
@@ -24,6 +30,20 @@ BATCH_CHUNK_BYTES = 4 * 1024 * 1024  # bigger chunks buy no speed and cost memor
 """Bytes per step in `follow_once`, where nobody watches progress."""
 
 _log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FollowStatus:
+    """What a follower reports about the file itself (not about the training run)."""
+
+    #: "waiting for file", "reading", "following", "finished" or "stopped".
+    state: str = "waiting for file"
+    #: How changes are noticed ("inotify", "polling", "stream", "read once", ...).
+    mode: str = ""
+    #: The last problem with the path, in one sentence.
+    error: str | None = None
+    bytes_read: int = 0
+    bytes_total: int = 0
 
 
 class Consumer(Protocol):
@@ -36,6 +56,25 @@ class Consumer(Protocol):
     def finish(self) -> None: ...
 
 
+class RunFollower(Protocol):
+    """A thread that keeps one run fed from its path: the text follower or the event reader.
+
+    The run may be read only with ``lock`` held; ``on_update`` (given at construction) is
+    called on the follower's thread after each change.
+    """
+
+    lock: threading.Lock
+
+    def start(self) -> None:
+        """Begin following on a thread of its own; returns at once."""
+
+    def stop(self) -> None:
+        """Stop following and join the thread; safe to call twice."""
+
+    def status(self) -> FollowStatus:
+        """The follower's state now (cheap: attribute reads only)."""
+
+
 class Follower:
     """Follows one path on a background thread and feeds `consumer` with everything appended.
 
@@ -45,6 +84,8 @@ class Follower:
         on_update: called on the follower's thread after each chunk or state change.
         poll: poll the directory instead of using inotify (NFS, Lustre).
         safety_interval: seconds between checks when no event arrives.
+        on_history_time: called (with `lock` held) with the file's modification time once
+            the existing file has been read, so an old log does not look fresh.
     """
 
     def __init__(
@@ -54,8 +95,10 @@ class Follower:
         on_update: Callable[[], None] | None = None,
         poll: bool = False,
         safety_interval: float = 1.0,
+        on_history_time: Callable[[float], None] | None = None,
     ) -> None:
         self.lock = threading.Lock()
+        self._on_history_time = on_history_time
         self._path = os.fspath(source_path)
         self._consumer = consumer
         self._on_update = on_update
@@ -92,6 +135,10 @@ class Follower:
     def bytes_total(self) -> int:
         """Size of the current file as last seen."""
         return self._source.size
+
+    def status(self) -> FollowStatus:
+        """State, mode, error and progress in one picture."""
+        return FollowStatus(self._state, self.mode, self._error, self.bytes_read, self.bytes_total)
 
     def start(self) -> None:
         """Start watching, then backfill and follow on a thread; returns at once.
@@ -138,15 +185,14 @@ class Follower:
     def _note_history_age(self) -> None:
         """Tell the consumer when the history it just read was written (the file's mtime),
         so an old log does not look fresh only because it was read a moment ago."""
-        note = getattr(self._consumer, "note_history_time", None)
-        if note is None or self._source.is_stream:
+        if self._on_history_time is None or self._source.is_stream:
             return
         try:
             mtime = os.stat(self._path).st_mtime
         except (OSError, TypeError, ValueError):
             return
         with self.lock:
-            note(mtime)
+            self._on_history_time(mtime)
         self._notify()
 
     def _drain(self) -> bool:
@@ -194,6 +240,74 @@ class Follower:
     def _notify(self) -> None:
         if self._on_update is not None:
             self._on_update()
+
+
+def wants_event_reader(path: str, fmt: str = "auto") -> bool:
+    """True when ``path`` is read as TensorBoard event files rather than as text.
+
+    ``--format tfevents`` forces it; with ``auto``, an event file or a folder holding event
+    files is one. Standard input never is. The one place this choice is made.
+    """
+    if path == "-":
+        return False
+    if fmt == "tfevents":
+        return True
+    if fmt != "auto":
+        return False
+    from vaetui.core.formats.tfevents import is_event_path
+
+    return is_event_path(Path(path))
+
+
+def make_follower(
+    path: str,
+    run: Run,
+    on_update: Callable[[], None] | None = None,
+    poll: bool = False,
+) -> RunFollower:
+    """The follower ``path`` needs: event files are re-read, everything else is tailed."""
+    if wants_event_reader(path, run.options.fmt):
+        from vaetui.core.eventfollow import EventFollower
+
+        return EventFollower(path, run, on_update=on_update)
+    return Follower(
+        path, run, on_update=on_update, poll=poll, on_history_time=run.note_history_time
+    )
+
+
+def read_whole(path: str, run: Run) -> FollowStatus:
+    """Read everything ``path`` holds now into ``run`` and finish it, on the calling thread.
+
+    Text files and standard input are read to their end; event files through TensorBoard's
+    loader. The one whole-file read of the project (``check``, screenshots and tests).
+
+    Raises:
+        SourceError: the path does not exist, is a directory or cannot be read.
+        TensorBoardMissing: event files, but the ``tensorboard`` extra is not installed.
+    """
+    if wants_event_reader(path, run.options.fmt):
+        from vaetui.core.eventfollow import EventFollower
+
+        reader = EventFollower(path, run)
+        reader.read_now(strict=True)
+        return FollowStatus(
+            "finished", "read once", reader.error, reader.bytes_read, reader.bytes_read
+        )
+    if path == "-":
+        size = _read_stdin(run)
+    else:
+        size = follow_once(path, run)
+    return FollowStatus("finished", "read once", None, size, size)
+
+
+def _read_stdin(consumer: Consumer) -> int:
+    """Standard input to its end, blocking (a batch read has nothing else to do meanwhile)."""
+    total = 0
+    while chunk := sys.stdin.buffer.read(BATCH_CHUNK_BYTES):
+        consumer.feed(chunk)
+        total += len(chunk)
+    consumer.finish()
+    return total
 
 
 def _watcher(path: str, wake: Callable[[], None], poll: bool):

@@ -8,6 +8,7 @@ name (lower case, non-alphanumerics as ``_``) so every numeric key can still be 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 KL = "kl_loss"
@@ -18,6 +19,14 @@ KL_WEIGHT = "kl_weight"
 
 #: The metrics the criteria read, in display order.
 CANONICAL: tuple[str, ...] = (TOTAL, REC, KL, PERCEPTION, KL_WEIGHT)
+
+
+def metric_order(names: Iterable[str]) -> list[str]:
+    """The display order of metrics everywhere (JSON, panes, plot, palette): the canonical
+    metrics in their fixed order, then every other name alphabetically."""
+    present = set(names)
+    return [n for n in CANONICAL if n in present] + sorted(present.difference(CANONICAL))
+
 
 _ALIASES: dict[str, str] = {
     **dict.fromkeys(

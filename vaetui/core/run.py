@@ -20,27 +20,27 @@ import numpy as np
 
 from vaetui.core import formats
 from vaetui.core.assess import RunFacts, SegmentView, judge_input
+from vaetui.core.changes import VerdictTracker
 from vaetui.core.criteria import judge
 from vaetui.core.formats.base import Record
 from vaetui.core.formats.fastkv import Batch
 from vaetui.core.lines import LineSplitter, TextBlock
 from vaetui.core.metrics import (
-    KL,
     KL_WEIGHT,
-    PERCEPTION,
-    REC,
-    TOTAL,
     canonical_columns,
     canonical_name,
     canonicalize,
     is_eval_key,
+    metric_order,
 )
 from vaetui.core.profile import Profile
 from vaetui.core.recorder import Recorder
 from vaetui.core.snapshot import (
+    OVERALL,
     MetricSummary,
     Series,
     Snapshot,
+    Verdict,
     worst_level,
 )
 from vaetui.core.stats import (
@@ -83,6 +83,8 @@ class Run:
         )
         self._waiting: list[TextBlock] = []
         self._extra_lines = 0
+        #: Kept across re-reads, so a run read again does not report its levels as new.
+        self._tracker = VerdictTracker()
         self._clear()
         self.bytes_read = 0
         self.bytes_total = 0
@@ -104,7 +106,6 @@ class Run:
         self._kl_weight_from_banner: float | None = None
         self._times: deque[tuple[float, float]] = deque(maxlen=64)
         self._last_record_time: float | None = None
-        self._levels: dict[str, str] = {}
 
     # -- input ---------------------------------------------------------------------------
 
@@ -320,6 +321,7 @@ class Run:
         verdicts = judge(judged, self.options.profile)
         if self.options.live:
             self._note_verdict_changes(verdicts)
+        changes = tuple(self._tracker.changes) if self.options.live else ()
         history = {
             name: Series(h.steps.view(), h.values.view(), h.segments.view())
             for name, h in self._recorder.histories.items()
@@ -349,6 +351,8 @@ class Run:
             last_record_time=self._last_record_time,
             steps_per_second=self._steps_per_second(),
             history=history,
+            changes=changes,
+            ema_alpha=view.alpha,
         )
 
     def _facts(self, now: float) -> RunFacts:
@@ -416,24 +420,18 @@ class Run:
     def _latent_dim(self) -> int | None:
         return self.options.latent_dim or self._latent_from_log
 
-    def _note_verdict_changes(self, verdicts) -> None:
-        for v in verdicts:
-            before = self._levels.get(v.id)
-            if before is not None and before != v.level:
+    def _note_verdict_changes(self, verdicts: Sequence[Verdict]) -> None:
+        """Track the levels; a criterion's change from one level to another is an event."""
+        for c in self._tracker.update(verdicts, self._last_step, self._last_record_line):
+            if c.before is not None and c.criterion != OVERALL:
                 self._recorder.event(
-                    self._last_step,
-                    self._last_record_line,
-                    "verdict",
-                    f"{v.title}: {before} -> {v.level} ({v.summary})",
+                    c.step, c.line, "verdict", f"{c.title}: {c.before} -> {c.after} ({c.summary})"
                 )
-            self._levels[v.id] = v.level
 
 
 def _ordered(summaries: dict[str, MetricSummary]) -> dict[str, MetricSummary]:
-    """Canonical metrics first, then the rest in the order they appeared."""
-    first = [n for n in (TOTAL, REC, KL, PERCEPTION, KL_WEIGHT) if n in summaries]
-    rest = [n for n in summaries if n not in first]
-    return {n: summaries[n] for n in (*first, *rest)}
+    """The summaries in the one display order of metrics."""
+    return {n: summaries[n] for n in metric_order(summaries)}
 
 
 def _same(a: float, b: float) -> bool:

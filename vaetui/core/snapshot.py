@@ -43,6 +43,10 @@ CRITERIA_TITLES: dict[str, str] = {
 }
 
 
+#: The pseudo-criterion whose changes are those of the overall verdict.
+OVERALL = "overall"
+
+
 def level_rank(level: str) -> int:
     """Rank a level for "worst of": pending and n/a count as healthy."""
     return LEVELS.index(level) if level in LEVELS else -1
@@ -99,6 +103,40 @@ class Event:
             "line": self.line,
             "kind": self.kind,
             "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class VerdictChange:
+    """One criterion moved from one level to another (or got its first ranked level)."""
+
+    #: 1, 2, 3 ... in the order the changes happened; readers remember the last they saw.
+    seq: int
+    criterion: str
+    before: str | None
+    after: str
+    step: float | None
+    line: int | None
+    summary: str
+    advice: str = ""
+
+    @property
+    def title(self) -> str:
+        return (
+            "Overall"
+            if self.criterion == OVERALL
+            else CRITERIA_TITLES.get(self.criterion, self.criterion)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``check --follow`` line: step, criterion, from, to, summary (and line)."""
+        return {
+            "step": json_step(self.step),
+            "line": self.line,
+            "criterion": self.criterion,
+            "from": self.before,
+            "to": self.after,
+            "summary": self.summary,
         }
 
 
@@ -176,6 +214,10 @@ class Snapshot:
     steps_per_second: float | None = None
     #: History per metric for plots and sparklines.
     history: dict[str, Series] = field(default_factory=dict)
+    #: The newest verdict changes of a live run (numbered; see ``vaetui.core.changes``).
+    changes: tuple[VerdictChange, ...] = ()
+    #: The EMA weight of each new point, as the core applies it (plots draw the same EMA).
+    ema_alpha: float = 0.1
 
     def verdict(self, criterion_id: str) -> Verdict | None:
         """The verdict for ``criterion_id``, if present."""

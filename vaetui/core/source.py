@@ -225,3 +225,23 @@ class FileSource:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def newest_part(path: str, limit: int) -> tuple[bytes, int] | None:
+    """The last ``limit`` bytes of a big regular file, from a line boundary, and its size.
+
+    None for standard input, a file of at most ``2 * limit`` bytes (read it whole instead), or
+    one that cannot be read. Used to judge a big log's newest part while its history loads.
+    """
+    if path == "-":
+        return None
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size <= 2 * limit:
+                return None
+            fh.seek(size - limit)
+            tail = fh.read(limit)
+    except OSError:
+        return None
+    return tail[tail.find(b"\n") + 1 :], size

@@ -34,7 +34,7 @@ from vaetui.ui.widgets.detail import DetailScreen
 from vaetui.ui.widgets.events import EventsTable
 from vaetui.ui.widgets.help import HelpScreen
 from vaetui.ui.widgets.metrics import MetricList, default_metric
-from vaetui.ui.widgets.plot import MetricPlot, PlotData, ema_alpha
+from vaetui.ui.widgets.plot import MetricPlot, PlotData
 from vaetui.ui.widgets.status import ReadProgress, StatusBar
 from vaetui.ui.widgets.verdicts import VerdictPanel
 
@@ -88,7 +88,7 @@ class VaeApp(App[int]):
         with Horizontal(id="body"):
             yield MetricList(id="metrics")
             with Vertical(id="right"):
-                yield MetricPlot(ema_alpha(self.options), id="plot")
+                yield MetricPlot(id="plot")
                 yield EventsTable(id="events")
         yield Footer(compact=True)
 
@@ -223,7 +223,8 @@ class VaeApp(App[int]):
         ]
         starts = snap.segment_starts if snap else ()
         plot = self._on_main(MetricPlot)
-        plot.set_spacing(self.options, runs[self.current][1])
+        if snap is not None:
+            plot.set_alpha(snap.ema_alpha)  # the core's EMA, drawn as it judges it
         plot.show(PlotData(self.selected, self.current, runs, starts, self.overlay))
 
     # -- what keys, the palette and widgets ask for -------------------------------------

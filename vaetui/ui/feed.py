@@ -12,24 +12,24 @@ import dataclasses
 import os
 import threading
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 from textual.message import Message
 
+from vaetui.core.follow import (
+    FollowStatus,
+    RunFollower,
+    make_follower,
+    read_whole,
+    wants_event_reader,
+)
+from vaetui.core.run import Run, RunOptions
 from vaetui.core.snapshot import Snapshot
-from vaetui.ui.messages import FollowStatus, SnapshotUpdated
+from vaetui.core.source import SourceError, newest_part
+from vaetui.ui.messages import SnapshotUpdated
 
 Clock = Callable[[], float]
 #: How much of a big log's end is judged first, while the whole history is read.
 PREVIEW_BYTES = 1 << 20
-
-
-def is_event_path(path: str) -> bool:
-    """A TensorBoard event file or run folder (followed by re-reading, not tailing)."""
-    from vaetui.core.formats.tfevents import is_event_path as events
-
-    return path != "-" and events(Path(path))
 
 
 def run_name(path: str) -> str:
@@ -54,15 +54,13 @@ class RunFeed:
         self,
         index: int,
         path: str,
-        options: Any,
+        options: RunOptions,
         post: Callable[[Message], object],
         poll: bool = False,
         live: bool = True,
         clock: Clock | None = None,
     ) -> None:
-        from vaetui.core.run import Run
-
-        if live and dataclasses.is_dataclass(options) and hasattr(options, "live"):
+        if live:
             options = dataclasses.replace(options, live=True)
         self.index = index
         self.path = path
@@ -72,7 +70,7 @@ class RunFeed:
         self.poll = poll
         self.clock = clock
         self._post = post
-        self._follower: Any = None
+        self._follower: RunFollower | None = None
         self._preview: Snapshot | None = None
         self._lock = threading.Lock()
         #: What the UI shows; set only on the UI thread when a message is applied.
@@ -94,37 +92,22 @@ class RunFeed:
 
     def start(self) -> None:
         """Follow the file in the follower's own thread; updates arrive as messages."""
-        if is_event_path(self.path):
-            from vaetui.core.eventfollow import EventFollower
-
-            self._follower = EventFollower(self.path, self.run, on_update=self._updated)
-        else:
-            from vaetui.core.follow import Follower
-
-            self._follower = Follower(self.path, self.run, on_update=self._updated, poll=self.poll)
+        self._follower = make_follower(self.path, self.run, self._updated, self.poll)
         self._lock = self._follower.lock
         self._follower.start()
         self.status = self.follow_status()
 
     def _read_newest_part(self) -> Snapshot | None:
         """A snapshot of the last few megabytes of a big log, or None for a small one."""
-        from vaetui.core.run import Run
-
-        if is_event_path(self.path):
+        if wants_event_reader(self.path, self.options.fmt):
             return None
-        try:
-            with open(self.path, "rb") as fh:
-                size = os.fstat(fh.fileno()).st_size
-                if size <= PREVIEW_BYTES * 2:
-                    return None
-                fh.seek(size - PREVIEW_BYTES)
-                tail = fh.read(PREVIEW_BYTES)
-        except OSError:
+        newest = newest_part(self.path, PREVIEW_BYTES)
+        if newest is None:
             return None
-        start = tail.find(b"\n") + 1  # begin on a line boundary
+        tail, size = newest
         preview = Run(self.name, self.options)
         preview.bytes_total = size
-        preview.feed(tail[start:])
+        preview.feed(tail)
         return preview.snapshot(now=None if self.clock is None else self.clock())
 
     def read_all(self) -> SnapshotUpdated:
@@ -132,24 +115,11 @@ class RunFeed:
 
         Used for screenshots and tests: no thread, no timing, the same picture every time.
         """
-        size = 0
-        if is_event_path(self.path):
-            from vaetui.core.eventfollow import EventFollower
-
-            reader = EventFollower(self.path, self.run)
-            reader.read_now()
-            self.status = FollowStatus("finished", "read once", reader.error, 0, 0)
-            return SnapshotUpdated(self.index, self._take(), self.status)
-        if os.path.exists(self.path):
-            with open(self.path, "rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    self.run.feed(chunk)
-                    size += len(chunk)
-            state = "finished"
-        else:
-            state = "waiting for file"
-        self.run.finish()
-        self.status = FollowStatus(state, "read once", None, size, size)
+        try:
+            self.status = read_whole(self.path, self.run)
+        except SourceError:
+            self.run.finish()
+            self.status = FollowStatus("waiting for file", "read once")
         return SnapshotUpdated(self.index, self._take(), self.status)
 
     def refresh(self) -> None:
@@ -163,17 +133,7 @@ class RunFeed:
 
     def follow_status(self) -> FollowStatus:
         """The follower's current state (cheap: attribute reads only)."""
-        f = self._follower
-        if f is None:
-            return self.status
-        error = getattr(f, "error", None)
-        return FollowStatus(
-            state=str(getattr(f, "state", "")),
-            mode=str(getattr(f, "mode", "")),
-            error=None if error is None else str(error),
-            bytes_read=int(getattr(f, "bytes_read", 0) or 0),
-            bytes_total=int(getattr(f, "bytes_total", 0) or 0),
-        )
+        return self.status if self._follower is None else self._follower.status()
 
     def _take(self) -> Snapshot:
         with self._lock:

@@ -12,18 +12,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from vaetui.core.follow import FollowStatus
 from vaetui.core.snapshot import Snapshot
-
-
-@dataclass(frozen=True)
-class FollowStatus:
-    """What the follower reports about the file itself (not about the training run)."""
-
-    state: str = "waiting for file"
-    mode: str = ""
-    error: str | None = None
-    bytes_read: int = 0
-    bytes_total: int = 0
 
 
 @dataclass

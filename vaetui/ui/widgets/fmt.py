@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
 
 import numpy as np
 from rich.text import Text
-
-from vaetui.core.metrics import CANONICAL
 
 #: Trend word (MetricSummary.trend) to the arrow shown beside a metric.
 ARROWS: dict[str, str] = {"rising": "↑", "falling": "↓", "flat": "→"}
@@ -90,13 +87,6 @@ def fmt_age(seconds: float | None) -> str:
 def arrow(trend: str) -> str:
     """The arrow for a trend word; ``·`` when the trend is not known yet."""
     return ARROWS.get(trend, "·")
-
-
-def ordered_metrics(names: Iterable[str]) -> list[str]:
-    """Canonical loss metrics first (in their fixed order), then the rest alphabetically."""
-    names = list(names)
-    first = [n for n in CANONICAL if n in names]
-    return first + sorted(n for n in names if n not in CANONICAL)
 
 
 def finite(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -15,10 +15,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Label, Sparkline
 
+from vaetui.core.metrics import metric_order
 from vaetui.core.snapshot import MetricSummary, Series, Snapshot
 from vaetui.core.stats import minmax_thin
 from vaetui.ui.messages import MetricSelected
-from vaetui.ui.widgets.fmt import arrow, finite, fmt_value, literal, ordered_metrics
+from vaetui.ui.widgets.fmt import arrow, finite, fmt_value, literal
 
 #: Panes mounted at once; the rest of the metrics are a page away (``m`` / ``M`` / palette).
 PAGE_SIZE = 8
@@ -91,7 +92,7 @@ class MetricList(Vertical):
         """Show the page holding ``selected`` with fresh numbers from ``snapshot``."""
         metrics = snapshot.metrics if snapshot else {}
         history = snapshot.history if snapshot else {}
-        self.names = ordered_metrics(set(metrics) | set(history))
+        self.names = metric_order(set(metrics) | set(history))
         self.selected = selected
         start = 0
         if selected in self.names:
@@ -119,5 +120,5 @@ def default_metric(snapshot: Snapshot | None) -> str | None:
     """The metric to plot before the user picks one: the first in display order."""
     if snapshot is None:
         return None
-    names = ordered_metrics(set(snapshot.metrics) | set(snapshot.history))
+    names = metric_order(set(snapshot.metrics) | set(snapshot.history))
     return names[0] if names else None

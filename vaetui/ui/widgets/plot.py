@@ -8,7 +8,7 @@ stylesheet through component classes, like Textual's own Sparkline, so themes ap
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from textual.app import RenderResult
@@ -22,23 +22,6 @@ from vaetui.ui.widgets.fmt import clean, finite
 
 #: Colours of overlaid runs cycle through these component classes.
 RUN_CLASSES = tuple(f"metric-plot--run-{i}" for i in range(4))
-
-
-def ema_alpha(options: Any, spacing: float = 1.0) -> float:
-    """The EMA weight the core uses: ``--ema``, else ``--halflife`` (steps), else the profile's.
-
-    Args:
-        options: The run options.
-        spacing: Steps between two logged points (converts a half-life in steps to points).
-    """
-    from vaetui.core.stats import alpha_from_halflife
-
-    if getattr(options, "ema_alpha", None) is not None:
-        return min(max(float(options.ema_alpha), 1e-6), 1.0)
-    if getattr(options, "halflife", None) is not None:
-        return alpha_from_halflife(float(options.halflife) / max(spacing, 1e-9))
-    profile = getattr(options, "profile", None)
-    return float(getattr(getattr(profile, "smoothing", None), "ema_alpha", 0.1))
 
 
 @dataclass
@@ -64,7 +47,7 @@ class MetricPlot(PlotextPlot):
         *RUN_CLASSES,
     }
 
-    def __init__(self, alpha: float, id: str | None = None) -> None:
+    def __init__(self, alpha: float = 0.1, id: str | None = None) -> None:
         super().__init__(id=id)
         self.data = PlotData()
         self.view = PlotView()
@@ -97,11 +80,6 @@ class MetricPlot(PlotextPlot):
         """Switch the y axis between linear and log."""
         self.log_scale = not self.log_scale
         self.refresh()
-
-    def set_spacing(self, options: Any, series: Series | None) -> None:
-        """Match the core's EMA weight, given how many steps apart points are logged."""
-        gaps = np.diff(series.steps[:101]) if series is not None else np.empty(0)
-        self.set_alpha(ema_alpha(options, float(np.median(gaps)) if len(gaps) else 1.0))
 
     def set_alpha(self, alpha: float) -> None:
         """Use EMA weight ``alpha`` (a new weight drops the cached curves)."""

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
+from vaetui.core.follow import FollowStatus
 from vaetui.core.snapshot import Snapshot
-from vaetui.ui.messages import FollowStatus
 from vaetui.ui.widgets.fmt import clean, fmt_age, fmt_step, fmt_value
 
 STATES = ("live", "stalled", "finished", "waiting", "paused", "reading", "error")
