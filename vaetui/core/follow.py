@@ -293,10 +293,7 @@ def read_whole(path: str, run: Run) -> FollowStatus:
         return FollowStatus(
             "finished", "read once", reader.error, reader.bytes_read, reader.bytes_read
         )
-    if path == "-":
-        size = _read_stdin(run)
-    else:
-        size = follow_once(path, run)
+    size = _read_stdin(run) if path == "-" else follow_once(path, run)
     return FollowStatus("finished", "read once", None, size, size)
 
 
