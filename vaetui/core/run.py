@@ -27,11 +27,10 @@ from vaetui.core.formats.fastkv import Batch
 from vaetui.core.lines import LineSplitter, TextBlock
 from vaetui.core.metrics import (
     KL_WEIGHT,
-    canonical_columns,
     canonical_name,
-    canonicalize,
     is_eval_key,
     metric_order,
+    resolve_names,
 )
 from vaetui.core.profile import Profile
 from vaetui.core.recorder import Recorder
@@ -102,6 +101,8 @@ class Run:
         self._last_step: float | None = None
         self._epoch: float | None = None
         self._rec_type_from_keys: str | None = None
+        #: Canonical metric -> the raw key that feeds it (the newest record's choice).
+        self._sources: dict[str, str] = {}
         self._latent_from_log: int | None = None
         self._kl_weight_from_banner: float | None = None
         self._times: deque[tuple[float, float]] = deque(maxlen=64)
@@ -205,12 +206,16 @@ class Run:
             self._banner_line = rec.line
         if not rec.values:
             return
-        values, rec_type = canonicalize(rec.values)
-        if rec_type and self._rec_type_from_keys is None:
-            self._rec_type_from_keys = rec_type
+        names = resolve_names(tuple(rec.values))
+        raw_values = list(rec.values.values())
+        values = {name: raw_values[col] for col, name in names.columns}
+        self._note_names(names.sources, names.rec_type)
         step = rec.step
         if step is None:
-            step = 0.0 if self._last_step is None else self._last_step + 1
+            if self._last_step is not None and all(is_eval_key(name) for name in values):
+                step = self._last_step  # a step-less evaluation row belongs to the last step
+            else:
+                step = 0.0 if self._last_step is None else self._last_step + 1
         if self._last_step is not None and step < self._last_step:
             if all(is_eval_key(name) for name in values):
                 step = self._last_step  # an evaluation pass counts its own batches
@@ -240,6 +245,13 @@ class Run:
         if self.options.live:
             self._last_record_time = time.time()
 
+    def _note_names(self, sources: tuple[tuple[str, str], ...], rec_type: str | None) -> None:
+        if rec_type and self._rec_type_from_keys is None:
+            self._rec_type_from_keys = rec_type
+        for name, raw in sources:
+            if self._sources.get(name) != raw:
+                self._sources[name] = raw
+
     def _restart_line(self, rec: Record) -> int:
         """Where the new process began: its banner (config line) if it printed one."""
         return self._banner_line if self._banner_line is not None else rec.line
@@ -252,9 +264,9 @@ class Run:
             # Restarts and repeated steps take the per-record path: rare, and exact.
             self._ingest_rows(batch)
             return
-        columns, rec_type = canonical_columns(batch.names)
-        if rec_type and self._rec_type_from_keys is None:
-            self._rec_type_from_keys = rec_type
+        names = resolve_names(tuple(batch.names))
+        columns = list(names.columns)
+        self._note_names(names.sources, names.rec_type)
         n = steps.size
         self._records += n
         self._record_lines += n
@@ -353,6 +365,7 @@ class Run:
             history=history,
             changes=changes,
             ema_alpha=view.alpha,
+            sources=dict(self._sources),
         )
 
     def _facts(self, now: float) -> RunFacts:

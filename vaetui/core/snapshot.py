@@ -218,6 +218,10 @@ class Snapshot:
     changes: tuple[VerdictChange, ...] = ()
     #: The EMA weight of each new point, as the core applies it (plots draw the same EMA).
     ema_alpha: float = 0.1
+    #: Canonical metric -> the key in the log that feeds it (``{"kl_loss": "KL_loss"}``).
+    sources: dict[str, str] = field(default_factory=dict)
+    #: Why the input could not be read as text at all (a gzip-compressed file), if so.
+    read_error: str | None = None
 
     def verdict(self, criterion_id: str) -> Verdict | None:
         """The verdict for ``criterion_id``, if present."""
@@ -245,6 +249,7 @@ class Snapshot:
             "criteria": [v.to_json() for v in self.criteria],
             "overall": self.overall,
             "events": [e.to_json() for e in self.events],
+            "sources": dict(self.sources),
         }
 
 
