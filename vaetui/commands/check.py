@@ -29,15 +29,17 @@ from vaetui.errors import (
 def check(path: str, options: RunOptions, as_json: bool, follow: bool, poll: bool) -> int:
     """Run ``vaetui check`` and return its exit code (0 healthy, 1 watch, 2 bad)."""
     run = Run(path, options)
-    if follow:
-        snap = _follow(path, run, poll=poll)
-    else:
-        _read_whole(path, run)
-        snap = run.snapshot()
-        if snap.records == 0:
-            raise InputError(
-                f"{path}: no metric lines found ({snap.lines} lines read)", EXIT_NO_METRICS
-            )
+    try:
+        if follow:
+            snap = _follow(path, run, poll=poll)
+        else:
+            _read_whole(path, run)
+            snap = run.snapshot()
+            _refuse_empty(path, snap)
+    except InputError as exc:
+        if as_json:
+            print(json.dumps(error_json(run, exc)))
+        raise
     if as_json:
         print(json.dumps(snap.to_json()))
     else:
@@ -47,6 +49,24 @@ def check(path: str, options: RunOptions, as_json: bool, follow: bool, poll: boo
 
         print_report(snap, Console(highlight=False))
     return exit_code(snap)
+
+
+def _refuse_empty(path: str, snap: Snapshot) -> None:
+    """A file that is not text (exit 66) or holds no metric lines (exit 65) is an error."""
+    if snap.read_error:
+        raise InputError(f"{path}: {snap.read_error}", EXIT_UNREADABLE)
+    if snap.records == 0:
+        raise InputError(f"{path}: no metric lines found ({snap.lines} lines read)", EXIT_NO_METRICS)
+
+
+def error_json(run: Run, exc: InputError) -> dict:
+    """The ``--json`` object of a log that could not be judged: the usual fields (what
+    was read, ``"records": 0``) and ``"error": {"code": ..., "message": ...}``."""
+    out = run.snapshot().to_json()
+    out["records"] = 0
+    out["overall"] = "n/a"  # nothing was judged
+    out["error"] = {"code": exc.code, "message": str(exc)}
+    return out
 
 
 def exit_code(snap: Snapshot) -> int:

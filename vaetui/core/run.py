@@ -22,6 +22,7 @@ from vaetui.core import formats
 from vaetui.core.assess import RunFacts, SegmentView, judge_input
 from vaetui.core.changes import VerdictTracker
 from vaetui.core.criteria import judge
+from vaetui.core.encoding import ByteDecoder
 from vaetui.core.formats.base import Record
 from vaetui.core.formats.fastkv import Batch
 from vaetui.core.lines import LineSplitter, TextBlock
@@ -76,6 +77,7 @@ class Run:
         self.name = name
         self.options = options or RunOptions()
         self._splitter = LineSplitter()
+        self._decoder = ByteDecoder()
         self._format: str | None = None if self.options.fmt == "auto" else self.options.fmt
         self._parser = (
             formats.make_parser(self._format, self.options.rank) if self._format else None
@@ -117,6 +119,7 @@ class Run:
     def feed(self, data: bytes) -> None:
         """Add bytes from the log, in any chunking."""
         self.bytes_read += len(data)
+        data = self._decoder.feed(data)
         block = self._splitter.feed(data)
         if block is not None:
             self._take(block, final=False)
@@ -135,6 +138,11 @@ class Run:
 
     def finish(self) -> None:
         """End of input: parse the unterminated last line too."""
+        rest = self._decoder.flush()
+        if rest:
+            block = self._splitter.feed(rest)
+            if block is not None:
+                self._take(block, final=False)
         block = self._splitter.flush()
         if block is not None:
             self._take(block, final=True)
@@ -148,6 +156,7 @@ class Run:
         instead of being counted twice.
         """
         self._splitter.reset()
+        self._decoder.reset()
         if self._format in ("csv", "json"):
             self._clear()
         if self._parser is not None:
@@ -366,6 +375,7 @@ class Run:
             changes=changes,
             ema_alpha=view.alpha,
             sources=dict(self._sources),
+            read_error=self._decoder.refused,
         )
 
     def _facts(self, now: float) -> RunFacts:
