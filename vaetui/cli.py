@@ -55,9 +55,10 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--format",
         dest="fmt",
-        choices=FORMAT_NAMES,
         default="auto",
-        help="log format (default: detect)",
+        metavar="FORMAT",
+        help=f"log format: {', '.join(FORMAT_NAMES)} or a [[formats]] name of the profile"
+        " (default: detect)",
     )
     g.add_argument("--profile", help="thresholds: a built-in name or a TOML file")
     g.add_argument("--kl-weight", type=_positive_float, help="KL weight, when the log lacks it")
@@ -130,6 +131,11 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
         profile = load_profile(args.profile)
     except ProfileError as exc:
         raise UsageError(str(exc)) from None
+    if args.fmt not in FORMAT_NAMES and profile.line_format(args.fmt) is None:
+        raise UsageError(
+            f"unknown format {args.fmt!r}: choose one of {', '.join(FORMAT_NAMES)}"
+            " or a [[formats]] name of the profile"
+        )
     ema = getattr(args, "ema", None)
     if ema is not None and ema > 1:
         raise UsageError("--ema must be between 0 and 1")

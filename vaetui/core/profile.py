@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from vaetui.core.formats.custom import FormatError, LineFormat, compile_format
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -130,6 +132,12 @@ class Profile:
     divergence: Divergence = field(default_factory=Divergence)
     stall: Stall = field(default_factory=Stall)
     smoothing: Smoothing = field(default_factory=Smoothing)
+    #: Line formats of the user's own (``[[formats]]``), tried first on every text line.
+    formats: tuple[LineFormat, ...] = ()
+
+    def line_format(self, name: str) -> LineFormat | None:
+        """The profile's format called ``name``, if it has one."""
+        return next((f for f in self.formats if f.name == name), None)
 
 
 BUILTIN: dict[str, Profile] = {
@@ -153,8 +161,25 @@ def load_profile(spec: str | None) -> Profile:
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"profile {spec} is not valid TOML: {exc}") from None
     base = BUILTIN.get(str(data.pop("base", "default")), Profile())
+    formats = _formats(data.pop("formats", []), spec)
     merged = _merge(base, data, "")
-    return replace(merged, name=str(data.get("name", path.stem)))
+    return replace(merged, name=str(data.get("name", path.stem)), formats=formats)
+
+
+def _formats(tables: Any, spec: str) -> tuple[LineFormat, ...]:
+    """The ``[[formats]]`` tables of a profile, each checked (one sentence if broken)."""
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ProfileError(f"profile {spec}: formats must be [[formats]] tables")
+    out: list[LineFormat] = []
+    for table in tables:
+        unknown = set(table) - {"name", "pattern"}
+        if unknown:
+            raise ProfileError(f"profile {spec}: unknown key {sorted(unknown)[0]!r} in [[formats]]")
+        try:
+            out.append(compile_format(table.get("name"), table.get("pattern")))
+        except FormatError as exc:
+            raise ProfileError(f"profile {spec}: {exc}") from None
+    return tuple(out)
 
 
 def _merge(obj: Any, data: dict[str, Any], where: str) -> Any:
@@ -184,13 +209,42 @@ def _merge(obj: Any, data: dict[str, Any], where: str) -> Any:
 def profile_to_toml(profile: Profile) -> str:
     """The profile as TOML that ``load_profile`` reads back unchanged."""
     data = asdict(profile)
+    data.pop("formats", None)
     lines = [
         "# vaetui profile: thresholds behind every verdict.",
         "# Copy, edit and pass with --profile FILE. Shares are fractions (0.33 = 33%).",
         f"name = {_toml_value(data.pop('name'))}",
     ]
     _emit_tables(data, "", lines)
+    lines.extend(_format_lines(profile.formats))
     return "\n".join(lines) + "\n"
+
+
+#: How ``profile show`` documents ``[[formats]]`` when the profile has none.
+FORMATS_EXAMPLE = """
+# Line formats of your own, for log lines nothing else reads. Each is a name and a regular
+# expression (Python syntax, in single quotes); its named groups are `step`, `epoch` and
+# metric names, mapped through the alias table like any other key. A format is tried first
+# on every line; --format NAME reads the log with that format only.
+# [[formats]]
+# name = "mytrainer"
+# pattern = 'it (?P<step>\\d+) \\| nll (?P<rec_loss>\\S+) \\| kld (?P<kl_loss>\\S+)'"""
+
+
+def _format_lines(formats: tuple[LineFormat, ...]) -> list[str]:
+    if not formats:
+        return FORMATS_EXAMPLE.split("\n")
+    out: list[str] = []
+    for f in formats:
+        out += ["", "[[formats]]", f"name = {_toml_value(f.name)}", f"pattern = {_literal(f.pattern)}"]
+    return out
+
+
+def _literal(text: str) -> str:
+    """A TOML literal string when possible (regexes read best without escapes)."""
+    if "'" not in text and "\n" not in text:
+        return f"'{text}'"
+    return _toml_value(text)
 
 
 def _emit_tables(data: dict[str, Any], prefix: str, lines: list[str]) -> None:

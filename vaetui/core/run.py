@@ -79,9 +79,7 @@ class Run:
         self._splitter = LineSplitter()
         self._decoder = ByteDecoder()
         self._format: str | None = None if self.options.fmt == "auto" else self.options.fmt
-        self._parser = (
-            formats.make_parser(self._format, self.options.rank) if self._format else None
-        )
+        self._parser = self._make_parser(self._format) if self._format else None
         self._waiting: list[TextBlock] = []
         self._extra_lines = 0
         #: Kept across re-reads, so a run read again does not report its levels as new.
@@ -177,6 +175,9 @@ class Run:
         for rec in records:
             self._ingest(rec)
 
+    def _make_parser(self, fmt: str) -> formats.Parser:
+        return formats.make_parser(fmt, self.options.rank, self.options.profile.formats)
+
     def _take(self, block: TextBlock, final: bool) -> None:
         if self._parser is None:
             self._waiting.append(block)
@@ -203,7 +204,7 @@ class Run:
                 return
             fmt = fmt or "kv"
         self._format = fmt
-        self._parser = formats.make_parser(fmt, self.options.rank)
+        self._parser = self._make_parser(fmt)
         waiting, self._waiting = self._waiting, []
         for block in waiting:
             self._ingest_all(self._parser.parse(block))
