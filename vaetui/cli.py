@@ -98,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", metavar="PATH", help="log file; '-' for stdin")
     check.add_argument("--json", action="store_true", help="print the machine-readable form")
     check.add_argument(
+        "--explain",
+        action="store_true",
+        help="show what was read: the line shapes that became records, and the skipped"
+        " lines that carry numbers",
+    )
+    check.add_argument(
         "--follow",
         action="store_true",
         help="keep following; one JSON line per verdict change until SIGINT",
@@ -173,6 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "check" and args.explain:
+        from vaetui.commands.explain import explain
+
+        if args.follow:
+            raise UsageError("--explain reads the whole file once; it cannot --follow")
+        return explain(args.path, run_options(args, live=False), as_json=args.json)
     if args.command == "check":
         from vaetui.commands.check import check
 

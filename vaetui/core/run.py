@@ -13,7 +13,7 @@ import itertools
 import math
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -84,6 +84,9 @@ class Run:
         self._extra_lines = 0
         #: Kept across re-reads, so a run read again does not report its levels as new.
         self._tracker = VerdictTracker()
+        #: Called with ``(line, ((raw key, metric name), ...))`` for every record read;
+        #: ``vaetui check --explain`` listens here (None: nobody does, and it costs nothing).
+        self.record_tap: Callable[[int, tuple[tuple[str, str], ...]], None] | None = None
         self._clear()
         self.bytes_read = 0
         self.bytes_total = 0
@@ -216,10 +219,13 @@ class Run:
             self._banner_line = rec.line
         if not rec.values:
             return
-        names = resolve_names(tuple(rec.values))
+        rec_keys = tuple(rec.values)
+        names = resolve_names(rec_keys)
         raw_values = list(rec.values.values())
         values = {name: raw_values[col] for col, name in names.columns}
         self._note_names(names.sources, names.rec_type)
+        if self.record_tap is not None:
+            self.record_tap(rec.line, tuple((rec_keys[c], n) for c, n in names.columns))
         step = rec.step
         if step is None:
             if self._last_step is not None and all(is_eval_key(name) for name in values):
@@ -277,6 +283,10 @@ class Run:
         names = resolve_names(tuple(batch.names))
         columns = list(names.columns)
         self._note_names(names.sources, names.rec_type)
+        if self.record_tap is not None:
+            taken = tuple((batch.names[c], n) for c, n in columns)
+            for line in batch.lines.tolist():
+                self.record_tap(line, taken)
         n = steps.size
         self._records += n
         self._record_lines += n

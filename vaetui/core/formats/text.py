@@ -31,7 +31,14 @@ from vaetui.core.formats.fastkv import Batch, FastPath, Shape, token_index, toke
 from vaetui.core.formats.grammar import PAIR, find_pairs, iter_pairs, only_pairs
 from vaetui.core.formats.jsonrec import loads_object, record_from_mapping
 from vaetui.core.lines import TextBlock
-from vaetui.core.metrics import CANONICAL, EPOCH_KEYS, STEP_KEYS, canonical_name, clean_key
+from vaetui.core.metrics import (
+    CANONICAL,
+    EPOCH_KEYS,
+    STEP_KEYS,
+    canonical_name,
+    clean_key,
+    is_eval_key,
+)
 
 #: Characters a line's shape does not see (see ``fastkv``): keys holding them are counted.
 _SHAPE_BLIND = re.compile(r"[0-9.+-]")
@@ -176,7 +183,7 @@ class TextParser:
         columns: dict[str, int] = {}
         exact: dict[bytes, int] = {}
         for pair in iter_pairs(line, _IGNORED_KEYS):
-            if _is_counter_key(pair.name):
+            if is_counter_key(pair.name):
                 continue
             col = token_index(line, pair.start)
             if col is None or token_text(line, col) != pair.text:
@@ -232,7 +239,7 @@ class TextParser:
         tqdm = _TQDM.search(seg)
         rich = None if tqdm else _RICH.search(seg)
         pairs = self._pairs(_postfix(seg, tqdm) if tqdm else seg)
-        values = {k: v for k, v in pairs.items() if not _is_counter_key(k)}
+        values = {k: v for k, v in pairs.items() if not is_counter_key(k)}
         if not values:
             if tqdm is None and rich is None:
                 self._maybe_keras_epoch(seg)
@@ -269,7 +276,11 @@ class TextParser:
             if self._context_epoch is not None and _block_line(seg, values):
                 step, continues = self._block_step()
                 epoch = self._context_epoch
-            elif not _has_loss(values) or len(values) < 2:
+            elif self._last_step is not None and all(is_eval_key(clean_key(k)) for k in values):
+                # A step-less evaluation summary (``====> Test set loss: 296.3``): it
+                # belongs to the step it follows.
+                step, continues = self._last_step, True
+            elif not has_loss(values) or len(values) < 2:
                 # A banner or config line: remember its settings, make no record.
                 config = {_CONFIG_KEYS.get(k.lower(), k): v for k, v in pairs.items()}
                 self._banner_since = self._banner_since or bool(config)
@@ -284,7 +295,7 @@ class TextParser:
 
     def _continuation(self, seg: str, line: int, step: float) -> Record:
         """An indented pairs-only line after a line with a step: more of the same record."""
-        values = {k: v for k, v in self._pairs(seg).items() if not _is_counter_key(k)}
+        values = {k: v for k, v in self._pairs(seg).items() if not is_counter_key(k)}
         if self._section_eval:
             values = {_prefixed(self._section_eval, k): v for k, v in values.items()}
         self._open_step, self._open_frame = step, self._open_frame
@@ -492,7 +503,7 @@ _COUNTER_QUALIFIERS = frozenset(
 )
 
 
-def _is_counter_key(key: str) -> bool:
+def is_counter_key(key: str) -> bool:
     """``step``, ``Train Epoch``, ``Starting training from iteration``: a counter, not a metric
     (a phrase in words that ends in a counter word names the counter)."""
     low = clean_key(key)
@@ -504,7 +515,7 @@ def _is_counter_key(key: str) -> bool:
     return " " in key or _COUNTER_QUALIFIERS.issuperset(qualifiers)
 
 
-def _has_loss(values: dict[str, float]) -> bool:
+def has_loss(values: dict[str, float]) -> bool:
     for key in values:
         name, _weak = canonical_name(key)
         if name in CANONICAL[:4]:
