@@ -237,6 +237,6 @@ def _reason(example: str) -> str:
     metrics = [k for k in pairs if not is_counter_key(k)]
     if not metrics:
         return "a counter only (an epoch or step header), no metric"
-    if has_loss(dict.fromkeys(metrics, 0.0)):
+    if has_loss(dict.fromkeys(metrics, 0.0)) or any("loss" in k.lower() for k in metrics):
         return "a loss without a step of its own: a summary, not a training record"
     return "no step and no loss: read as settings, not a record"

@@ -28,6 +28,13 @@ BINDINGS: list[Binding] = [
     Binding("1", "detail(1)", "Detail", key_display="1-8"),
     *(Binding(str(n), f"detail({n})", f"Detail {n}", show=False) for n in range(2, 9)),
     Binding("e", "focus_events", "Events", show=False, tooltip="Go to the events list"),
+    Binding(
+        "x",
+        "explain",
+        "Explain",
+        show=False,
+        tooltip="What was read: line shapes that became records, skipped lines with numbers",
+    ),
     Binding("f", "follow", "Follow newest (reset zoom)", show=False),
     Binding("left_square_bracket", "run(-1)", "Previous run", group=RUN, key_display="["),
     Binding("right_square_bracket", "run(1)", "Next run", group=RUN, key_display="]"),
