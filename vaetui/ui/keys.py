@@ -33,7 +33,7 @@ BINDINGS: list[Binding] = [
         "explain",
         "Explain",
         show=False,
-        tooltip="What was read: line shapes that became records, skipped lines with numbers",
+        tooltip="What was read from the log, and what was skipped",
     ),
     Binding("f", "follow", "Follow newest (reset zoom)", show=False),
     Binding("left_square_bracket", "run(-1)", "Previous run", group=RUN, key_display="["),
