@@ -114,9 +114,9 @@ class TextParser:
         self._last_counter: tuple[int, int] | None = None  # (epoch, n)
         self._summary_step: float | None = None
         # A per-epoch counter printed without its epoch: (n, total) of the last one, and how
-        # many times it started over (the epochs gone by).
+        # the step its first count stands for (the batches of the epochs gone by).
         self._bare_counter: tuple[int, int] | None = None
-        self._bare_epochs = 0
+        self._bare_offset = 0
         self._banner_since = False
         # The step a following indented pairs-only line continues (a wrapped record),
         # and whether the line that opened it carried no metrics of its own (a bar frame).
@@ -349,10 +349,10 @@ class TextParser:
         return find_pairs(text, _IGNORED_KEYS)
 
     def _counter_state(self) -> tuple:
-        return (self._per_epoch, self._last_counter, self._bare_counter, self._bare_epochs)
+        return (self._per_epoch, self._last_counter, self._bare_counter, self._bare_offset)
 
     def _restore(self, state: tuple) -> None:
-        self._per_epoch, self._last_counter, self._bare_counter, self._bare_epochs = state
+        self._per_epoch, self._last_counter, self._bare_counter, self._bare_offset = state
 
     def _step(
         self, seg: str, bar: re.Match[str] | None
@@ -399,16 +399,17 @@ class TextParser:
 
     def _bare(self, n: int, total: int) -> float:
         """Step of a per-epoch ``Batch n/N`` counter printed without its epoch: when n starts
-        over (same N, no banner in between) the next epoch has begun."""
+        over (same N, no banner in between) the next epoch has begun, and its steps follow
+        the last one (``N`` may be the last index or the count: whichever is larger)."""
         last = self._bare_counter
         if last is not None and total == last[1] and n < last[0]:
             if self._banner_since:
-                self._bare_epochs = 0  # a banner, then the count again: a rerun
+                self._bare_offset = 0  # a banner, then the count again: a rerun
             else:
-                self._bare_epochs += 1
+                self._bare_offset += max(total, last[0] + 1)
         self._bare_counter = (n, total)
         self._banner_since = False
-        return float(self._bare_epochs * total + n)
+        return float(self._bare_offset + n)
 
     def _counter(self, epoch: int | None, n: int, total: int | None) -> float:
         """Step from an ``n/total`` counter, combined with the epoch when n is per epoch.
