@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.ui.test_app_pilot import screen_text, sync, wait_for
 from tests.support.apps import static_app
+from tests.ui.test_app_pilot import screen_text, sync, wait_for
 from vaetui.core.explain import explain_bytes
 from vaetui.ui.keys import help_rows
 from vaetui.ui.widgets.explain import ExplainScreen, explanation_text

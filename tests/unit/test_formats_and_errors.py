@@ -43,14 +43,16 @@ def log(tmp_path: Path) -> Path:
 
 
 def test_a_format_is_used_first_and_its_groups_map_through_aliases(profile, log) -> None:
-    code, out, _ = cli("check", "--json", "--profile", str(profile), str(log))
+    _code, out, _ = cli("check", "--json", "--profile", str(profile), str(log))
     doc = json.loads(out)
     assert doc["records"] == 3 and (doc["first_step"], doc["last_step"]) == (1, 3)
     assert doc["sources"]["rec_loss"] == "nll" and doc["metrics"]["kl_loss"]["last"] == 320
 
 
 def test_format_name_forces_that_format_only(profile, log) -> None:
-    code, out, _ = cli("check", "--json", "--profile", str(profile), "--format", "mytrainer", str(log))
+    _code, out, _ = cli(
+        "check", "--json", "--profile", str(profile), "--format", "mytrainer", str(log)
+    )
     doc = json.loads(out)
     assert doc["format"] == "mytrainer" and doc["records"] == 2 and doc["last_step"] == 2
 
@@ -82,7 +84,7 @@ def test_profile_show_documents_formats(profile) -> None:
     text = profile_to_toml(load_profile(None))
     assert "# [[formats]]" in text and "(?P<step>" in text
     shown = profile_to_toml(load_profile(str(profile)))
-    assert "[[formats]]\nname = \"mytrainer\"" in shown
+    assert '[[formats]]\nname = "mytrainer"' in shown
     again = Path(str(profile) + ".again.toml")
     again.write_text(shown, encoding="utf-8")
     assert load_profile(str(again)).formats == load_profile(str(profile)).formats

@@ -321,7 +321,7 @@ def test_epoch_blocks_that_start_over_are_a_rerun() -> None:
 # ---------------------------------------------------------------------------------------------
 # Properties.
 # ---------------------------------------------------------------------------------------------
-_LETTERS = st.sampled_from(list("abcxyzKLRé") + ["Ж", "损", "ß"])
+_LETTERS = st.sampled_from([*list("abcxyzKLRé"), "Ж", "损", "ß"])
 _WORD = st.builds(
     lambda first, rest: first + rest,
     _LETTERS,

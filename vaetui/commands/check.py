@@ -56,7 +56,9 @@ def _refuse_empty(path: str, snap: Snapshot) -> None:
     if snap.read_error:
         raise InputError(f"{path}: {snap.read_error}", EXIT_UNREADABLE)
     if snap.records == 0:
-        raise InputError(f"{path}: no metric lines found ({snap.lines} lines read)", EXIT_NO_METRICS)
+        raise InputError(
+            f"{path}: no metric lines found ({snap.lines} lines read)", EXIT_NO_METRICS
+        )
 
 
 def error_json(run: Run, exc: InputError) -> dict:

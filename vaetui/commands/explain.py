@@ -60,7 +60,9 @@ def print_explanation(found: Explanation, console: Console) -> None:
     console.print(Text(f"read ({len(found.read)} line shapes became records):", style="bold"))
     for g in found.read:
         _group(console, g)
-        taken = ", ".join(raw if raw == name else f"{raw} → {name}" for raw, name in g.fields.items())
+        taken = ", ".join(
+            raw if raw == name else f"{raw} → {name}" for raw, name in g.fields.items()
+        )
         console.print(Text(f"{'':8}fields: {taken}", style="dim"), overflow="fold")
     if not found.read:
         console.print(Text("  nothing"))

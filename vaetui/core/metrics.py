@@ -242,7 +242,7 @@ def resolve_names(names: tuple[str, ...]) -> NameMap:
     for name, ranked in claims.items():
         final[min(ranked)[1]] = name
     taken = set(final.values())
-    for name, ranked in claims.items():
+    for ranked in claims.values():
         winner = min(ranked)[1]
         for _rank_value, col in sorted(ranked):
             if col == winner:

@@ -236,7 +236,12 @@ def _format_lines(formats: tuple[LineFormat, ...]) -> list[str]:
         return FORMATS_EXAMPLE.split("\n")
     out: list[str] = []
     for f in formats:
-        out += ["", "[[formats]]", f"name = {_toml_value(f.name)}", f"pattern = {_literal(f.pattern)}"]
+        out += [
+            "",
+            "[[formats]]",
+            f"name = {_toml_value(f.name)}",
+            f"pattern = {_literal(f.pattern)}",
+        ]
     return out
 
 

@@ -23,9 +23,7 @@ _PARSERS: dict[str, type] = {
 __all__ = ["FORMAT_NAMES", "Parser", "Record", "make_parser", "parse_number", "sniff"]
 
 
-def make_parser(
-    name: str, rank: int | None = None, formats: tuple[LineFormat, ...] = ()
-) -> Parser:
+def make_parser(name: str, rank: int | None = None, formats: tuple[LineFormat, ...] = ()) -> Parser:
     """Build the parser for a format name (``kv``, ``jsonl``, ``csv``, ``json``).
 
     ``formats`` are a profile's own line formats: tried first by the text parsers, and a

@@ -34,7 +34,7 @@ class LineFormat:
 def compile_format(name: object, pattern: object) -> LineFormat:
     """Check a ``[[formats]]`` table; raise ``FormatError`` with one sentence if unusable."""
     if not isinstance(name, str) or not name.strip():
-        raise FormatError("every [[formats]] table needs a name = \"...\"")
+        raise FormatError('every [[formats]] table needs a name = "..."')
     if not isinstance(pattern, str) or not pattern:
         raise FormatError(f"format {name!r} needs a pattern = '...' (a regular expression)")
     try:

@@ -68,9 +68,7 @@ def iter_pairs(text: str, ignored: frozenset[str] = frozenset()) -> Iterator[Pai
             name = f"{name} {seen[name]}"
         else:
             seen[name] = 1
-        yield Pair(
-            name, to_float(m.group("value")), m.start("value"), m.group("value"), m.start()
-        )
+        yield Pair(name, to_float(m.group("value")), m.start("value"), m.group("value"), m.start())
 
 
 def find_pairs(text: str, ignored: frozenset[str] = frozenset()) -> dict[str, float]:

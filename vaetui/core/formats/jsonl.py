@@ -38,5 +38,3 @@ class JsonLinesParser:
             if rec is not None:
                 out.append(rec)
         return out
-
-

@@ -354,9 +354,7 @@ class TextParser:
     def _restore(self, state: tuple) -> None:
         self._per_epoch, self._last_counter, self._bare_counter, self._bare_offset = state
 
-    def _step(
-        self, seg: str, bar: re.Match[str] | None
-    ) -> tuple[float | None, int | None]:
+    def _step(self, seg: str, bar: re.Match[str] | None) -> tuple[float | None, int | None]:
         """Find ``(step, epoch)`` on a segment; step None when there is no counter."""
         epoch_m = _EPOCH.search(seg)
         epoch = int(epoch_m.group(1)) if epoch_m else None
@@ -438,9 +436,9 @@ class TextParser:
 
     def _set_context_epoch(self, epoch: int) -> None:
         self._note_epoch(epoch)
-        if self._context_epoch is not None and epoch <= self._context_epoch:
-            if self._step_from_block:
-                self._last_step = None  # epoch blocks that start over: a rerun
+        rerun = self._context_epoch is not None and epoch <= self._context_epoch
+        if rerun and self._step_from_block:
+            self._last_step = None  # epoch blocks that start over: a rerun
         self._context_epoch = epoch
         self._section_eval = None
         self._fresh_block = True
