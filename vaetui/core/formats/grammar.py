@@ -22,9 +22,10 @@ from typing import NamedTuple
 from vaetui.core.formats.base import NUMBER, to_float
 
 #: A word: a letter of any script, then letters, digits or ``_``.
-WORD = r"[^\W\d_]\w*"
-#: Words joined by ``-``, ``.`` or ``/`` (``KL-Loss``, ``decode.loss_ce``, ``train/kl``).
-_PART = rf"{WORD}(?:[-./]\w+)*"
+WORD = r"[^\W\d_]\w*+"
+#: Words joined by ``-``, ``.`` or ``/`` (``KL-Loss``, ``decode.loss_ce``, ``train/kl``); taken
+#: whole (possessive: a part is never split to find a pair, which also keeps the search fast).
+_PART = rf"{WORD}(?:[-./]\w++)*+"
 #: Up to four parts joined by single spaces (``Total Training Loss``, ``batch loss``).
 NAME = rf"{_PART}(?: {_PART}){{0,3}}"
 #: Where a value must stop: a short unit may follow, never more digits, a dot or a colon;
@@ -72,8 +73,24 @@ def iter_pairs(text: str, ignored: frozenset[str] = frozenset()) -> Iterator[Pai
 
 
 def find_pairs(text: str, ignored: frozenset[str] = frozenset()) -> dict[str, float]:
-    """``{name: value}`` for every pair of ``text`` (see ``iter_pairs``)."""
-    return {p.name: p.value for p in iter_pairs(text, ignored)}
+    """``{name: value}`` for every pair of ``text``: ``iter_pairs`` without the positions
+    (the per-line hot path, hence ``findall`` and no objects per pair)."""
+    out: dict[str, float] = {}
+    for name, sep, value in PAIR.findall(text):
+        if name in ignored:
+            continue
+        if sep[-1:] in " \t" and not sep.strip() and name.lower() in _SPLIT_WORDS:
+            name = f"{name}_loss"
+        if name in out:
+            n = 2
+            while f"{name} {n}" in out:
+                n += 1
+            name = f"{name} {n}"
+        try:
+            out[name] = float(value)
+        except ValueError:
+            out[name] = to_float(value)
+    return out
 
 
 def only_pairs(text: str, ignored: frozenset[str] = frozenset()) -> bool:

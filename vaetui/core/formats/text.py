@@ -24,6 +24,7 @@ Pairs come from the general grammar of :mod:`vaetui.core.formats.grammar`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from vaetui.core.formats.base import NUMBER, Record, iter_segments
 from vaetui.core.formats.custom import LineFormat, match_format
@@ -64,7 +65,8 @@ _SECTION = re.compile(
     r"(?:\s+(?:metrics|results|losses|loss|set|phase|stats|summary))?\W*$",
     re.I,
 )
-_EVAL_LINE = re.compile(r"^\W*(?:validation|valid|val|test|eval)\b|\b(?:Test|Val) Epoch\b", re.I)
+_EVAL_START = re.compile(r"\W*(?:validation|valid|val|test|eval)\b", re.I)
+_EVAL_EPOCH = re.compile(r"\b(?:Test|Val) Epoch\b", re.I)
 _RANK = re.compile(r"^\s*\[(?:rank|RANK)\s*(\d+)\]\s*:?\s*")
 _CONFIG_KEYS = {
     "latent_dim": "latent_dim",
@@ -250,7 +252,8 @@ class TextParser:
                 if step is not None:
                     self._last_step = step
             return None
-        eval_prefix = self._section_eval or _line_eval_prefix(seg)
+        line_eval = _line_eval_prefix(seg)
+        eval_prefix = self._section_eval or line_eval
         continues = False
         if tqdm is not None and tqdm.group(2) == "0":
             # A bar at 0/N has done no step yet: its postfix belongs to the newest record.
@@ -269,7 +272,7 @@ class TextParser:
             continues = step is not None and step == self._summary_step
         if step is not None and not continues:
             self._section_eval = None  # a line with its own counter ends a section
-            eval_prefix = _line_eval_prefix(seg)
+            eval_prefix = line_eval
         if eval_prefix:
             values = {_prefixed(eval_prefix, k): v for k, v in values.items()}
         if step is None:
@@ -502,6 +505,7 @@ _COUNTER_QUALIFIERS = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)
 def is_counter_key(key: str) -> bool:
     """``step``, ``Train Epoch``, ``Starting training from iteration``: a counter, not a metric
     (a phrase in words that ends in a counter word names the counter)."""
@@ -530,7 +534,9 @@ def _eval_prefix(word: str) -> str:
 def _line_eval_prefix(seg: str) -> str | None:
     if "(val)" in seg or "(test)" in seg:
         return "test" if "(test)" in seg else "val"
-    m = _EVAL_LINE.search(seg)
+    m = _EVAL_START.match(seg)
+    if m is None and "Epoch" in seg:
+        m = _EVAL_EPOCH.search(seg)
     if m is None:
         return None
     return _eval_prefix(m.group(0).strip(" -:|[").split()[0])
