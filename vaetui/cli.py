@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vaetui import __version__
+from vaetui.commands.alerting import add_alert_arguments, alert_config
 from vaetui.core.formats import FORMAT_NAMES
 from vaetui.core.profile import ProfileError, load_profile, profile_to_toml
 from vaetui.core.run import RunOptions
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     tail = sub.add_parser("tail", help="the live TUI on one or more logs")
     tail.add_argument("paths", nargs="+", metavar="PATH", help="log file(s); '-' for stdin")
     _common_options(tail)
+    add_alert_arguments(tail)
 
     check = sub.add_parser("check", help="judge a whole log and exit 0/1/2")
     check.add_argument("path", metavar="PATH", help="log file; '-' for stdin")
@@ -102,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep following; one JSON line per verdict change until SIGINT",
     )
     _common_options(check)
+    add_alert_arguments(check)
 
     from vaetui.simulate import FORMATS, SCENARIOS
 
@@ -171,14 +174,19 @@ def _dispatch(args: argparse.Namespace) -> int:
         from vaetui.commands.check import check
 
         options = run_options(args, live=args.follow)
-        return check(args.path, options, as_json=args.json, follow=args.follow, poll=args.poll)
+        alerts = alert_config(args)
+        if alerts.active and not args.follow:
+            raise UsageError("alert options need --follow (or 'vaetui tail')")
+        return check(
+            args.path, options, as_json=args.json, follow=args.follow, poll=args.poll, alerts=alerts
+        )
     if args.command == "tail":
         from vaetui.commands.tail import run_tail
 
         options = run_options(args, live=True)
         for path in args.paths:
             _reject_directory(path)
-        return run_tail(list(args.paths), options, poll=args.poll)
+        return run_tail(list(args.paths), options, poll=args.poll, alerts=alert_config(args))
     if args.command == "demo":
         from vaetui.commands.tail import run_demo
 
