@@ -106,6 +106,32 @@ def build_parser() -> argparse.ArgumentParser:
     _common_options(check)
     add_alert_arguments(check)
 
+    export = sub.add_parser("export", help="follow logs and serve Prometheus /metrics")
+    export.add_argument("paths", nargs="+", metavar="PATH", help="log file(s)")
+    export.add_argument(
+        "--listen", metavar="HOST:PORT", help="serve /metrics here (default 127.0.0.1:9109)"
+    )
+    export.add_argument("--textfile", metavar="FILE", help="write node_exporter's .prom file")
+    export.add_argument(
+        "--interval", type=_positive_float, default=15.0, help="seconds between textfile writes"
+    )
+    export.add_argument(
+        "--metric", action="append", default=[], help="also export this metric (repeatable)"
+    )
+    export.add_argument(
+        "--all-metrics", action="store_true", help="export every metric (many series per run)"
+    )
+    _common_options(export)
+
+    serve = sub.add_parser("serve", help="the TUI in a browser (textual-serve)")
+    serve.add_argument("paths", nargs="+", metavar="PATH", help="log file(s)")
+    serve.add_argument(
+        "--listen", default="127.0.0.1:8000", metavar="HOST:PORT", help="default 127.0.0.1:8000"
+    )
+    serve.add_argument("--public-url", help="the page's address as the browser sees it")
+    _common_options(serve)
+    add_alert_arguments(serve)
+
     from vaetui.simulate import FORMATS, SCENARIOS
 
     sim = sub.add_parser("simulate", help="write a realistic VAE training log")
@@ -153,6 +179,7 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return _dispatch(args)
     except UsageError as exc:
@@ -187,6 +214,27 @@ def _dispatch(args: argparse.Namespace) -> int:
         for path in args.paths:
             _reject_directory(path)
         return run_tail(list(args.paths), options, poll=args.poll, alerts=alert_config(args))
+    if args.command == "export":
+        from vaetui.commands.export import export
+
+        for path in args.paths:
+            _reject_directory(path)
+        return export(
+            args.paths,
+            run_options(args, live=True),
+            listen=args.listen,
+            textfile=args.textfile,
+            interval=args.interval,
+            metrics=args.metric,
+            all_metrics=args.all_metrics,
+            poll=args.poll,
+        )
+    if args.command == "serve":
+        from vaetui.commands.serve import serve
+
+        run_options(args, live=True)  # a bad profile fails here, not in the browser
+        alert_config(args)
+        return serve(args.paths, args.listen, args.argv, args.public_url)
     if args.command == "demo":
         from vaetui.commands.tail import run_demo
 
