@@ -130,7 +130,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--public-url", help="the page's address as the browser sees it")
     _common_options(serve)
-    add_alert_arguments(serve)
 
     from vaetui.simulate import FORMATS, SCENARIOS
 
@@ -233,7 +232,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         from vaetui.commands.serve import serve
 
         run_options(args, live=True)  # a bad profile fails here, not in the browser
-        alert_config(args)
         return serve(args.paths, args.listen, args.argv, args.public_url)
     if args.command == "demo":
         from vaetui.commands.tail import run_demo

@@ -110,3 +110,35 @@ def test_rules_and_dashboard_name_only_metrics_the_exporter_serves(tmp_path: Pat
         named = set(re.findall(r"vaetui_\w+", source.read_text()))
         assert named, source
         assert named <= served, f"{source.name} names {named - served}"
+
+
+def test_textfile_is_rewritten_whole_for_node_exporter(tmp_path: Path) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    head, rest = collapse_parts(tmp_path)
+    log = tmp_path / "train.log"
+    log.write_bytes(head)
+    prom = tmp_path / "textfile" / "vaetui.prom"
+    prom.parent.mkdir()
+    argv = [*VAETUI, "export", str(log), "--textfile", str(prom), "--interval", "0.2"]
+
+    def kl_zone() -> float | None:
+        if not prom.exists():
+            return None
+        for family in text_string_to_metric_families(prom.read_text()):
+            for sample in family.samples:
+                if (
+                    sample.name == "vaetui_verdict_level"
+                    and sample.labels["criterion"] == "kl_zone"
+                ):
+                    return sample.value
+        return None
+
+    with background(argv, tmp_path / "export.out") as proc:
+        wait_for(lambda: kl_zone() is not None, 30, "the first textfile")
+        with log.open("ab") as f:
+            f.write(rest)
+        wait_for(lambda: kl_zone() == 3, 30, "kl_zone bad in the textfile")
+        assert proc.poll() is None
+    assert sorted(p.name for p in prom.parent.iterdir()) == ["vaetui.prom"]  # no temp left
+    assert proc.returncode == 0 and (tmp_path / "export.out").read_text() == ""

@@ -58,9 +58,9 @@ class WebhookSink:
         self._worker.put(alert, f"webhook alert {alert.headline()!r}")
 
     def close(self, timeout: float) -> None:
-        """Deliver what is queued for up to ``timeout`` s; retries stop waiting at once."""
-        self._closing.set()
+        """Deliver what is queued (retries included) for up to ``timeout`` s, then give up."""
         self._worker.close(timeout)
+        self._closing.set()
 
     def _post(self, alert: Alert) -> None:
         body, headers = self._shape(alert)
