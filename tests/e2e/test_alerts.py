@@ -180,3 +180,40 @@ def test_notify_rings_and_sends_desktop_notifications_to_the_terminal(tmp_path: 
         os.close(slave)
     assert b"\a" in received
     assert b"\x1b]9;vaetui BAD: train.log: KL zone" in received
+
+
+def test_the_readme_recipe_stops_a_trainer_when_its_loss_turns_nan(tmp_path: Path) -> None:
+    log = tmp_path / "train.log"
+    trainer = subprocess.Popen(
+        [
+            *VAETUI,
+            "simulate",
+            str(log),
+            "--scenario",
+            "diverge",
+            "--steps",
+            "6000",
+            "--rate",
+            "150",
+        ],
+        stderr=subprocess.DEVNULL,
+    )
+    hook = '[ "$VAETUI_CRITERION" = divergence ] && kill -INT $TRAINER_PID'
+    env = {**os.environ, "TRAINER_PID": str(trainer.pid)}
+    follow = subprocess.Popen(
+        [*VAETUI, "check", str(log), "--follow", "--on-bad", hook],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        # NaN at line 483 of 603: 120 lines (0.8 s) after it, the trainer would end by itself.
+        code = trainer.wait(timeout=60)
+    finally:
+        trainer.kill()
+        follow.send_signal(signal.SIGINT)
+        out, err = follow.communicate(timeout=30)
+    assert code == 130  # SIGINT: the trainer was interrupted
+    assert '"criterion": "divergence"' in out and err == ""
+    assert "training finished" not in log.read_text()
