@@ -11,12 +11,18 @@ import shutil
 import sys
 import tempfile
 import threading
-from typing import Any
 
-from vaetui.ui.app import build_app
+from vaetui.core.alerts import AlertConfig
+from vaetui.core.run import RunOptions
+from vaetui.ui.app import VaeApp, build_app
 
 
-def run_tail(paths: list[str], options: Any = None, poll: bool = False, alerts: Any = None) -> int:
+def run_tail(
+    paths: list[str],
+    options: RunOptions | None = None,
+    poll: bool = False,
+    alerts: AlertConfig | None = None,
+) -> int:
     """Follow ``paths`` live in the TUI until the user quits.
 
     Args:
@@ -37,7 +43,7 @@ def run_tail(paths: list[str], options: Any = None, poll: bool = False, alerts: 
     else:
         from vaetui.core.alerts import AlertDispatcher
 
-        outlets: list[Any] = []  # the app, once built: the dispatcher reports through it
+        outlets: list[VaeApp] = []  # the app, once built: the dispatcher reports through it
         dispatcher = AlertDispatcher(
             alerts,
             report=lambda message: outlets[0].tell(message),
@@ -76,7 +82,10 @@ def _keyboard_from_terminal() -> None:
 
 
 def run_demo(
-    scenario: str = "healthy", rate: float = 20.0, steps: int = 20000, options: Any = None
+    scenario: str = "healthy",
+    rate: float = 20.0,
+    steps: int = 20000,
+    options: RunOptions | None = None,
 ) -> int:
     """Simulate a training run writing a log live, and tail it.
 

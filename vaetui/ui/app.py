@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Label
 
+from vaetui.core.run import RunOptions
 from vaetui.core.snapshot import CRITERIA_IDS, Snapshot
 from vaetui.ui.alerting import AlertOutlets
 from vaetui.ui.feed import OnSnapshot, RunFeed
@@ -60,7 +61,7 @@ class VaeApp(AlertOutlets, App[int]):
     def __init__(
         self,
         paths: Sequence[str],
-        options: Any,
+        options: RunOptions,
         poll: bool = False,
         follow: bool = True,
         clock: Callable[[], float] | None = None,
@@ -302,7 +303,7 @@ class VaeApp(AlertOutlets, App[int]):
 
 def build_app(
     paths: Sequence[str],
-    options: Any = None,
+    options: RunOptions | None = None,
     poll: bool = False,
     follow: bool = True,
     clock: Callable[[], float] | None = None,
@@ -319,10 +320,11 @@ def build_app(
         on_snapshot: Called on a follower thread with each new picture of a run, its name
             and its path (the alert dispatcher's ``observe``).
     """
-    if options is None:
-        from vaetui.core.run import RunOptions
-
-        options = RunOptions()
     return VaeApp(
-        list(paths), options, poll=poll, follow=follow, clock=clock, on_snapshot=on_snapshot
+        list(paths),
+        options or RunOptions(),
+        poll=poll,
+        follow=follow,
+        clock=clock,
+        on_snapshot=on_snapshot,
     )
