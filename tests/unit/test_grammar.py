@@ -439,3 +439,36 @@ def test_explain_json_and_exit_codes(tmp_path: Path) -> None:
     assert code == 65 and doc["records"] == 0 and doc["error"]["code"] == 65
     assert doc["skipped_with_numbers"] == 2
     assert "no metric lines" in err.getvalue()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=40),
+        st.sampled_from([b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x1f\x8b"]).flatmap(
+            lambda head: st.binary(max_size=40).map(lambda tail: head + tail)
+        ),
+    ),
+    st.lists(st.integers(1, 8), max_size=10),
+)
+def test_the_first_bytes_are_read_alike_in_any_chunking(data: bytes, cuts: list[int]) -> None:
+    from vaetui.core.encoding import ByteDecoder
+
+    whole = ByteDecoder()
+    expected = whole.feed(data) + whole.flush()
+    pieces, at, dec = [], 0, ByteDecoder()
+    for size in cuts:
+        pieces.append(dec.feed(data[at : at + size]))
+        at += size
+    pieces += [dec.feed(data[at:]), dec.flush()]
+    assert b"".join(pieces) == expected and dec.refused == whole.refused
+
+
+def test_bytes_that_only_start_like_a_utf16_mark_stay_bytes() -> None:
+    snap = feed(b"\xff\xfe\xc3(garbage\nstep 1 loss=0.5 kl=300\n").snapshot()
+    assert snap.records == 1
+
+
+def test_an_indented_line_with_its_own_step_is_not_a_continuation() -> None:
+    got = records(feed("step 1 loss=0.5 kl=300\n  step 2 loss=0.4 kl=301\n"))
+    assert [s for _g, s, _v in got] == [1.0, 2.0]

@@ -18,6 +18,26 @@ _GZIP_MAGIC = b"\x1f\x8b"
 GZIP_MESSAGE = "this file is gzip-compressed; decompress it first (zcat FILE | vaetui check -)"
 
 
+#: Bytes needed to decide: a UTF-16 byte-order mark and the first character after it.
+_DECIDE_BYTES = 4
+_MAGICS = (_UTF8_BOM, *_UTF16_BOMS, _GZIP_MAGIC)
+
+
+def _may_be_magic(head: bytes) -> bool:
+    """True while ``head`` may still grow into a byte-order mark or the gzip magic."""
+    return any(m.startswith(head[: len(m)]) for m in _MAGICS)
+
+
+def _utf16(head: bytes) -> bool:
+    """A UTF-16 byte-order mark followed by an ASCII character (a log starts with text, and
+    random bytes that happen to start like a mark are not decoded as UTF-16)."""
+    if head.startswith(codecs.BOM_UTF16_LE):
+        return len(head) >= 4 and head[3] == 0 and 0 < head[2] < 0x80
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return len(head) >= 4 and head[2] == 0 and 0 < head[3] < 0x80
+    return False
+
+
 class ByteDecoder:
     """Feed the bytes of one file in any chunking; get UTF-8 (or ASCII) bytes back."""
 
@@ -38,8 +58,8 @@ class ByteDecoder:
             return data
         if self._mode is None:
             self._head += data
-            if len(self._head) < 3 and _UTF8_BOM.startswith(self._head):
-                return b""
+            if len(self._head) < _DECIDE_BYTES and _may_be_magic(self._head):
+                return b""  # the same decision in any chunking: wait for enough bytes
             data, self._head = self._decide(self._head), b""
         return self._convert(data)
 
@@ -56,7 +76,7 @@ class ByteDecoder:
         if head.startswith(_UTF8_BOM):
             self._mode = "plain"
             return head[len(_UTF8_BOM) :]
-        if head.startswith(_UTF16_BOMS):
+        if _utf16(head):
             self._mode = "utf16"
             self._decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
             return head

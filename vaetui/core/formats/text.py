@@ -232,7 +232,12 @@ class TextParser:
                 return rec
         if "tensor(" in seg:
             seg = _TENSOR.sub(r"\1", seg)  # tensor(0.01, device='cuda:0') -> 0.01
-        if open_step is not None and (seg[:1].isspace() or open_frame) and only_pairs(seg):
+        if (
+            open_step is not None
+            and (seg[:1].isspace() or open_frame)
+            and only_pairs(seg)
+            and not any(is_counter_key(k) for k in self._pairs(seg))
+        ):
             return self._continuation(seg, line, open_step)
         return self._pairs_record(seg, line)
 
