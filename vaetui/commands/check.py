@@ -8,10 +8,13 @@ prints are the core's (``Snapshot.changes``).
 from __future__ import annotations
 
 import json
+import os
 import signal
 import threading
 
 from vaetui.core.follow import make_follower, read_whole
+from vaetui.core.images.store import ImageStore, read_once, store_for
+from vaetui.core.images.watch import ImageWatcher
 from vaetui.core.run import Run, RunOptions
 from vaetui.core.snapshot import OVERALL, Snapshot
 from vaetui.core.source import SourceError
@@ -29,10 +32,14 @@ from vaetui.errors import (
 def check(path: str, options: RunOptions, as_json: bool, follow: bool, poll: bool) -> int:
     """Run ``vaetui check`` and return its exit code (0 healthy, 1 watch, 2 bad)."""
     run = Run(path, options)
+    images = store_for(path, options.images)
+    if images is not None:
+        run.attach_images(images)
     if follow:
-        snap = _follow(path, run, poll=poll)
+        snap = _follow(path, run, poll=poll, images=images)
     else:
         _read_whole(path, run)
+        _read_images(path, run, images)
         snap = run.snapshot()
         if snap.records == 0:
             raise InputError(
@@ -73,7 +80,18 @@ def _read_whole(path: str, run: Run) -> None:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def _follow(path: str, run: Run, poll: bool) -> Snapshot:
+def _read_images(path: str, run: Run, images: ImageStore | None) -> None:
+    """Every sample image beside the log, measured; their steps from names or the log's time."""
+    if images is None:
+        return
+    try:
+        run.note_step_time(os.stat(path).st_mtime)
+    except (OSError, ValueError):
+        pass  # standard input: images without a step in their name stay without one
+    read_once(images, run.step_at)
+
+
+def _follow(path: str, run: Run, poll: bool, images: ImageStore | None = None) -> Snapshot:
     """Follow ``path`` until SIGINT/SIGTERM/SIGHUP; print a JSON line per verdict change."""
     stop = threading.Event()
     printed = 0  # the number of the newest change printed
@@ -90,17 +108,22 @@ def _follow(path: str, run: Run, poll: bool) -> Snapshot:
                 printed = change.seq
 
     follower = make_follower(path, run, on_update=on_update, poll=poll)
+    watcher = ImageWatcher(images, run.step_at, on_update) if images is not None else None
     previous = {
         sig: signal.signal(sig, lambda *_: stop.set())
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     }
     try:
         follower.start()
+        if watcher is not None:
+            watcher.start()
         while not stop.wait(0.5):
             if follower.status().state == "finished":
                 break
     finally:
         follower.stop()
+        if watcher is not None:
+            watcher.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     with follower.lock:

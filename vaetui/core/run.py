@@ -9,12 +9,15 @@ thread-safe: the follower feeds it and asks for snapshots under one lock.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
+import threading
 import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +27,7 @@ from vaetui.core.changes import VerdictTracker
 from vaetui.core.criteria import judge
 from vaetui.core.formats.base import Record
 from vaetui.core.formats.fastkv import Batch
+from vaetui.core.images.series import image_histories, newest_pairs
 from vaetui.core.lines import LineSplitter, TextBlock
 from vaetui.core.metrics import (
     KL_WEIGHT,
@@ -47,6 +51,9 @@ from vaetui.core.stats import (
     alpha_from_halflife,
 )
 
+if TYPE_CHECKING:
+    from vaetui.core.images.store import ImageStore
+
 #: Bytes of text the format sniffer wants before deciding.
 _SNIFF_BYTES = 4096
 #: A chunk this big is history being read, not lines arriving live (for steps/s).
@@ -68,6 +75,8 @@ class RunOptions:
     halflife: float | None = None
     #: Live following: judge stalls and record verdict changes as events.
     live: bool = False
+    #: ``--images DIR``: where the sample images are (None: the usual folders by the log).
+    images: str | None = None
 
 
 class Run:
@@ -85,6 +94,10 @@ class Run:
         self._extra_lines = 0
         #: Kept across re-reads, so a run read again does not report its levels as new.
         self._tracker = VerdictTracker()
+        self._images: ImageStore | None = None
+        #: (wall time, step the log had reached): for images whose name states no step.
+        self._step_times: deque[tuple[float, float]] = deque(maxlen=4096)
+        self._step_times_lock = threading.Lock()
         self._clear()
         self.bytes_read = 0
         self.bytes_total = 0
@@ -123,11 +136,35 @@ class Run:
             self._times.clear()  # history read in bulk says nothing about the live pace
         elif self.options.live and self._last_step is not None and self._new_step_read():
             self._times.append((time.time(), self._last_step))
+            self.note_step_time(self._times[-1][0])
 
     def note_history_time(self, mtime: float) -> None:
         """The log was last written at ``mtime``: the records read so far are that old."""
+        self.note_step_time(mtime)
         if self.options.live and self._last_record_time is not None:
             self._last_record_time = min(self._last_record_time, mtime)
+
+    def note_step_time(self, when: float) -> None:
+        """At wall time ``when`` the log had reached its current last step."""
+        if self._last_step is not None:
+            with self._step_times_lock:
+                self._step_times.append((when, self._last_step))
+
+    def step_at(self, when: float) -> float | None:
+        """The step the log had reached at wall time ``when``; None if before all it knows.
+
+        Safe to call from the image watcher's thread while the run is being fed.
+        """
+        with self._step_times_lock:
+            anchors = sorted(self._step_times)
+        if not anchors or when < anchors[0][0]:
+            return None
+        before = [step for t, step in anchors if t <= when]
+        return before[-1] if before else None
+
+    def attach_images(self, store: ImageStore) -> None:
+        """Show and judge the sample images ``store`` finds (it is refreshed elsewhere)."""
+        self._images = store
 
     def _new_step_read(self) -> bool:
         return not self._times or self._times[-1][1] != self._last_step
@@ -314,17 +351,21 @@ class Run:
             return self._snapshot(time.time() if now is None else now)
 
     def _snapshot(self, now: float) -> Snapshot:
-        view = SegmentView(self._recorder.histories, self.options.profile, 0.0)
+        images = self._images.summary() if self._images is not None else None
+        histories = {**image_histories(images), **self._recorder.histories}
+        view = SegmentView(histories, self.options.profile, 0.0)
         view.alpha = self._alpha(view)
-        summaries = {name: view.summary(name) for name in self._recorder.histories}
+        summaries = {name: view.summary(name) for name in histories}
         judged, warmup_end = judge_input(view, self._facts(now))
+        sharp, psnr, pairs = newest_pairs(images, self.options.profile.sharpness.window, warmup_end)
+        judged = dataclasses.replace(judged, sharpness=sharp, psnr=psnr, image_pairs=pairs)
         verdicts = judge(judged, self.options.profile)
         if self.options.live:
             self._note_verdict_changes(verdicts)
         changes = tuple(self._tracker.changes) if self.options.live else ()
         history = {
             name: Series(h.steps.view(), h.values.view(), h.segments.view())
-            for name, h in self._recorder.histories.items()
+            for name, h in histories.items()
         }
         return Snapshot(
             file=self.name,
@@ -353,6 +394,7 @@ class Run:
             history=history,
             changes=changes,
             ema_alpha=view.alpha,
+            images=images,
         )
 
     def _facts(self, now: float) -> RunFacts:
