@@ -8,6 +8,7 @@ The role comes from a word in the name (or, failing that, in the folder's name).
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import PurePath
 
@@ -61,7 +62,7 @@ def step_from_name(name: str) -> float | None:
     Args:
         name: A file name (or path); only the last component's stem is read.
     """
-    stem = PurePath(name).stem
+    stem = os.path.splitext(os.path.basename(name))[0]
     for pattern in (_GS, _NAMED, _WANDB):
         m = pattern.search(stem)
         if m:
