@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import struct
 import subprocess
 import sys
 import time
 import zlib
-import struct
 from pathlib import Path
 
 import numpy as np
