@@ -85,10 +85,10 @@ def _read_images(path: str, run: Run, images: ImageStore | None) -> None:
     if images is None:
         return
     try:
-        run.note_step_time(os.stat(path).st_mtime)
+        run.note_history_time(os.stat(path).st_mtime)
     except (OSError, ValueError):
         pass  # standard input: images without a step in their name stay without one
-    read_once(images, run.step_at)
+    read_once(images, run.step_times.step_at)
 
 
 def _follow(path: str, run: Run, poll: bool, images: ImageStore | None = None) -> Snapshot:
@@ -108,7 +108,9 @@ def _follow(path: str, run: Run, poll: bool, images: ImageStore | None = None) -
                 printed = change.seq
 
     follower = make_follower(path, run, on_update=on_update, poll=poll)
-    watcher = ImageWatcher(images, run.step_at, on_update) if images is not None else None
+    watcher = (
+        ImageWatcher(images, run.step_times.step_at, on_update) if images is not None else None
+    )
     previous = {
         sig: signal.signal(sig, lambda *_: stop.set())
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)

@@ -11,12 +11,12 @@ import shutil
 import sys
 import tempfile
 import threading
-from typing import Any
 
+from vaetui.core.run import RunOptions
 from vaetui.ui.app import build_app
 
 
-def run_tail(paths: list[str], options: Any = None, poll: bool = False) -> int:
+def run_tail(paths: list[str], options: RunOptions | None = None, poll: bool = False) -> int:
     """Follow ``paths`` live in the TUI until the user quits.
 
     Args:
@@ -37,12 +37,12 @@ def run_tail(paths: list[str], options: Any = None, poll: bool = False) -> int:
     return int(result or 0)
 
 
-def _ask_terminal_for_images(paths: list[str], options: Any) -> None:
+def _ask_terminal_for_images(paths: list[str], options: RunOptions | None) -> None:
     """Where sample images are to be shown, let textual-image ask the terminal what it
     supports (Kitty graphics, Sixel) now: once the app runs, it could not without a pause."""
     from vaetui.core.images.discover import any_folder_exists, roots_for
 
-    images = getattr(options, "images", None)
+    images = options.images if options is not None else None
     if images is not None or any(any_folder_exists(roots_for(p)) for p in paths):
         from vaetui.ui import imaging
 
@@ -71,7 +71,10 @@ def _keyboard_from_terminal() -> None:
 
 
 def run_demo(
-    scenario: str = "healthy", rate: float = 20.0, steps: int = 20000, options: Any = None
+    scenario: str = "healthy",
+    rate: float = 20.0,
+    steps: int = 20000,
+    options: RunOptions | None = None,
 ) -> int:
     """Simulate a training run writing a log live, and tail it.
 

@@ -104,7 +104,9 @@ class RunFeed:
         self._lock = self._follower.lock
         self._follower.start()
         if self.images is not None:
-            self._image_watcher = ImageWatcher(self.images, self.run.step_at, self._updated)
+            self._image_watcher = ImageWatcher(
+                self.images, self.run.step_times.step_at, self._updated
+            )
             self._image_watcher.start()
         self.status = self.follow_status()
 
@@ -133,8 +135,8 @@ class RunFeed:
             self.status = FollowStatus("waiting for file", "read once")
         if self.images is not None:
             with suppress(OSError):
-                self.run.note_step_time(os.stat(self.path).st_mtime)
-            read_once(self.images, self.run.step_at)
+                self.run.note_history_time(os.stat(self.path).st_mtime)
+            read_once(self.images, self.run.step_times.step_at)
         return SnapshotUpdated(self.index, self._take(), self.status)
 
     def refresh(self) -> None:
