@@ -10,8 +10,6 @@ import json
 import math
 import os
 import struct
-import subprocess
-import sys
 import time
 import zlib
 from pathlib import Path
@@ -22,6 +20,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 
 from tests.support.images import blurred, noisy, save, scene, set_age, write_pair
+from vaetui.cli import main
 from vaetui.core.criteria import JudgeInput
 from vaetui.core.criteria.sharpness import sharpness
 from vaetui.core.images import discover
@@ -271,22 +270,24 @@ def test_sharpness_criterion(ratio: float | None, rec: float, level: str) -> Non
 # --------------------------------------------------------------------------- end to end
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "vaetui", *args], capture_output=True, text=True, timeout=120
-    )
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """``vaetui ARGS`` in this process: (exit code, standard output)."""
+    code = main(list(args))
+    return code, capsys.readouterr().out
 
 
-def test_simulated_blurry_run_reads_blurry_in_check_json(tmp_path: Path) -> None:
+def test_simulated_blurry_run_reads_blurry_in_check_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     healthy, blurry = tmp_path / "h" / "train.log", tmp_path / "b" / "train.log"
     for log, scenario in ((healthy, "healthy"), (blurry, "blurry")):
         log.parent.mkdir()
-        out = _cli("simulate", str(log), "--scenario", scenario, "--steps", "2000", "--images")
-        assert out.returncode == 0, out.stderr
-    h = _cli("check", str(healthy), "--json")
-    b = _cli("check", str(blurry), "--json")
-    hj, bj = json.loads(h.stdout), json.loads(b.stdout)
-    assert h.returncode == 0 and b.returncode == 1
+        args = ("simulate", str(log), "--scenario", scenario, "--steps", "2000", "--images")
+        assert _cli(capsys, *args)[0] == 0
+    h_code, h_out = _cli(capsys, "check", str(healthy), "--json")
+    b_code, b_out = _cli(capsys, "check", str(blurry), "--json")
+    hj, bj = json.loads(h_out), json.loads(b_out)
+    assert h_code == 0 and b_code == 1
     verdict = {c["id"]: c for c in bj["criteria"]}["sharpness"]
     assert verdict["level"] == "watch" and "blurry" in verdict["summary"]
     assert {c["id"]: c for c in hj["criteria"]}["sharpness"]["level"] == "excellent"
@@ -298,11 +299,13 @@ def test_simulated_blurry_run_reads_blurry_in_check_json(tmp_path: Path) -> None
     assert "image_sharpness" in bj["metrics"] and "image_psnr" in bj["metrics"]
 
 
-def test_check_json_images_is_null_without_images(tmp_path: Path) -> None:
+def test_check_json_images_is_null_without_images(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = tmp_path / "train.log"
-    assert _cli("simulate", str(log), "--steps", "300").returncode == 0
+    assert _cli(capsys, "simulate", str(log), "--steps", "300")[0] == 0
     assert not (tmp_path / "images").exists()  # simulate writes images only when asked
-    out = json.loads(_cli("check", str(log), "--json").stdout)
+    out = json.loads(_cli(capsys, "check", str(log), "--json")[1])
     assert out["images"] is None
     assert {c["id"]: c["level"] for c in out["criteria"]}["sharpness"] == "n/a"
 
