@@ -95,17 +95,20 @@ def _follow(path: str, run: Run, poll: bool, images: ImageStore | None = None) -
     """Follow ``path`` until SIGINT/SIGTERM/SIGHUP; print a JSON line per verdict change."""
     stop = threading.Event()
     printed = 0  # the number of the newest change printed
+    # The log's follower and the image watcher both call back, each on its own thread.
+    printing = threading.Lock()
 
     def on_update() -> None:
         nonlocal printed
-        with follower.lock:
-            snap = run.snapshot()
-        if snap.records == 0:
-            return
-        for change in snap.changes:
-            if change.seq > printed and change.criterion != OVERALL:
-                print(json.dumps(change.to_json()), flush=True)
-                printed = change.seq
+        with printing:
+            with follower.lock:
+                snap = run.snapshot()
+            if snap.records == 0:
+                return
+            for change in snap.changes:
+                if change.seq > printed and change.criterion != OVERALL:
+                    print(json.dumps(change.to_json()), flush=True)
+                    printed = change.seq
 
     follower = make_follower(path, run, on_update=on_update, poll=poll)
     watcher = (

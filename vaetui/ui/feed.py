@@ -79,6 +79,7 @@ class RunFeed:
         if self.images is not None:
             self.run.attach_images(self.images)
         self._image_watcher: ImageWatcher | None = None
+        self._posting = threading.Lock()
         self._preview: Snapshot | None = None
         self._lock = threading.Lock()
         #: What the UI shows; set only on the UI thread when a message is applied.
@@ -159,11 +160,13 @@ class RunFeed:
             return self.run.snapshot(now=None if self.clock is None else self.clock())
 
     def _updated(self) -> None:
-        """Called from the follower thread after new data was fed."""
-        status = self.follow_status()
-        if self._preview is not None and status.state == "reading":
-            # Still reading the history: keep showing the newest part's verdicts.
-            self._post(SnapshotUpdated(self.index, self._preview, status))
-            return
-        self._preview = None
-        self._post(SnapshotUpdated(self.index, self._take(), status))
+        """Called from the follower thread after new data was fed (and from the image
+        watcher's thread after new images): one at a time, so pictures arrive in order."""
+        with self._posting:
+            status = self.follow_status()
+            if self._preview is not None and status.state == "reading":
+                # Still reading the history: keep showing the newest part's verdicts.
+                self._post(SnapshotUpdated(self.index, self._preview, status))
+                return
+            self._preview = None
+            self._post(SnapshotUpdated(self.index, self._take(), status))
