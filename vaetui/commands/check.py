@@ -12,6 +12,8 @@ import os
 import signal
 import threading
 
+from vaetui.commands.alerting import run_label, start_dispatcher
+from vaetui.core.alerts import AlertConfig
 from vaetui.core.follow import make_follower, read_whole
 from vaetui.core.images.store import ImageStore, read_once, store_for
 from vaetui.core.images.watch import ImageWatcher
@@ -29,14 +31,24 @@ from vaetui.errors import (
 )
 
 
-def check(path: str, options: RunOptions, as_json: bool, follow: bool, poll: bool) -> int:
-    """Run ``vaetui check`` and return its exit code (0 healthy, 1 watch, 2 bad)."""
+def check(
+    path: str,
+    options: RunOptions,
+    as_json: bool,
+    follow: bool,
+    poll: bool,
+    alerts: AlertConfig | None = None,
+) -> int:
+    """Run ``vaetui check`` and return its exit code (0 healthy, 1 watch, 2 bad).
+
+    With ``follow``, ``alerts`` says which hooks, webhooks and notifications hear of changes.
+    """
     run = Run(path, options)
     images = store_for(path, options.images)
     if images is not None:
         run.attach_images(images)
     if follow:
-        snap = _follow(path, run, poll=poll, images=images)
+        snap = _follow(path, run, poll=poll, alerts=alerts, images=images)
     else:
         _read_whole(path, run)
         _read_images(path, run, images)
@@ -91,10 +103,17 @@ def _read_images(path: str, run: Run, images: ImageStore | None) -> None:
     read_once(images, run.step_times.step_at)
 
 
-def _follow(path: str, run: Run, poll: bool, images: ImageStore | None = None) -> Snapshot:
+def _follow(
+    path: str,
+    run: Run,
+    poll: bool,
+    alerts: AlertConfig | None = None,
+    images: ImageStore | None = None,
+) -> Snapshot:
     """Follow ``path`` until SIGINT/SIGTERM/SIGHUP; print a JSON line per verdict change."""
     stop = threading.Event()
     printed = 0  # the number of the newest change printed
+    dispatcher = start_dispatcher(alerts) if alerts is not None else None
     # The log's follower and the image watcher both call back, each on its own thread.
     printing = threading.Lock()
 
@@ -109,6 +128,8 @@ def _follow(path: str, run: Run, poll: bool, images: ImageStore | None = None) -
                 if change.seq > printed and change.criterion != OVERALL:
                     print(json.dumps(change.to_json()), flush=True)
                     printed = change.seq
+            if dispatcher is not None:
+                dispatcher.observe(snap, run_label(path), path)
 
     follower = make_follower(path, run, on_update=on_update, poll=poll)
     watcher = (
@@ -131,6 +152,8 @@ def _follow(path: str, run: Run, poll: bool, images: ImageStore | None = None) -
             watcher.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if dispatcher is not None:
+            dispatcher.close()
     with follower.lock:
         run.finish()
         return run.snapshot()
