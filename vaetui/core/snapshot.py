@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from vaetui.core.images.model import ImagesSummary
+
 #: Levels from best to worst; ``pending`` and ``n/a`` sit outside the ranking.
 LEVELS: tuple[str, ...] = ("excellent", "ok", "watch", "bad")
 PENDING = "pending"
@@ -28,6 +30,7 @@ CRITERIA_IDS: tuple[str, ...] = (
     "perception",
     "divergence",
     "stall",
+    "sharpness",
 )
 
 #: Short titles for the criteria, for badges and tables.
@@ -40,6 +43,7 @@ CRITERIA_TITLES: dict[str, str] = {
     "perception": "Perception",
     "divergence": "Divergence",
     "stall": "Stall",
+    "sharpness": "Sharpness",
 }
 
 
@@ -222,6 +226,8 @@ class Snapshot:
     sources: dict[str, str] = field(default_factory=dict)
     #: Why the input could not be read as text at all (a gzip-compressed file), if so.
     read_error: str | None = None
+    #: Sample images found beside the log (None: none looked for or none found).
+    images: ImagesSummary | None = None
 
     def verdict(self, criterion_id: str) -> Verdict | None:
         """The verdict for ``criterion_id``, if present."""
@@ -250,6 +256,7 @@ class Snapshot:
             "overall": self.overall,
             "events": [e.to_json() for e in self.events],
             "sources": dict(self.sources),
+            "images": self.images.to_json() if self.images and self.images.count else None,
         }
 
 
