@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck format bench screenshots check clean
+.PHONY: install demo test lint typecheck format bench accuracy screenshots check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ check: lint typecheck test
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+accuracy: $(STAMP)
+	$(BIN)/python benchmarks/accuracy.py
 
 screenshots: $(STAMP)
 	$(BIN)/python screenshots/make_screenshots.py
