@@ -103,13 +103,13 @@ def _sim_case(
     )
 
 
-def generated_cases() -> Iterator[Case]:
+def generated_cases(folder: Path = GENERATED) -> Iterator[Case]:
     """Every log of ``shared/logs/generated`` with its manifest's levels."""
-    manifest = GENERATED / "manifest.json"
+    manifest = folder / "manifest.json"
     if not manifest.is_file():
         return
     for entry in json.loads(manifest.read_text(encoding="utf-8"))["files"]:
-        path = GENERATED / entry["path"]
+        path = folder / entry["path"]
         if not path.exists():
             continue
         ev = []
@@ -300,10 +300,12 @@ def report(results: list[Result], took: float) -> str:
     return "\n".join(parts)
 
 
-def run(quick: bool = False, follow: bool = True) -> tuple[list[Result], float]:
+def run(
+    quick: bool = False, follow: bool = True, generated: Path = GENERATED
+) -> tuple[list[Result], float]:
     """Judge the whole corpus; return the results and the seconds it took."""
     t0 = time.perf_counter()
-    cases = list(simulated_cases(quick)) + list(generated_cases())
+    cases = list(simulated_cases(quick)) + list(generated_cases(generated))
     results = [judge_case(c, live=True, follow=follow) for c in cases]
     return results, time.perf_counter() - t0
 
@@ -314,8 +316,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="fewer and shorter runs")
     p.add_argument("--no-follow", action="store_true", help="skip the check --follow subprocesses")
     p.add_argument("--save", type=Path, help="also write the report to this file")
+    p.add_argument("--generated", type=Path, default=GENERATED, help="the generated logs folder")
     args = p.parse_args(argv)
-    results, took = run(args.quick, follow=not args.no_follow)
+    results, took = run(args.quick, follow=not args.no_follow, generated=args.generated)
     text = report(results, took)
     print(text)
     if args.save:
