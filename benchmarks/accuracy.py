@@ -276,6 +276,21 @@ def mistakes(results: list[Result]) -> str:
     return "\n".join(out) or "- none"
 
 
+def alarms(results: list[Result]) -> str:
+    """Every healthy run a criterion called bad, at the end or at some moment live."""
+    out = []
+    for r in results:
+        if not r.case.healthy:
+            continue
+        for cid in JUDGED:
+            ever = r.replay.shown.get(cid, set()) if r.replay else set()
+            if r.batch[cid] == "bad" or "bad" in ever:
+                first = r.replay.first(cid, "bad") if r.replay else None
+                at = f" live from step {first.read_step:g}" if first and first.read_step else ""
+                out.append(f"- {r.case.name}: {cid} bad (end: {r.batch[cid]}){at}")
+    return "\n".join(out) or "- none"
+
+
 def report(results: list[Result], took: float) -> str:
     """All tables, as printed and as saved."""
     sims = sum(r.case.name.startswith("sim") for r in results)
@@ -296,6 +311,9 @@ def report(results: list[Result], took: float) -> str:
         "",
         "misses at the end (check):",
         mistakes(results),
+        "",
+        "false alarms (healthy runs called bad):",
+        alarms(results),
     ]
     return "\n".join(parts)
 

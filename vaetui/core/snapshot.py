@@ -73,6 +73,11 @@ class Verdict:
     thresholds: str = ""
     #: Extra numbers behind the judgement (name -> value), for the detail view.
     inputs: Mapping[str, float | str | None] = field(default_factory=dict)
+    #: Step where the evidence for this level begins (the first NaN; the step where the
+    #: smoothed value entered the band), when the criterion knows it.
+    since: float | None = None
+    #: Shown at once, without the minimum dwell (NaN/inf).
+    immediate: bool = False
 
     @property
     def title(self) -> str:
@@ -90,7 +95,7 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Event:
-    """Something worth a line in the events list: restart, nan, spike or verdict."""
+    """Something worth a line in the events list: restart, nan, spike, phase or verdict."""
 
     step: float | None
     line: int | None
@@ -218,6 +223,12 @@ class Snapshot:
     changes: tuple[VerdictChange, ...] = ()
     #: The EMA weight of each new point, as the core applies it (plots draw the same EMA).
     ema_alpha: float = 0.1
+    #: Steps where the kl_weight schedule changed after warm-up (marked on the plot).
+    phase_steps: tuple[float, ...] = ()
+    #: The log is finished (complete when opened, or quiet long after a steady pace).
+    finished: bool = False
+    #: Seconds without a new record after which a live run no longer reads LIVE.
+    quiet_after: float | None = None
 
     def verdict(self, criterion_id: str) -> Verdict | None:
         """The verdict for ``criterion_id``, if present."""
