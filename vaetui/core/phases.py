@@ -85,7 +85,7 @@ def detect(steps: np.ndarray, weights: np.ndarray) -> Schedule:
     start = 0
     warm_end: int | None = None
     in_warmup = False
-    if zero[0]:
+    if _warms_up(w, top):
         for i in range(w.size):
             if not zero[i] and _still(w, i):
                 warm_end = i
@@ -100,6 +100,23 @@ def detect(steps: np.ndarray, weights: np.ndarray) -> Schedule:
         in_warmup=in_warmup,
         changes=_changes(s, w, start),
     )
+
+
+def _warms_up(w: np.ndarray, top: float) -> bool:
+    """The weight starts at about zero and ramps from the segment's start.
+
+    An exact zero (or a thousandth of the top) may hold a while first; a small weight must
+    start rising within the first few points, and a ramp still under way at its beginning
+    (so that its top is not known yet) counts while it has only risen.
+    """
+    if w[0] <= 1e-3 * top:
+        return True
+    early = bool(np.any(w[1 : HOLD + 2] > w[0] * (1 + 1e-6)))
+    if not early:
+        return False
+    if w[0] <= NEAR_ZERO * top:
+        return True
+    return bool(np.all(np.diff(w) >= 0)) and w[-1] >= 2 * w[0]
 
 
 def _changes(s: np.ndarray, w: np.ndarray, start: int) -> tuple[ScheduleChange, ...]:

@@ -29,7 +29,7 @@ from vaetui.core.profile import Profile
 from vaetui.core.reader import Item, RecordReader
 from vaetui.core.recorder import Recorder
 from vaetui.core.segments import StepContinuity
-from vaetui.core.snapshot import LEVELS, OVERALL, Series, Snapshot, Verdict, worst_level
+from vaetui.core.snapshot import LEVELS, OVERALL, PENDING, Series, Snapshot, Verdict, worst_level
 from vaetui.core.stats import alpha_from_halflife
 from vaetui.core.steady import Stabiliser
 
@@ -292,15 +292,28 @@ class Run:
 
         Divergence and stall stay the newest segment's own: a NaN is never hidden.
         """
-        short = len(self._recorder.index) < self.options.profile.steady.min_segment_records
-        if not short or self._previous_verdicts is None:
+        need = self.options.profile.steady.min_segment_records
+        have = len(self._recorder.index)
+        if have >= need:
             return verdicts
         out = []
-        for new, old in zip(verdicts, self._previous_verdicts):
-            if new.id in ("divergence", "stall") or old.level not in LEVELS:
+        previous = self._previous_verdicts or (None,) * len(verdicts)
+        for new, old in zip(verdicts, previous):
+            if new.id in ("divergence", "stall"):
+                out.append(new)
+            elif old is not None and old.level in LEVELS:
+                out.append(replace(old, summary=f"previous segment: {old.summary}", since=None))
+            elif new.level not in LEVELS:
                 out.append(new)
             else:
-                out.append(replace(old, summary=f"previous segment: {old.summary}", since=None))
+                out.append(
+                    replace(
+                        new,
+                        level=PENDING,
+                        summary=f"{have} of {need} records needed to judge: {new.summary}",
+                        since=None,
+                    )
+                )
         return tuple(out)
 
     def _note_phases(self, schedule: Schedule) -> None:

@@ -160,14 +160,14 @@ def kl_trend(j: JudgeInput, p: Profile) -> Verdict:
 
 def _trend_level(d: str, fast: str, zone: int, moved: str | None) -> tuple[str, str, str]:
     """Level, words and advice for KL's direction, given its zone band and the schedule."""
-    if zone == 0 and d != "rising":
+    if zone == 0 and fast != "rising":
         return (
             "watch",
-            f"{'flat' if d == 'flat' else 'falling'} at a collapsed level",
+            f"{d if d != 'unknown' else 'flat'} at a collapsed level",
             "KL sits at a collapsed level: a stable collapse is not a healthy plateau. "
             "Lower kl_weight or use free bits.",
         )
-    if zone == 5 and d != "falling":
+    if zone == 5 and fast != "falling":
         return (
             "watch",
             f"{'rising' if d == 'rising' else 'flat'} beyond the explosion band",
