@@ -29,7 +29,6 @@ import json
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,7 +202,10 @@ def _late(r: Result) -> list:
 
 def budget_table(results: list[Result]) -> str:
     """Per healthy run followed live: late changes against its budget."""
-    rows = ["| healthy run | changes after 1st quarter | budget | all changes | met |", "|---|---|---|---|---|"]
+    rows = [
+        "| healthy run | changes after 1st quarter | budget | all changes | met |",
+        "|---|---|---|---|---|",
+    ]
     for r in results:
         if not r.case.healthy or r.replay is None:
             continue
@@ -272,7 +274,9 @@ def mistakes(results: list[Result]) -> str:
     for r in results:
         for cid, want in r.case.levels.items():
             if r.batch[cid] not in want:
-                out.append(f"- {r.case.name}: {cid} read {r.batch[cid]}, truth {'/'.join(sorted(want))}")
+                out.append(
+                    f"- {r.case.name}: {cid} read {r.batch[cid]}, truth {'/'.join(sorted(want))}"
+                )
     return "\n".join(out) or "- none"
 
 

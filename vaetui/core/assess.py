@@ -8,11 +8,10 @@ per-metric summaries of a snapshot. Everything here only reads the histories.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-
-from collections.abc import Mapping
 
 from vaetui.core.criteria import MIN_POINTS, JudgeInput
 from vaetui.core.criteria.base import Curve, fmt_number
@@ -123,6 +122,8 @@ class SegmentView:
             return None, schedule.full is None or not bool(np.any(schedule.full))
         if schedule.warmup_end_step is not None:
             return schedule.warmup_end_step, schedule.in_warmup
+        if schedule.in_warmup:
+            return float(last), True
         return first + self._profile.smoothing.warmup_fraction * (last - first), False
 
     def judged(
@@ -237,53 +238,58 @@ def judge_input(
         v = judged[name]
         return None if v is None else ema_last(v[1], view.alpha)
 
+    weight_points = judged[KL_WEIGHT]
     kl_weight, weight_changed = view.kl_weight(
-        None if judged[KL_WEIGHT] is None else judged[KL_WEIGHT][1], facts.kl_weight_fallback
+        None if weight_points is None else weight_points[1], facts.kl_weight_fallback
     )
     kl = judged[KL]
     kl_trend, kl_from = view.trend(kl)
     curves = {n: view.curve(judged[n]) for n in (KL, REC, PERCEPTION) if judged[n] is not None}
     rec_best, kl_at_best = _rec_best(curves.get(REC), curves.get(KL))
     spike = facts.worst_spike
-    return JudgeInput(
-        kl=ema(KL),
-        kl_change=None if kl_trend is None else kl_trend.change,
-        kl_weight=kl_weight,
-        kl_weight_changed=weight_changed,
-        total=ema(TOTAL),
-        rec=ema(REC),
-        rec_change=None,
-        rec_metric=facts.rec_metric,
-        perception=ema(PERCEPTION),
-        latent_dim=facts.latent_dim,
-        in_warmup=in_warmup,
-        points=0 if kl is None else int(np.isfinite(kl[1]).sum()),
-        first_nonfinite_step=facts.nonfinite[0] if facts.nonfinite else None,
-        nonfinite_metric=facts.nonfinite[1] if facts.nonfinite else None,
-        last_is_finite=view.last_is_finite(REC) and view.last_is_finite(KL),
-        max_spike_ratio=spike[1] if spike else None,
-        spike_step=spike[0] if spike else None,
-        seconds_quiet=facts.seconds_quiet,
-        usual_interval=facts.usual_interval,
-        kl_trend=kl_trend,
-        rec_trend=view.trend(judged[REC])[0],
-        kl_weight_move=_weight_move(schedule, kl_from),
-        cyclic=schedule.cyclic,
-        low_phase=schedule.low_phase,
-        previous=previous or {},
-        curves=curves,
-        raw={n: view.tail(judged[n]) for n in (KL, REC) if judged[n] is not None},
-        rec_best=rec_best,
-        kl_at_rec_best=kl_at_best,
-        rec_logged=None if logged_rec is None else ema_last(logged_rec[1], view.alpha),
-        rec_scale=facts.rec_scale,
-        rec_per_element=view.per_element_rec(),
-        finished=facts.finished,
-    ), warmup_end, schedule
+    return (
+        JudgeInput(
+            kl=ema(KL),
+            kl_change=None if kl_trend is None else kl_trend.change,
+            kl_weight=kl_weight,
+            kl_weight_changed=weight_changed,
+            total=ema(TOTAL),
+            rec=ema(REC),
+            rec_change=None,
+            rec_metric=facts.rec_metric,
+            perception=ema(PERCEPTION),
+            latent_dim=facts.latent_dim,
+            in_warmup=in_warmup,
+            points=0 if kl is None else int(np.isfinite(kl[1]).sum()),
+            first_nonfinite_step=facts.nonfinite[0] if facts.nonfinite else None,
+            nonfinite_metric=facts.nonfinite[1] if facts.nonfinite else None,
+            last_is_finite=view.last_is_finite(REC) and view.last_is_finite(KL),
+            max_spike_ratio=spike[1] if spike else None,
+            spike_step=spike[0] if spike else None,
+            seconds_quiet=facts.seconds_quiet,
+            usual_interval=facts.usual_interval,
+            kl_trend=kl_trend,
+            rec_trend=view.trend(judged[REC])[0],
+            kl_weight_move=_weight_move(schedule, kl_from),
+            cyclic=schedule.cyclic,
+            low_phase=schedule.low_phase,
+            previous=previous or {},
+            curves=curves,
+            raw={n: view.tail(judged[n]) for n in (KL, REC) if judged[n] is not None},
+            rec_best=rec_best,
+            kl_at_rec_best=kl_at_best,
+            rec_logged=None if logged_rec is None else ema_last(logged_rec[1], view.alpha),
+            rec_scale=facts.rec_scale,
+            rec_per_element=view.per_element_rec(),
+            finished=facts.finished,
+        ),
+        warmup_end,
+        schedule,
+    )
 
 
 def _weight_move(schedule: Schedule, since: float | None) -> str | None:
-    """"up" or "down" when the kl_weight schedule moved at or after ``since``."""
+    """ "up" or "down" when the kl_weight schedule moved at or after ``since``."""
     if since is None:
         return None
     change = moving_since(schedule, since)

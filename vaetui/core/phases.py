@@ -66,8 +66,11 @@ def detect(steps: np.ndarray, weights: np.ndarray) -> Schedule:
     """The schedule of a segment from its kl_weight points (non-finite points dropped)."""
     ok = np.isfinite(weights)
     s, w = steps[ok], weights[ok]
-    if w.size < 2 or float(np.max(w)) <= 0.0:
+    if w.size < 2:
         return Schedule()
+    if float(np.max(w)) <= 0.0:
+        # kl_weight logged as exactly zero so far: KL is not on yet (a warm-up that waits)
+        return Schedule(in_warmup=bool(np.all(w == 0.0)))
     top = float(np.max(w))
     zero = w <= NEAR_ZERO * top
     resets = np.flatnonzero(zero[1:] & (w[:-1] >= 0.5 * top)) + 1

@@ -331,7 +331,8 @@ class Run:
                 else "kl_weight lowered"
             )
             self._recorder.phase(
-                c.step, f"{what}: {fmt_number(c.before)} -> {fmt_number(c.after)} at step {c.step:g}"
+                c.step,
+                f"{what}: {fmt_number(c.before)} -> {fmt_number(c.after)} at step {c.step:g}",
             )
 
     def _lines(self) -> int:
@@ -362,9 +363,7 @@ class Run:
         stamped at the step and line where its evidence began."""
         step, line = self._steps.last_step, self._steps.last_record_line
         index = self._recorder.index
-        at = {
-            cid: (s, index.line_at(s) if s is not None else None) for cid, s in stamps.items()
-        }
+        at = {cid: (s, index.line_at(s) if s is not None else None) for cid, s in stamps.items()}
         for c in self._tracker.update(verdicts, step, line, at):
             if c.before is not None and c.criterion != OVERALL:
                 self._recorder.event(

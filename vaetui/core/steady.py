@@ -19,7 +19,9 @@ from vaetui.core.snapshot import LEVELS, Verdict
 class Stabiliser:
     """The verdicts shown, and the candidates waiting for their dwell."""
 
-    def __init__(self, dwell_records: int, trend_dwell: int = 0, trends: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, dwell_records: int, trend_dwell: int = 0, trends: tuple[str, ...] = ()
+    ) -> None:
         self._dwell = max(int(dwell_records), 0)
         #: Trend criteria judge a window: their healthy levels need the longer dwell.
         self._trend_dwell = max(int(trend_dwell), self._dwell)

@@ -61,10 +61,14 @@ class Replay:
 
     def first(self, criterion: str, level: str) -> SeenChange | None:
         """The first change of ``criterion`` to ``level``."""
-        return next((c for c in self.changes if c.criterion == criterion and c.after == level), None)
+        return next(
+            (c for c in self.changes if c.criterion == criterion and c.after == level), None
+        )
 
 
-def replay_in_process(data: bytes, options: RunOptions | None = None, name: str = "replay") -> Replay:
+def replay_in_process(
+    data: bytes, options: RunOptions | None = None, name: str = "replay"
+) -> Replay:
     """Feed ``data`` piece by piece to a live ``Run`` and collect its verdict changes."""
     opts = options or RunOptions(live=True)
     run = Run(name, opts if opts.live else _live(opts))
@@ -127,7 +131,8 @@ def replay_follow(
     reader.join(timeout=5)
     objs = [json.loads(line) for line in lines if line.strip()]
     if not objs:
-        raise RuntimeError(f"check --follow printed nothing: {proc.stderr.read().decode()}")
+        err = proc.stderr.read().decode() if proc.stderr is not None else ""
+        raise RuntimeError(f"check --follow printed nothing: {err}")
     return objs[:-1], objs[-1]
 
 

@@ -37,7 +37,7 @@ LOWERED_KL_WEIGHT = 5e-5
 #: cyclical: cycles over the run, the weight ramping from 0 over the first half of each.
 CYCLES = 4
 CYCLE_RAMP = 0.5
-#: capacity: total = rec + perception + gamma * |KL - C|, C rising to CAPACITY over the first half.
+#: capacity: total = rec + perception + gamma * |KL - C|, C rising from half CAPACITY to it.
 CAPACITY = 480.0
 CAPACITY_GAMMA = 1e-3
 #: sum-reduced: rec_loss summed over a 3x64x64 frame, KL weighted to match the summed scale.
@@ -119,7 +119,7 @@ def curves(
 
 def capacity(t: np.ndarray) -> np.ndarray:
     """The capacity C of the capacity objective at run fractions ``t``."""
-    return CAPACITY * np.minimum(1.0, t / 0.5)
+    return CAPACITY * np.minimum(1.0, 0.5 + t)
 
 
 def total_loss(

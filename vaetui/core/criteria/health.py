@@ -60,7 +60,9 @@ def stall(j: JudgeInput, p: Profile) -> Verdict:
     if j.seconds_quiet is None:
         return not_applicable("stall", "only judged while following a live log")
     if j.finished:
-        return not_applicable("stall", f"the run has finished: quiet for {duration(j.seconds_quiet)}")
+        return not_applicable(
+            "stall", f"the run has finished: quiet for {duration(j.seconds_quiet)}"
+        )
     usual = j.usual_interval
     inputs = {"seconds_quiet": j.seconds_quiet, "usual_interval": usual}
     limit = max(s.min_seconds, s.interval_factor * usual) if usual else s.min_seconds

@@ -56,8 +56,13 @@ def zone_bands(j: JudgeInput, p: Profile) -> tuple[Bands, float, str]:
         )
         scale, unit = float(j.latent_dim), "KL per latent element"
     else:
-        edges = (z.collapse_below, z.diversity_below, z.excellent_min, z.excellent_max)
-        edges = (*edges, z.explode_above)
+        edges = (
+            z.collapse_below,
+            z.diversity_below,
+            z.excellent_min,
+            z.excellent_max,
+            z.explode_above,
+        )
         scale, unit = 1.0, "raw KL"
     levels = ("bad", "watch", "ok", "excellent", "ok", "bad")
     return Bands(edges, levels, (True, True, True, False, False)), scale, unit
@@ -109,7 +114,11 @@ def kl_zone(j: JudgeInput, p: Profile) -> Verdict:
         index = bands.index(float(raw_scaled[1][-1])) if raw_scaled is not None else index
         since: float | None = quick
     else:
-        since = None if curve is None else entered(bands, curve[0], curve[1] / scale, bands.levels[index])
+        since = (
+            None
+            if curve is None
+            else entered(bands, curve[0], curve[1] / scale, bands.levels[index])
+        )
     level = bands.levels[index]
     summary = (
         f"{unit} {fmt_number(value)}: {_ZONE_WHERE[index]} "
@@ -148,7 +157,9 @@ def kl_trend(j: JudgeInput, p: Profile) -> Verdict:
             inputs,
         )
     s = p.steady
-    d = direction(trend, t.flat, s.t_crit, previous_input(j, "kl_trend", "direction"), s.trend_margin)
+    d = direction(
+        trend, t.flat, s.t_crit, previous_input(j, "kl_trend", "direction"), s.trend_margin
+    )
     fast = direction(trend, t.fast, s.t_crit, previous_input(j, "kl_trend", "fast"), s.trend_margin)
     inputs["direction"], inputs["fast"] = d, fast
     bands, scale, _unit = zone_bands(j, p)

@@ -27,7 +27,11 @@ _REC_ADVICE = {
 
 def rec_bands(b: RecBands) -> Bands:
     edges = (b.memorise_below, b.excellent_max, b.ok_max, b.watch_max)
-    return Bands(edges, ("watch", "excellent", "ok", "watch", "bad"), (True, not b.excellent_inclusive, False, False))
+    return Bands(
+        edges,
+        ("watch", "excellent", "ok", "watch", "bad"),
+        (True, not b.excellent_inclusive, False, False),
+    )
 
 
 def rec_range(j: JudgeInput, p: Profile) -> Verdict:
@@ -173,7 +177,9 @@ def balance(j: JudgeInput, p: Profile) -> Verdict:
             inputs,
         )
     s = p.steady
-    rec_dir = direction(rt, b.flat, s.t_crit, previous_input(j, "balance", "rec_dir"), s.trend_margin)
+    rec_dir = direction(
+        rt, b.flat, s.t_crit, previous_input(j, "balance", "rec_dir"), s.trend_margin
+    )
     kl_dir = direction(
         kt, p.kl_trend.flat, s.t_crit, previous_input(j, "balance", "kl_dir"), s.trend_margin
     )
