@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from tests.support.trust import OVER_BUDGET
 from vaetui.core.phases import detect
 from vaetui.core.run import Run, RunOptions
 from vaetui.simulate import generate_records, write_log
@@ -55,11 +56,6 @@ def test_new_scenario_end_and_live(scenario: str) -> None:
     if truth.healthy:
         for cid, shown in replay.shown.items():
             assert "bad" not in shown, (cid, [c for c in replay.changes if c.criterion == cid])
-
-
-#: Healthy scenarios whose live replay still shows more than the budget of late verdict
-#: changes (ok <-> excellent as a run keeps improving); measured in docs/accuracy.md.
-OVER_BUDGET = {"sum-reduced", "warmup-zero", "eval-nan", "resume-short", "power-law"}
 
 
 @pytest.mark.parametrize(
