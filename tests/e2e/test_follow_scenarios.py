@@ -32,6 +32,11 @@ def test_follow_json_line_by_line(scenario: str, tmp_path: Path) -> None:
         assert set(c) >= {"step", "line", "criterion", "from", "to", "summary"}
     if truth.healthy:
         assert not [c for c in changes if c["to"] == "bad"], changes
-        late = [c for c in changes if c["step"] is not None and c["step"] > 0.25 * STEPS]
+        # a first ranked level is not a flip (a loaded machine may deliver the log at once)
+        late = [
+            c
+            for c in changes
+            if c["from"] is not None and c["step"] is not None and c["step"] > 0.25 * STEPS
+        ]
         if scenario not in OVER_BUDGET:  # the rest: a known miss, in docs/accuracy.md
             assert len(late) <= 2 + 2 * truth.schedule_changes, late
