@@ -73,6 +73,8 @@ TRUTH: dict[str, Truth] = {
     "diverge": Truth({"divergence": _levels("bad"), "balance": _levels("n/a")}, False),
     "warmup": Truth(HEALTHY, True),
     "restart": Truth(HEALTHY, True),
+    # the healthy curves; only its sample images (simulate --images) show the blur
+    "blurry": Truth(HEALTHY, True),
     "kl-raised": Truth(
         {**COLLAPSED, "rec_range": _levels("watch"), "perception": _levels("watch")},
         False,

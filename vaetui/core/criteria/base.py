@@ -63,6 +63,10 @@ class JudgeInput:
     rec_per_element: tuple[float, str] | None = None
     #: The log is finished: stall is not judged.
     finished: bool = False
+    #: Sample images: mean sharpness ratio and PSNR of the newest pairs, and how many there are.
+    sharpness: float | None = None
+    psnr: float | None = None
+    image_pairs: int = 0
 
 
 #: Records needed after warm-up before a trend is judged.
