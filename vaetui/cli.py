@@ -70,6 +70,12 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--warmup-steps", type=_positive_float, help="KL warm-up length in steps")
     g.add_argument("--latent-dim", type=_positive_int, help="latent size, for KL per element")
+    g.add_argument(
+        "--rec-scale",
+        type=_positive_float,
+        metavar="N",
+        help="elements per sample of a sum-reduced rec_loss (it is divided by N)",
+    )
     g.add_argument("--rank", type=int, help="in multi-rank logs, the rank to read (default 0)")
     g.add_argument("--poll", action="store_true", help="poll instead of inotify (NFS, Lustre)")
     g.add_argument(
@@ -195,6 +201,7 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
         rank=args.rank,
         ema_alpha=ema,
         halflife=getattr(args, "halflife", None),
+        rec_scale=getattr(args, "rec_scale", None),
         live=live,
         images=images,
     )

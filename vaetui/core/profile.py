@@ -74,6 +74,8 @@ class RecBands:
 
 @dataclass(frozen=True)
 class RecRange:
+    #: An MSE or L1 above this cannot be per element of [0, 1] data: it looks summed.
+    summed_above: float = 1.0
     mse: RecBands = field(
         default_factory=lambda: RecBands(0.0001, 0.02, 0.05, 0.1, excellent_inclusive=True)
     )
@@ -94,6 +96,12 @@ class Balance:
 
     flat: float = 0.03
     kl_near_zero: float = 10.0
+    #: The danger zone: rec above this multiple of its best of the segment while KL has sunk
+    #: below ``danger_kl_fraction`` of its level at that best; it lasts until rec is back
+    #: under ``danger_rec_leave`` times its best.
+    danger_rec_factor: float = 2.0
+    danger_rec_leave: float = 1.5
+    danger_kl_fraction: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,8 @@ class Divergence:
 class Stall:
     interval_factor: float = 10.0
     min_seconds: float = 60.0
+    #: Quiet this long after a steady pace, a run reads finished (and stall is not judged).
+    finished_seconds: float = 1800.0
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,26 @@ class Smoothing:
 
 
 @dataclass(frozen=True)
+class Steady:
+    """What keeps a badge still: hysteresis, significance and a minimum dwell."""
+
+    #: Records a new level must hold before it shows (NaN/inf show at once).
+    dwell_records: int = 3
+    #: Records a new trend level (kl_trend, balance) must hold; bad needs only dwell_records.
+    trend_dwell_records: int = 10
+    #: A level is kept while its number is within this margin (relative) of its band.
+    level_margin: float = 0.1
+    #: A trend direction is kept while its change is beyond (1 - margin) x the flat band.
+    trend_margin: float = 0.5
+    #: A trend needs a change this many standard errors from zero to count.
+    t_crit: float = 2.0
+    #: This many newest raw records all in a bad band make it bad without waiting for the EMA.
+    fast_bad_records: int = 5
+    #: A newest segment with fewer records shows the previous segment's verdicts.
+    min_segment_records: int = 20
+
+
+@dataclass(frozen=True)
 class Profile:
     """All thresholds in force."""
 
@@ -145,6 +175,7 @@ class Profile:
     stall: Stall = field(default_factory=Stall)
     sharpness: Sharpness = field(default_factory=Sharpness)
     smoothing: Smoothing = field(default_factory=Smoothing)
+    steady: Steady = field(default_factory=Steady)
     #: Line formats of the user's own (``[[formats]]``), tried first on every text line.
     formats: tuple[LineFormat, ...] = ()
 
