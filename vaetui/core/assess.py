@@ -66,6 +66,17 @@ class SegmentView:
         self._profile = profile
         self.alpha = alpha
 
+    @property
+    def profile(self) -> Profile:
+        return self._profile
+
+    def records(self) -> int:
+        """Points of the newest segment's most-logged loss."""
+        counts = [
+            len(h) - h.segment_start for n in LOSSES if (h := self._histories.get(n)) is not None
+        ]
+        return max(counts, default=0)
+
     def arrays(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
         """Steps and values of ``name`` in the newest segment (None when it has none)."""
         h = self._histories.get(name)
@@ -282,10 +293,19 @@ def judge_input(
             rec_scale=facts.rec_scale,
             rec_per_element=view.per_element_rec(),
             finished=facts.finished,
+            young=_young(view, facts),
         ),
         warmup_end,
         schedule,
     )
+
+
+def _young(view: SegmentView, facts: RunFacts) -> bool:
+    """The model is still in its first transient: an early training step and few records."""
+    s = view.profile.steady
+    if facts.last_step is None or facts.last_step >= s.young_steps:
+        return False
+    return view.records() < s.young_records
 
 
 def _weight_move(schedule: Schedule, since: float | None) -> str | None:

@@ -158,6 +158,15 @@ class Steady:
     fast_bad_records: int = 5
     #: A newest segment with fewer records shows the previous segment's verdicts.
     min_segment_records: int = 20
+    #: A new trend direction needs its change beyond the flat band by this many standard errors.
+    trend_clear_se: float = 1.5
+    #: A trend's move between excellent and ok must hold for this share of the segment's records
+    #: (and at least trend_dwell_records): reassurance and mild worry wait for evidence.
+    calm_dwell_fraction: float = 0.1
+    #: Before this training step (and this many records) a fresh model is in its first
+    #: transient: a level band's ``bad`` shows as ``watch`` (NaN/inf stay immediate).
+    young_steps: float = 200.0
+    young_records: int = 150
 
 
 @dataclass(frozen=True)

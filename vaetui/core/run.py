@@ -88,7 +88,10 @@ class Run:
         self.record_tap: Callable[[int, tuple[tuple[str, str], ...]], None] | None = None
         steady = self.options.profile.steady
         self._stabiliser = Stabiliser(
-            steady.dwell_records, steady.trend_dwell_records, ("kl_trend", "balance")
+            steady.dwell_records,
+            steady.trend_dwell_records,
+            ("kl_trend", "balance"),
+            steady.calm_dwell_fraction,
         )
         self._images: ImageStore | None = None
         #: When the log reached which step: for images whose name states no step.
@@ -257,7 +260,7 @@ class Run:
         if live:
             index = self._recorder.index
             verdicts, stamps = self._stabiliser.settle(
-                verdicts, self._steps.records, self._steps.last_step, index.since
+                verdicts, self._steps.records, self._steps.last_step, index.since, len(index)
             )
             self._note_verdict_changes(verdicts, stamps)
         steps, lines = self._steps, self._lines()

@@ -4,28 +4,42 @@ Between the criteria and the verdict tracker of a live run. A criterion's raw le
 differs from the one shown becomes a candidate; it is shown once it has held for
 ``dwell_records`` records, counted from where its evidence began when the criterion knows that
 step (so lines that arrive in one batch count as the records they are), else from the read
-that first saw it. NaN/inf, ``pending`` and ``n/a`` show at once. Each shown change carries the
-step where its evidence began. The levels shown are also what the criteria read for their
+that first saw it. The dwell is measured in evidence, not in records alone: a trend
+criterion's move between ``excellent`` and ``ok`` (reassurance, or mild worry) must also hold
+for ``calm_fraction`` of the segment's records, while a move toward ``watch``/``bad`` needs only
+the trend dwell (alarms fast, reassurance slow). A shown level falls back to ``pending`` only
+after the dwell too (a warm-up seen one refresh and not the next must not flap). NaN/inf,
+``n/a`` and the first level after ``pending`` show at once. Each shown change carries the step
+where its evidence began. The levels shown are also what the criteria read for their
 hysteresis (``JudgeInput.previous``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
-from vaetui.core.snapshot import LEVELS, Verdict
+from vaetui.core.snapshot import LEVELS, PENDING, Verdict
+
+#: Levels between which a trend's move is "calm": neither side is an alarm.
+_CALM = frozenset({"excellent", "ok"})
 
 
 class Stabiliser:
     """The verdicts shown, and the candidates waiting for their dwell."""
 
     def __init__(
-        self, dwell_records: int, trend_dwell: int = 0, trends: tuple[str, ...] = ()
+        self,
+        dwell_records: int,
+        trend_dwell: int = 0,
+        trends: tuple[str, ...] = (),
+        calm_fraction: float = 0.0,
     ) -> None:
         self._dwell = max(int(dwell_records), 0)
         #: Trend criteria judge a window: their healthy levels need the longer dwell.
         self._trend_dwell = max(int(trend_dwell), self._dwell)
         self._trends = frozenset(trends)
+        self._calm_fraction = max(float(calm_fraction), 0.0)
         self.shown: dict[str, Verdict] = {}
         #: criterion -> (level, step first seen, records read then)
         self._candidates: dict[str, tuple[str, float | None, int]] = {}
@@ -36,6 +50,7 @@ class Stabiliser:
         records: int,
         step: float | None,
         records_since: Callable[[float], int],
+        segment_records: int | None = None,
     ) -> tuple[tuple[Verdict, ...], dict[str, float | None]]:
         """The verdicts to show now, and the evidence step of each level that changed."""
         out: list[Verdict] = []
@@ -55,8 +70,7 @@ class Stabiliser:
             held = records - cand[2]
             if v.since is not None:
                 held = max(held, records_since(v.since) - 1)
-            need = self._trend_dwell if v.id in self._trends and v.level != "bad" else self._dwell
-            if held >= need:
+            if held >= self._need(v, shown, records if segment_records is None else segment_records):
                 stamps[v.id] = v.since if v.since is not None else cand[1]
                 self._show(v)
                 out.append(v)
@@ -64,10 +78,22 @@ class Stabiliser:
                 out.append(shown)
         return tuple(out), stamps
 
+    def _need(self, v: Verdict, shown: Verdict, segment_records: int) -> int:
+        """Records the candidate ``v`` must hold before it replaces ``shown``."""
+        if v.id not in self._trends or v.level == "bad":
+            return self._dwell
+        if v.level in _CALM and shown.level in _CALM:
+            return max(self._trend_dwell, math.ceil(self._calm_fraction * segment_records))
+        return self._trend_dwell
+
     def _show(self, v: Verdict) -> None:
         self.shown[v.id] = v
         self._candidates.pop(v.id, None)
 
     @staticmethod
     def _at_once(v: Verdict, shown: Verdict) -> bool:
-        return v.immediate or v.level not in LEVELS or shown.level not in LEVELS
+        if v.immediate:
+            return True
+        if v.level == PENDING and shown.level in LEVELS:
+            return False
+        return v.level not in LEVELS or shown.level not in LEVELS

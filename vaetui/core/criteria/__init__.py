@@ -7,6 +7,7 @@ says what it judged, with the number, and what to do at that level.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from vaetui.core.criteria.base import MIN_POINTS, JudgeInput, fmt_number
 from vaetui.core.criteria.health import divergence, stall
@@ -31,6 +32,28 @@ CRITERIA: tuple[Callable[[JudgeInput, Profile], Verdict], ...] = (
 )
 
 
+#: Criteria that place a level in bands, whose values a fresh model crosses in its first steps.
+YOUNG_CAPPED = frozenset({"kl_zone", "kl_share", "rec_range", "perception"})
+
+
 def judge(j: JudgeInput, profile: Profile) -> tuple[Verdict, ...]:
-    """Every criterion's verdict, in the fixed order of ``CRITERIA_IDS``."""
-    return tuple(fn(j, profile) for fn in CRITERIA)
+    """Every criterion's verdict, in the fixed order of ``CRITERIA_IDS``.
+
+    While the model is young (``JudgeInput.young``) a level band's ``bad`` reads ``watch``:
+    KL below the collapse line or a reconstruction above the blur line in the first steps of
+    training is the model's first transient, not yet a verdict. NaN/inf are never capped.
+    """
+    verdicts = tuple(fn(j, profile) for fn in CRITERIA)
+    if not j.young:
+        return verdicts
+    return tuple(_young(v) if v.id in YOUNG_CAPPED else v for v in verdicts)
+
+
+def _young(v: Verdict) -> Verdict:
+    if v.level != "bad" or v.immediate:
+        return v
+    return replace(
+        v,
+        level="watch",
+        summary=f"{v.summary} (early in training: judged as bad only after its first steps)",
+    )

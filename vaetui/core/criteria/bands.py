@@ -80,12 +80,19 @@ def entered(bands: Bands, steps: np.ndarray, values: np.ndarray, level: str) -> 
 
 
 def direction(
-    trend: Trend | None, flat: float, t_crit: float, previous: str | None, margin: float
+    trend: Trend | None,
+    flat: float,
+    t_crit: float,
+    previous: str | None,
+    margin: float,
+    clear_se: float = 0.0,
 ) -> str:
     """``rising``, ``falling``, ``flat`` (or ``unknown`` without a trend), with hysteresis.
 
-    A new direction needs the change beyond ``flat`` and significant; a shown one holds
-    while the change stays beyond ``flat * (1 - margin)`` in the same sense.
+    A new direction needs the change significant and beyond ``flat`` by ``clear_se``
+    standard errors of its own (a slope wandering about the band's edge within its noise
+    stays where it was); a shown one holds while the change stays beyond
+    ``flat * (1 - margin)`` in the same sense.
     """
     if trend is None:
         return "unknown"
@@ -95,6 +102,6 @@ def direction(
         return "falling"
     if previous == "rising" and c > keep:
         return "rising"
-    if abs(c) > flat and trend.significant(t_crit):
+    if abs(c) > flat + clear_se * trend.se and trend.significant(t_crit):
         return "rising" if c > 0 else "falling"
     return "flat"

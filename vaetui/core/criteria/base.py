@@ -63,6 +63,8 @@ class JudgeInput:
     rec_per_element: tuple[float, str] | None = None
     #: The log is finished: stall is not judged.
     finished: bool = False
+    #: The model is in its first transient (early training step, few records): see ``judge``.
+    young: bool = False
     #: Sample images: mean sharpness ratio and PSNR of the newest pairs, and how many there are.
     sharpness: float | None = None
     psnr: float | None = None

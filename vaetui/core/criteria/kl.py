@@ -158,7 +158,12 @@ def kl_trend(j: JudgeInput, p: Profile) -> Verdict:
         )
     s = p.steady
     d = direction(
-        trend, t.flat, s.t_crit, previous_input(j, "kl_trend", "direction"), s.trend_margin
+        trend,
+        t.flat,
+        s.t_crit,
+        previous_input(j, "kl_trend", "direction"),
+        s.trend_margin,
+        s.trend_clear_se,
     )
     fast = direction(trend, t.fast, s.t_crit, previous_input(j, "kl_trend", "fast"), s.trend_margin)
     inputs["direction"], inputs["fast"] = d, fast

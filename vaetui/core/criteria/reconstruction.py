@@ -181,7 +181,12 @@ def balance(j: JudgeInput, p: Profile) -> Verdict:
         rt, b.flat, s.t_crit, previous_input(j, "balance", "rec_dir"), s.trend_margin
     )
     kl_dir = direction(
-        kt, p.kl_trend.flat, s.t_crit, previous_input(j, "balance", "kl_dir"), s.trend_margin
+        kt,
+        p.kl_trend.flat,
+        s.t_crit,
+        previous_input(j, "balance", "kl_dir"),
+        s.trend_margin,
+        s.trend_clear_se,
     )
     inputs["rec_dir"], inputs["kl_dir"] = rec_dir, kl_dir
     summary = f"rec {rec_dir} ({pct(rc)}), KL {kl_dir} ({pct(kc)})"
