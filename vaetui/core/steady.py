@@ -25,6 +25,13 @@ from vaetui.core.snapshot import LEVELS, PENDING, Verdict
 _CALM = frozenset({"excellent", "ok"})
 
 
+def _sense(level: str, shown: str) -> int:
+    """+1 when ``level`` is worse than ``shown``, -1 when better, 0 outside the ranking."""
+    if level not in LEVELS or shown not in LEVELS:
+        return 0
+    return 1 if LEVELS.index(level) > LEVELS.index(shown) else -1
+
+
 class Stabiliser:
     """The verdicts shown, and the candidates waiting for their dwell."""
 
@@ -79,12 +86,17 @@ class Stabiliser:
         return tuple(out), stamps
 
     def _need(self, v: Verdict, shown: Verdict, segment_records: int) -> int:
-        """Records the candidate ``v`` must hold before it replaces ``shown``."""
+        """Records the candidate ``v`` must hold before it replaces ``shown``.
+
+        A trend's alarm (toward watch) needs the trend dwell; its reassurance (toward
+        excellent) and a calm move (excellent to ok) also a share of the segment.
+        """
         if v.id not in self._trends or v.level == "bad":
             return self._dwell
-        if v.level in _CALM and shown.level in _CALM:
-            return max(self._trend_dwell, math.ceil(self._calm_fraction * segment_records))
-        return self._trend_dwell
+        alarm = _sense(v.level, shown.level) > 0 and v.level not in _CALM
+        if alarm:
+            return self._trend_dwell
+        return max(self._trend_dwell, math.ceil(self._calm_fraction * segment_records))
 
     def _show(self, v: Verdict) -> None:
         self.shown[v.id] = v
