@@ -162,7 +162,7 @@ class Steady:
     trend_clear_se: float = 1.5
     #: A trend's move between excellent and ok must hold for this share of the segment's records
     #: (and at least trend_dwell_records): reassurance and mild worry wait for evidence.
-    calm_dwell_fraction: float = 0.1
+    calm_dwell_fraction: float = 0.25
     #: Before this training step (and this many records) a fresh model is in its first
     #: transient: a level band's ``bad`` shows as ``watch`` (NaN/inf stay immediate).
     young_steps: float = 200.0
