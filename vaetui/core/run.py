@@ -94,6 +94,8 @@ class Run:
             steady.calm_dwell_fraction,
         )
         self._images: ImageStore | None = None
+        #: The input has ended: badges need no dwell any more.
+        self._input_done = False
         #: When the log reached which step: for images whose name states no step.
         self.step_times = StepTimes()
         self._clear()
@@ -119,6 +121,8 @@ class Run:
 
     def feed(self, data: bytes) -> None:
         """Add bytes from the log, in any chunking."""
+        if data:
+            self._input_done = False
         self.bytes_read += len(data)
         self._ingest_all(self._reader.feed(data))
         last = self._steps.last_step
@@ -139,8 +143,9 @@ class Run:
         self._images = store
 
     def finish(self) -> None:
-        """End of input: parse the unterminated last line too."""
+        """End of input: parse the unterminated last line too (no more evidence will come)."""
         self._ingest_all(self._reader.finish())
+        self._input_done = True
 
     def source_reset(self) -> None:
         """The file was truncated or replaced: drop the held-back partial line.
@@ -260,7 +265,12 @@ class Run:
         if live:
             index = self._recorder.index
             verdicts, stamps = self._stabiliser.settle(
-                verdicts, self._steps.records, self._steps.last_step, index.since, len(index)
+                verdicts,
+                self._steps.records,
+                self._steps.last_step,
+                index.since,
+                len(index),
+                flush=self._input_done or facts.finished,
             )
             self._note_verdict_changes(verdicts, stamps)
         steps, lines = self._steps, self._lines()

@@ -26,7 +26,11 @@ _CALM = frozenset({"excellent", "ok"})
 
 
 def _sense(level: str, shown: str) -> int:
-    """+1 when ``level`` is worse than ``shown``, -1 when better, 0 outside the ranking."""
+    """+1 when ``level`` is worse than ``shown``, -1 when better, 0 outside the ranking.
+
+    A candidate is a move in one sense: a run improving from watch through ok toward
+    excellent is one move, held from its start and shown at the level it has reached.
+    """
     if level not in LEVELS or shown not in LEVELS:
         return 0
     return 1 if LEVELS.index(level) > LEVELS.index(shown) else -1
@@ -48,7 +52,7 @@ class Stabiliser:
         self._trends = frozenset(trends)
         self._calm_fraction = max(float(calm_fraction), 0.0)
         self.shown: dict[str, Verdict] = {}
-        #: criterion -> (level, step first seen, records read then)
+        #: criterion -> (sense of the move, step first seen, records read then)
         self._candidates: dict[str, tuple[str, float | None, int]] = {}
 
     def settle(
@@ -58,21 +62,27 @@ class Stabiliser:
         step: float | None,
         records_since: Callable[[float], int],
         segment_records: int | None = None,
+        flush: bool = False,
     ) -> tuple[tuple[Verdict, ...], dict[str, float | None]]:
-        """The verdicts to show now, and the evidence step of each level that changed."""
+        """The verdicts to show now, and the evidence step of each level that changed.
+
+        With ``flush`` (the run is finished: no more evidence will come) every level shows
+        as judged, without its dwell.
+        """
         out: list[Verdict] = []
         stamps: dict[str, float | None] = {}
         for v in verdicts:
             shown = self.shown.get(v.id)
-            if shown is None or shown.level == v.level or self._at_once(v, shown):
+            if shown is None or shown.level == v.level or flush or self._at_once(v, shown):
                 if shown is not None and shown.level != v.level:
                     stamps[v.id] = v.since if v.since is not None else step
                 self._show(v)
                 out.append(v)
                 continue
+            sense = _sense(v.level, shown.level)
             cand = self._candidates.get(v.id)
-            if cand is None or cand[0] != v.level:
-                cand = (v.level, step, records)
+            if cand is None or cand[0] != sense:
+                cand = (sense, step, records)
                 self._candidates[v.id] = cand
             held = records - cand[2]
             if v.since is not None:
