@@ -157,18 +157,21 @@ def kl_trend(j: JudgeInput, p: Profile) -> Verdict:
             inputs,
         )
     s = p.steady
+    # A fast move, once shown, holds until the change is back inside the flat band; its
+    # all-clear is then judged afresh, one move to a calm level, not a step through
+    # "slowly" on the way.
+    fast_margin = max(s.trend_margin, 1.0 - t.flat / t.fast) if t.fast > 0 else s.trend_margin
+    was_fast = previous_input(j, "kl_trend", "fast")
+    fast = direction(trend, t.fast, s.t_crit, was_fast, fast_margin)
+    cleared = was_fast in ("rising", "falling") and fast == "flat"
     d = direction(
         trend,
         t.flat,
         s.t_crit,
-        previous_input(j, "kl_trend", "direction"),
+        None if cleared else previous_input(j, "kl_trend", "direction"),
         s.trend_margin,
         s.trend_clear_se,
     )
-    # A fast move, once shown, holds until the change is back inside the flat band: its
-    # all-clear is one move to a calm level, not a step through "slowly" on the way.
-    fast_margin = max(s.trend_margin, 1.0 - t.flat / t.fast) if t.fast > 0 else s.trend_margin
-    fast = direction(trend, t.fast, s.t_crit, previous_input(j, "kl_trend", "fast"), fast_margin)
     inputs["direction"], inputs["fast"] = d, fast
     bands, scale, _unit = zone_bands(j, p)
     zone = bands.index(j.kl / scale)
