@@ -53,7 +53,7 @@ class Stabiliser:
         self._calm_fraction = max(float(calm_fraction), 0.0)
         self.shown: dict[str, Verdict] = {}
         #: criterion -> (sense of the move, step first seen, records read then)
-        self._candidates: dict[str, tuple[str, float | None, int]] = {}
+        self._candidates: dict[str, tuple[int, float | None, int]] = {}
 
     def settle(
         self,
@@ -87,7 +87,9 @@ class Stabiliser:
             held = records - cand[2]
             if v.since is not None:
                 held = max(held, records_since(v.since) - 1)
-            if held >= self._need(v, shown, records if segment_records is None else segment_records):
+            if held >= self._need(
+                v, shown, records if segment_records is None else segment_records
+            ):
                 stamps[v.id] = v.since if v.since is not None else cand[1]
                 self._show(v)
                 out.append(v)
