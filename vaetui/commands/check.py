@@ -1,5 +1,9 @@
 """``vaetui check``: judge a whole log (or follow it) and print the checklist or JSON.
 
+``--follow`` keeps standard output machine-readable with or without ``--json``: one JSON line
+per verdict change (the overall verdict's included), the final summary as the last JSON line;
+the human checklist, when asked for, goes to standard error.
+
 Reads through the same core as the TUI: ``read_whole`` for a whole file, standard input or
 a TensorBoard run, the follower ``make_follower`` picks for ``--follow``; the verdict changes it
 prints are the core's (``Snapshot.changes``).
@@ -13,7 +17,7 @@ import threading
 
 from vaetui.core.follow import make_follower, read_whole
 from vaetui.core.run import Run, RunOptions
-from vaetui.core.snapshot import OVERALL, Snapshot
+from vaetui.core.snapshot import Snapshot
 from vaetui.core.source import SourceError
 from vaetui.errors import (
     EXIT_BAD,
@@ -38,14 +42,15 @@ def check(path: str, options: RunOptions, as_json: bool, follow: bool, poll: boo
             raise InputError(
                 f"{path}: no metric lines found ({snap.lines} lines read)", EXIT_NO_METRICS
             )
-    if as_json:
-        print(json.dumps(snap.to_json()))
-    else:
+    if as_json or follow:
+        # Followed, stdout stays JSON lines to the end: the summary is its last line.
+        print(json.dumps(snap.to_json()), flush=True)
+    if not as_json:
         from rich.console import Console
 
         from vaetui.commands.report import print_report
 
-        print_report(snap, Console(highlight=False))
+        print_report(snap, Console(highlight=False, stderr=follow))
     return exit_code(snap)
 
 
@@ -74,7 +79,10 @@ def _read_whole(path: str, run: Run) -> None:
 
 
 def _follow(path: str, run: Run, poll: bool) -> Snapshot:
-    """Follow ``path`` until SIGINT/SIGTERM/SIGHUP; print a JSON line per verdict change."""
+    """Follow ``path`` until SIGINT/SIGTERM/SIGHUP; print a JSON line per verdict change.
+
+    Changes of the overall verdict are lines of their own (``"criterion": "overall"``).
+    """
     stop = threading.Event()
     printed = 0  # the number of the newest change printed
 
@@ -85,8 +93,12 @@ def _follow(path: str, run: Run, poll: bool) -> Snapshot:
         if snap.records == 0:
             return
         for change in snap.changes:
-            if change.seq > printed and change.criterion != OVERALL:
-                print(json.dumps(change.to_json()), flush=True)
+            if change.seq > printed:
+                try:
+                    print(json.dumps(change.to_json()), flush=True)
+                except BrokenPipeError:  # the reader (`| jq`) left: stop like on SIGPIPE
+                    stop.set()
+                    return
                 printed = change.seq
 
     follower = make_follower(path, run, on_update=on_update, poll=poll)

@@ -44,8 +44,16 @@ class Recorder:
             steps.setdefault(name, set()).add(step)
         return {name: frozenset(s) for name, s in steps.items()}
 
-    def event(self, step: float | None, line: int | None, kind: str, message: str) -> None:
-        self.events.append(Event(step, line, kind, message))
+    def event(
+        self,
+        step: float | None,
+        line: int | None,
+        kind: str,
+        message: str,
+        change: tuple[str, str, str] = ("", "", ""),
+    ) -> None:
+        """Note an event; ``change`` is (criterion, before, after) for a verdict change."""
+        self.events.append(Event(step, line, kind, message, *change))
 
     def new_segment(self, previous: float | None, step: float, line: int) -> None:
         """A restart or a resume: statistics and verdicts start over from here."""

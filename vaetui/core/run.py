@@ -425,7 +425,11 @@ class Run:
         for c in self._tracker.update(verdicts, self._last_step, self._last_record_line):
             if c.before is not None and c.criterion != OVERALL:
                 self._recorder.event(
-                    c.step, c.line, "verdict", f"{c.title}: {c.before} -> {c.after} ({c.summary})"
+                    c.step,
+                    c.line,
+                    "verdict",
+                    f"{c.title}: {c.before} -> {c.after} ({c.summary})",
+                    (c.criterion, c.before, c.after),
                 )
 
 

@@ -31,10 +31,11 @@ from vaetui.ui.messages import CriterionChosen, MetricSelected, SnapshotUpdated,
 from vaetui.ui.palette import MetricCommands, action_commands
 from vaetui.ui.throttle import Throttle
 from vaetui.ui.widgets.detail import DetailScreen
-from vaetui.ui.widgets.events import EventsTable
+from vaetui.ui.widgets.events import EventsList, EventsScreen
 from vaetui.ui.widgets.help import HelpScreen
 from vaetui.ui.widgets.metrics import MetricList, default_metric
-from vaetui.ui.widgets.plot import MetricPlot, PlotData
+from vaetui.ui.widgets.plot import MetricPlot, PlotData, PlotLegend
+from vaetui.ui.widgets.rawlog import RawLogScreen
 from vaetui.ui.widgets.status import ReadProgress, StatusBar
 from vaetui.ui.widgets.verdicts import VerdictPanel
 
@@ -89,8 +90,10 @@ class VaeApp(App[int]):
             yield MetricList(id="metrics")
             with Vertical(id="right"):
                 yield MetricPlot(id="plot")
-                yield EventsTable(id="events")
-        yield Footer(compact=True)
+                yield PlotLegend(id="plot-legend")
+                yield EventsList(id="events")
+        # The palette's key is in ? help; the footer keeps its room for the everyday keys.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._main = self.screen
@@ -194,7 +197,10 @@ class VaeApp(App[int]):
         self._heavy_at = time.monotonic()
         snap = self._render_light()
         self._on_main(MetricList).show(snap, self.selected)
-        self._on_main(EventsTable).show(snap.events if snap else ())
+        events = snap.events if snap else ()
+        self._on_main(EventsList).show(events)
+        if isinstance(self.screen, EventsScreen):
+            self.screen.update_events(events)
         self._render_plot()
 
     def _render_light(self) -> Snapshot | None:
@@ -225,7 +231,9 @@ class VaeApp(App[int]):
         plot = self._on_main(MetricPlot)
         if snap is not None:
             plot.set_alpha(snap.ema_alpha)  # the core's EMA, drawn as it judges it
-        plot.show(PlotData(self.selected, self.current, runs, starts, self.overlay))
+        events = snap.events if snap else ()
+        data = PlotData(self.selected, self.current, runs, starts, self.overlay, events)
+        plot.show(data)
 
     # -- what keys, the palette and widgets ask for -------------------------------------
 
@@ -249,6 +257,9 @@ class VaeApp(App[int]):
 
     def on_metric_selected(self, message: MetricSelected) -> None:
         self.select_metric(message.name)
+
+    def on_metric_plot_legend_changed(self, message: MetricPlot.LegendChanged) -> None:
+        self._on_main(PlotLegend).show(message.items)
 
     def on_step_chosen(self, message: StepChosen) -> None:
         self._on_main(MetricPlot).jump(message.step)
@@ -294,8 +305,39 @@ class VaeApp(App[int]):
         self.current = (self.current + delta) % len(self.feeds)
         self._render()
 
-    def action_focus_events(self) -> None:
-        self._on_main(EventsTable).focus()
+    def action_events(self) -> None:
+        """Focus the events list; in the compact layout (no room for it) open it full screen."""
+        if self._main is not None and self._main.has_class("-compact"):
+            if not isinstance(self.screen, EventsScreen):
+                feed = self.feeds[self.current]
+                events = feed.snapshot.events if feed.snapshot else ()
+                self.push_screen(EventsScreen(events, feed.name))
+            return
+        if self.screen is not self._main:
+            return
+        self._on_main(EventsList).focus()
+
+    def action_raw_log(self) -> None:
+        """The log's own lines, at the highlighted event's line when the events list has focus."""
+        feed = self.feeds[self.current]
+        if feed.raw is None:
+            self.notify("TensorBoard event files have no lines to show", severity="warning")
+            return
+        if isinstance(self.screen, RawLogScreen):
+            return
+        self.push_screen(RawLogScreen(feed.raw, feed.name, self._line_asked_for()))
+
+    def _line_asked_for(self) -> int | None:
+        """The line of the highlighted event, or of the first NaN from the divergence view."""
+        if isinstance(self.focused, EventsList):
+            row = self.focused.current_row()
+            return row.line if row is not None else None
+        snap = self.feeds[self.current].snapshot
+        if isinstance(self.screen, DetailScreen) and snap is not None:
+            if self.screen.criterion_id == "divergence":
+                nan = [e.line for e in snap.events if e.kind == "nan"]
+                return nan[-1] if nan else None
+        return None
 
 
 def build_app(

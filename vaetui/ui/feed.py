@@ -22,6 +22,7 @@ from vaetui.core.follow import (
     read_whole,
     wants_event_reader,
 )
+from vaetui.core.rawlog import RawLines, StreamLines, raw_lines_for
 from vaetui.core.run import Run, RunOptions
 from vaetui.core.snapshot import Snapshot
 from vaetui.core.source import SourceError, newest_part
@@ -73,6 +74,10 @@ class RunFeed:
         self._follower: RunFollower | None = None
         self._preview: Snapshot | None = None
         self._lock = threading.Lock()
+        #: The log's own lines (None for TensorBoard event files, which have no lines).
+        self.raw: RawLines | None = (
+            None if wants_event_reader(path, options.fmt) else raw_lines_for(path)
+        )
         #: What the UI shows; set only on the UI thread when a message is applied.
         self.snapshot: Snapshot | None = None
         self.status = FollowStatus()
@@ -92,7 +97,8 @@ class RunFeed:
 
     def start(self) -> None:
         """Follow the file in the follower's own thread; updates arrive as messages."""
-        self._follower = make_follower(self.path, self.run, self._updated, self.poll)
+        tap = self.raw if isinstance(self.raw, StreamLines) else None
+        self._follower = make_follower(self.path, self.run, self._updated, self.poll, tap=tap)
         self._lock = self._follower.lock
         self._follower.start()
         self.status = self.follow_status()
