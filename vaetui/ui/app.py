@@ -45,6 +45,8 @@ MIN_INTERVAL = 0.2
 HEAVY_INTERVAL = 1.0
 #: Seconds without news after which the current run's snapshot is refreshed (stall verdict).
 QUIET_REFRESH = 15.0
+#: App actions that also work while another screen is in front of the dashboard.
+ON_EVERY_SCREEN = frozenset({"quit", "help", "raw_log", "events"})
 #: Below this size the compact layout is used.
 COMPACT_WIDTH, COMPACT_HEIGHT = 76, 22
 
@@ -252,8 +254,13 @@ class VaeApp(App[int]):
         yield from action_commands(self.run_action)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide the multi-run keys when only one run is open."""
-        return not (action in ("overlay", "run") and len(self.feeds) < 2)
+        """Hide the multi-run keys when only one run is open, and the dashboard's keys
+        while another screen (raw log, events, help, detail) is in front."""
+        if action in ("overlay", "run") and len(self.feeds) < 2:
+            return False
+        if self._main is not None and self.screen is not self._main:
+            return action in ON_EVERY_SCREEN
+        return True
 
     def on_metric_selected(self, message: MetricSelected) -> None:
         self.select_metric(message.name)

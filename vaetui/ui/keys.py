@@ -49,8 +49,8 @@ EXTRA_HELP: list[tuple[str, str]] = [
     ("enter", "badge: its detail · metric: plot it · event: jump the plot there"),
     ("tab", "move focus between badges, metrics and events"),
     ("home / end", "first / last event, or first / newest raw line"),
-    ("v", "in the events list: all / restarts, NaN, spikes / verdict changes"),
-    ("/  n / N", "in the raw log: search a regex, next / previous match"),
+    ("v", "events list: all / restarts, NaN, spikes / verdict changes"),
+    ("/  n / N", "raw log: search a regex, next / previous match"),
     ("esc", "close a screen"),
     ("ctrl+p", "command palette: every action, 'Plot metric …' for any metric"),
 ]

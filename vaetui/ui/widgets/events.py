@@ -104,7 +104,9 @@ class EventsList(OptionList):
 class EventsScreen(Screen[None]):
     """The events list full screen (``e`` in the compact layout); Enter jumps and returns."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,e", "dismiss", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,e", "dismiss", "Back", key_display="esc")
+    ]
 
     def __init__(self, events: tuple[Event, ...], name: str) -> None:
         super().__init__()
@@ -114,7 +116,7 @@ class EventsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Label(f"{clean(self.run_name)}: events", id="events-title", markup=False)
         yield EventsList(id="events-full")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         events = self.query_one(EventsList)

@@ -58,8 +58,9 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Back")]
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help-box"):
-            yield Label("vaetui keys", id="help-title")
+        box = Vertical(id="help-box")
+        box.border_title = "vaetui keys"
+        with box:
             with VerticalScroll(id="help-scroll"):
                 yield Static(help_table(), id="help-table")
             yield ScrollHint("Esc back", id="help-hint")

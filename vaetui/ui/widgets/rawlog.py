@@ -65,7 +65,8 @@ class RawLogView(ScrollView, can_focus=True):
             self.virtual_size = Size(self.size.width, max(last - first + 1, 0))
         if self.following:
             self.cursor = last
-            self.scroll_end(animate=False, immediate=True)
+            # After the new virtual size has been laid out, or the end is not the end.
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
         self.refresh()
 
     def go(self, line: int) -> None:
@@ -86,12 +87,14 @@ class RawLogView(ScrollView, can_focus=True):
         return self._cache.get(number, "")
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width
         number = self.first + int(self.scroll_offset.y) + y
         if self.last == 0 or number > self.last:
             return Strip.blank(width, self.rich_style)
-        gutter = len(str(self.last)) + 1
-        line = Text(f"{number:>{gutter - 1}} ", style=self._style("rawlog--number"))
+        digits = len(str(self.last))
+        # The padding is a segment of its own: a renderer may drop leading spaces of a word.
+        line = Text(" " * (digits - len(str(number))))
+        line.append(f"{number} ", style=self._style("rawlog--number"))
         body = Text(self.text_of(number), no_wrap=True, overflow="ellipsis")
         if self.pattern is not None:
             for m in self.pattern.finditer(body.plain):
@@ -142,11 +145,11 @@ class RawLogScreen(Screen[None]):
     """The raw log of one run, full screen; Esc goes back to the dashboard."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,L", "close", "Back"),
+        Binding("escape,q,L", "close", "Back", key_display="esc"),
         Binding("slash", "search", "Search", key_display="/"),
-        Binding("n", "next(1)", "Next match"),
-        Binding("N", "next(-1)", "Previous match"),
-        Binding("f", "follow", "Follow newest"),
+        Binding("n", "next(1)", "Next", tooltip="Next match"),
+        Binding("N", "next(-1)", "Previous", tooltip="Previous match"),
+        Binding("f", "follow", "Follow", tooltip="Follow the newest line"),
     ]
 
     def __init__(self, lines: RawLines, name: str, line: int | None = None) -> None:
@@ -160,7 +163,7 @@ class RawLogScreen(Screen[None]):
         yield RawLogView(self.raw, id="raw-view")
         yield Input(placeholder="regex, Enter to find, Esc to cancel", id="raw-search")
         yield Label("", id="raw-status", markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def view(self) -> RawLogView:
