@@ -152,8 +152,8 @@ class Growable:
 
     __slots__ = ("_buf", "_n")
 
-    def __init__(self, capacity: int = 256) -> None:
-        self._buf = np.empty(capacity, dtype=np.float64)
+    def __init__(self, capacity: int = 256, dtype: type = np.float64) -> None:
+        self._buf = np.empty(capacity, dtype=dtype)
         self._n = 0
 
     def append(self, value: float) -> None:
@@ -173,7 +173,7 @@ class Growable:
         self._buf[self._n - 1] = value
 
     def _grow(self, need: int) -> None:
-        new = np.empty(max(need, 2 * self._buf.size), dtype=np.float64)
+        new = np.empty(max(need, 2 * self._buf.size), dtype=self._buf.dtype)
         new[: self._n] = self._buf[: self._n]
         self._buf = new
 
@@ -190,9 +190,13 @@ class Growable:
 
 #: A metric keeps at most this many points; older ones are thinned (the min and max of
 #: each bucket), so a months-long run stays within a fixed memory budget and spikes stay visible.
-MAX_POINTS = 1 << 16
+#: 16k points of 20 bytes is 320 KB a metric: a day-long tail needs no more than its first
+#: quarter of an hour (a plot is a few hundred columns wide; the criteria read 500 points).
+MAX_POINTS = 1 << 14
 #: The newest points are never thinned (they feed the EMA, the trend and the sparklines).
-KEEP_RECENT = 1 << 13
+KEEP_RECENT = 1 << 12
+#: Segment numbers are small integers: float32 holds them exactly, in half the bytes.
+SEGMENT_DTYPE = np.float32
 
 
 @dataclass
@@ -212,7 +216,7 @@ class MetricHistory:
 
     @classmethod
     def empty(cls) -> MetricHistory:
-        return cls(Growable(), Growable(), Growable())
+        return cls(Growable(), Growable(), Growable(dtype=SEGMENT_DTYPE))
 
     def __len__(self) -> int:
         return len(self.values)
@@ -238,7 +242,7 @@ class MetricHistory:
         keep[:cut] = _bucket_keep(values[:cut], segs[:cut], bucket)
         self.steps = _growable(steps[keep])
         self.values = _growable(values[keep])
-        self.segments = _growable(segs[keep])
+        self.segments = _growable(segs[keep], SEGMENT_DTYPE)
         current = segs[-1]
         self.segment_start = int(np.searchsorted(self.segments.view(), current, side="left"))
 
@@ -277,8 +281,8 @@ def _bucket_keep(values: np.ndarray, segs: np.ndarray | None, bucket: int) -> np
     return keep.reshape(-1)
 
 
-def _growable(values: np.ndarray) -> Growable:
+def _growable(values: np.ndarray, dtype: type = np.float64) -> Growable:
     # Room to reach MAX_POINTS again without a doubling: the history's memory stays fixed.
-    g = Growable(max(values.size, MAX_POINTS) + MAX_POINTS // 2)
+    g = Growable(max(values.size, MAX_POINTS) + MAX_POINTS // 2, dtype)
     g.extend(values)
     return g

@@ -47,6 +47,9 @@ class DetailScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,enter", "dismiss", "Back"),
+        # A modal screen hides the app's keys: the raw log (at the first NaN from the
+        # divergence view) is offered here too.
+        Binding("L", "app.raw_log", "Raw log"),
         Binding("left", "move(-1)", "Previous", priority=True),
         Binding("right", "move(1)", "Next", priority=True),
     ]
@@ -61,7 +64,7 @@ class DetailScreen(ModalScreen[None]):
             yield Label("", id="detail-title", markup=False)
             with VerticalScroll(id="detail-scroll"):
                 yield Static("", id="detail-body", markup=False)
-            yield ScrollHint("←/→ other criteria · Esc back", id="detail-hint")
+            yield ScrollHint("←/→ other criteria · L raw log · Esc back", id="detail-hint")
 
     def on_mount(self) -> None:
         self._render_verdict()

@@ -46,10 +46,21 @@ class ScrollHint(Label):
         self.set_class(more, "-more")
 
     def attach(self, scroll: VerticalScroll) -> None:
-        """Keep the hint true as ``scroll`` scrolls or its content changes size."""
-        self.watch(scroll, "scroll_y", lambda _=None: self.track(scroll))
-        self.watch(scroll, "virtual_size", lambda _=None: self.track(scroll))
-        scroll.watch(scroll, "size", lambda _=None: self.track(scroll))
+        """Keep the hint true as ``scroll`` scrolls or its content changes size (judged after
+        the layout the change causes)."""
+
+        def later(_: object = None) -> None:
+            scroll.call_after_refresh(self.track, scroll)
+
+        self._scroll = scroll
+        self.watch(scroll, "scroll_y", later)
+        self.watch(scroll, "virtual_size", later)
+
+    def on_resize(self) -> None:
+        """A new terminal size: the box may fit now, or no longer."""
+        scroll = getattr(self, "_scroll", None)
+        if scroll is not None:
+            scroll.call_after_refresh(self.track, scroll)
 
 
 class HelpScreen(ModalScreen[None]):

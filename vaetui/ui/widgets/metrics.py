@@ -145,9 +145,11 @@ class MetricList(Vertical):
         label = self.query_one("#metrics-page", Label)
         label.display = total > 0
         if total:
-            recent = f"last {fmt_tick(window)} steps" if window is not None else ""
-            pages = f" · {start + 1}-{start + len(page)} of {total} (m/M)" if total > PAGE_SIZE else ""
-            label.update(f"sparklines: {recent}{pages}")
+            recent = f"last {fmt_tick(window)} steps" if window is not None else "—"
+            if total > PAGE_SIZE:
+                label.update(f"{start + 1}-{start + len(page)} of {total} · sparks: {recent}")
+            else:
+                label.update(f"sparklines: {recent}")
 
     def step(self, current: str | None, delta: int) -> str | None:
         """The metric ``delta`` places from ``current`` in display order (wrapping)."""

@@ -65,9 +65,19 @@ class RawLogView(ScrollView, can_focus=True):
             self.virtual_size = Size(self.size.width, max(last - first + 1, 0))
         if self.following:
             self.cursor = last
-            # After the new virtual size has been laid out, or the end is not the end.
-            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+            self._to_end()
+            # Again after the new virtual size has been laid out.
+            self.call_after_refresh(self._to_end)
         self.refresh()
+
+    def _to_end(self) -> None:
+        rows = max(self.last - self.first + 1, 0)
+        top = max(rows - self.scrollable_content_region.height, 0)
+        self.set_scroll(None, top)
+
+    def on_resize(self) -> None:
+        if self.following:
+            self.call_after_refresh(self._to_end)
 
     def go(self, line: int) -> None:
         """Put the cursor on ``line`` and show it in the middle of the view."""
