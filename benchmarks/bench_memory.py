@@ -35,8 +35,15 @@ FIVE_MINUTES = 20 * 300
 BUDGET_MB = 5.0
 
 
-def _append(log: Path, first_step: int, rate: float, total: int, marks: dict[int, float],
-            pid: int, done: threading.Event) -> None:
+def _append(
+    log: Path,
+    first_step: int,
+    rate: float,
+    total: int,
+    marks: dict[int, float],
+    pid: int,
+    done: threading.Event,
+) -> None:
     """Append ``total`` lines at ``rate``; note the RSS each time a count in ``marks`` passes."""
     due = time.monotonic()
     with open(log, "a", encoding="utf-8") as fh:

@@ -247,9 +247,7 @@ async def test_compact_layout_at_60x20(healthy: Path) -> None:
     app = static_app(healthy)
     async with app.run_test(size=(60, 20)):
         assert app.screen.has_class("-compact")
-        assert (
-            not app.query_one(EventsList).display or not app.query_one(EventsList).region.height
-        )
+        assert not app.query_one(EventsList).display or not app.query_one(EventsList).region.height
         assert "BAD" in screen_text(app) or "EXCELLENT" in screen_text(app)
 
 

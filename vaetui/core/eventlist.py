@@ -58,9 +58,7 @@ def arrange(events: Iterable[Event], keep: str = "all") -> list[EventRow]:
         else:
             open_group[e.criterion] = len(flips)
             flips.append([e])
-    folded = sorted(
-        (_fold(group) for group in flips), key=lambda r: _order(r.step), reverse=True
-    )
+    folded = sorted((_fold(group) for group in flips), key=lambda r: _order(r.step), reverse=True)
     pinned.reverse()
     if keep == "pinned":
         return pinned

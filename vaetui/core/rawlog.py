@@ -142,7 +142,7 @@ class FileLines:
             block = min((first - 1) // self.every, len(self._offsets) - 1)
             offset, number, end = self._offsets[block], block * self.every + 1, self._scanned
         try:
-            fh = open(self.path, "rb")
+            fh = open(self.path, "rb")  # noqa: SIM115 (a generator: closed by the with below)
         except OSError:
             return
         with fh:
@@ -195,6 +195,7 @@ class StreamLines:
 
     def __init__(self, keep: int = RING_LINES) -> None:
         self._lock = threading.Lock()
+        self._keep = keep
         self._ring: deque[str] = deque(maxlen=keep)
         self._complete = 0
         self._pending = b""
@@ -205,7 +206,7 @@ class StreamLines:
         pending = parts.pop()
         with self._lock:
             self._pending = pending[-(1 << 20) :]
-            self._ring.extend(display_text(p) for p in parts[-self._ring.maxlen :])  # type: ignore[misc]
+            self._ring.extend(display_text(p) for p in parts[-self._keep :])
             self._complete += len(parts)
 
     def source_reset(self) -> None:
@@ -241,7 +242,9 @@ class StreamLines:
         with self._lock:
             oldest = self._complete - len(self._ring) + 1
             kept = list(self._ring)
-        order = range(start + 1, oldest + len(kept)) if forward else range(start - 1, oldest - 1, -1)
+        order = (
+            range(start + 1, oldest + len(kept)) if forward else range(start - 1, oldest - 1, -1)
+        )
         for n in order:
             if n >= oldest and pattern.search(kept[n - oldest]):
                 return n

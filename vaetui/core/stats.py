@@ -153,7 +153,7 @@ class Growable:
     __slots__ = ("_buf", "_n")
 
     def __init__(self, capacity: int = 256, dtype: type = np.float64) -> None:
-        self._buf = np.empty(capacity, dtype=dtype)
+        self._buf: np.ndarray = np.empty(capacity, dtype=dtype)
         self._n = 0
 
     def append(self, value: float) -> None:
@@ -190,11 +190,11 @@ class Growable:
 
 #: A metric keeps at most this many points; older ones are thinned (the min and max of
 #: each bucket), so a months-long run stays within a fixed memory budget and spikes stay visible.
-#: 16k points of 20 bytes is 320 KB a metric: a day-long tail needs no more than its first
-#: quarter of an hour (a plot is a few hundred columns wide; the criteria read 500 points).
-MAX_POINTS = 1 << 14
+#: 8k points of 20 bytes is 160 KB a metric: a day-long tail needs no more than its first
+#: minutes (a plot is a few hundred columns wide; the criteria read at most 500 points).
+MAX_POINTS = 1 << 13
 #: The newest points are never thinned (they feed the EMA, the trend and the sparklines).
-KEEP_RECENT = 1 << 12
+KEEP_RECENT = 1 << 11
 #: Segment numbers are small integers: float32 holds them exactly, in half the bytes.
 SEGMENT_DTYPE = np.float32
 

@@ -340,10 +340,14 @@ class VaeApp(App[int]):
             row = self.focused.current_row()
             return row.line if row is not None else None
         snap = self.feeds[self.current].snapshot
-        if isinstance(self.screen, DetailScreen) and snap is not None:
-            if self.screen.criterion_id == "divergence":
-                nan = [e.line for e in snap.events if e.kind == "nan"]
-                return nan[-1] if nan else None
+        screen = self.screen
+        if (
+            isinstance(screen, DetailScreen)
+            and snap is not None
+            and screen.criterion_id == "divergence"
+        ):
+            nan = [e.line for e in snap.events if e.kind == "nan"]
+            return nan[-1] if nan else None
         return None
 
 

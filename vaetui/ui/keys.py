@@ -11,7 +11,7 @@ from textual.binding import Binding
 ZOOM = Binding.Group("Zoom", compact=True)
 PAN = Binding.Group("Pan", compact=True)
 RUN = Binding.Group("Run", compact=True)
-METRIC = Binding.Group("Metric", compact=True)
+METRIC = Binding.Group("Plot", compact=True)
 
 BINDINGS: list[Binding] = [
     # Shown in the footer, most useful first; it must fit in 60 columns.
@@ -22,23 +22,27 @@ BINDINGS: list[Binding] = [
     Binding("m", "metric(1)", "Next metric", group=METRIC, tooltip="Plot the next metric"),
     Binding("M", "metric(-1)", "Previous metric", group=METRIC, tooltip="Plot the previous metric"),
     Binding("1", "detail(1)", "Detail", key_display="1-8"),
-    Binding("space", "pause", "Pause", key_display="␣", tooltip="Pause / resume following"),
-    Binding("o", "overlay", "Overlay", tooltip="Overlay this metric from every run"),
     Binding("left_square_bracket", "run(-1)", "Previous run", group=RUN, key_display="["),
     Binding("right_square_bracket", "run(1)", "Next run", group=RUN, key_display="]"),
     # In ? help and the palette only.
+    Binding(
+        "space", "pause", "Pause", show=False, key_display="␣", tooltip="Pause / resume following"
+    ),
+    Binding("o", "overlay", "Overlay", show=False, tooltip="Overlay this metric from every run"),
     *(Binding(str(n), f"detail({n})", f"Detail {n}", show=False) for n in range(2, 9)),
     Binding("l", "log_scale", "Log scale", show=False, tooltip="Toggle a log-scale y axis"),
     Binding("plus,equals_sign", "zoom(1)", "Zoom in", show=False, group=ZOOM, key_display="+"),
     Binding("minus", "zoom(-1)", "Zoom out", show=False, group=ZOOM, key_display="-"),
     Binding("left", "pan(-1)", "Pan left", show=False, group=PAN, key_display="←"),
     Binding("right", "pan(1)", "Pan right", show=False, group=PAN, key_display="→"),
-    Binding("f", "follow", "Follow newest", show=False, tooltip="Follow the newest step (reset zoom)"),
+    Binding(
+        "f", "follow", "Follow newest", show=False, tooltip="Follow the newest step (reset zoom)"
+    ),
 ]
 
 #: One help row per group of keys: (keys, what they do), shown as written.
 GROUP_HELP: dict[str, tuple[str, str]] = {
-    "Metric": ("m / M", "plot the next / previous metric"),
+    "Plot": ("m / M", "plot the next / previous metric"),
     "Run": ("[ / ]", "previous / next run (several logs)"),
     "Zoom": ("+ / -", "zoom the plot in / out"),
     "Pan": ("← / →", "pan the plot (in a detail view: other criteria)"),

@@ -37,8 +37,8 @@ def row_text(row: EventRow) -> Table:
     """``  12,400  nan      rec_loss is nan ...``: the message wraps in its own column, and
     is shown literally (it may quote the log)."""
     table = Table.grid(padding=(0, 1), expand=True)
-    table.add_column(width=STEP_WIDTH - 1, justify="right", no_wrap=True)
-    table.add_column(width=7, no_wrap=True)
+    table.add_column(width=STEP_WIDTH - 1, no_wrap=True)
+    table.add_column(width=8, no_wrap=True)
     table.add_column(ratio=1, overflow="fold")
     style = "bold" if row.pinned else ""
     table.add_row(

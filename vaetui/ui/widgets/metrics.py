@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -149,7 +148,7 @@ class MetricList(Vertical):
             if total > PAGE_SIZE:
                 label.update(f"{start + 1}-{start + len(page)} of {total} · sparks: {recent}")
             else:
-                label.update(f"sparklines: {recent}")
+                label.update(f"sparks: {recent}")
 
     def step(self, current: str | None, delta: int) -> str | None:
         """The metric ``delta`` places from ``current`` in display order (wrapping)."""

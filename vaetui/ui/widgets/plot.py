@@ -185,7 +185,7 @@ class MetricPlot(PlotextPlot):
         plt = self.plt
         plt.clear_figure()
         self._legend = []
-        self._seen_y: list[float] = []
+        self._seen_y = []
         data = self.data
         bounds = self.bounds()
         if data.metric is None or bounds is None:
@@ -220,12 +220,12 @@ class MetricPlot(PlotextPlot):
             if i == data.current:
                 current = series
         if current is not None and self._draw_ema(f"{data.current}:{data.metric}", current, lo, hi):
-            label = f"EMA of {clean(data.runs[data.current][0])}" if data.overlay else "EMA"
+            label = "EMA"  # of the current run, the one the status line names
             self._legend.append(LegendItem("━", label, self._rgb("metric-plot--ema")))
 
     def _draw_marks(self, data: PlotData, lo: float, hi: float) -> None:
         """Vertical lines at restarts, schedule changes, NaN and the step jumped to."""
-        steps = {
+        steps: dict[str, list[float | None]] = {
             "metric-plot--restart": list(data.segment_starts),
             "metric-plot--phase": [e.step for e in data.events if e.kind == "phase"],
             "metric-plot--nan": [e.step for e in data.events if e.kind == "nan"],
@@ -243,7 +243,7 @@ class MetricPlot(PlotextPlot):
         plt = self.plt
         if hi > lo:
             plt.xlim(lo, hi)
-        most = max(2, (self.size.width - 10) // 9)
+        most = max(3, (self.size.width - 8) // 8)
         xt = nice_ticks(lo, hi, most)
         gap = xt[1] - xt[0] if len(xt) > 1 else None
         plt.xticks(xt, [fmt_tick(t, gap) for t in xt])

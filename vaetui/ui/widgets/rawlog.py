@@ -113,9 +113,10 @@ class RawLogView(ScrollView, can_focus=True):
         line.append_text(body)
         line.truncate(width, overflow="ellipsis")
         base = self._style("rawlog--cursor") if number == self.cursor else self.rich_style
-        segments = [Segment(s.text, base + s.style if s.style else base) for s in line.render(
-            self.app.console
-        )]
+        segments = [
+            Segment(s.text, base + s.style if s.style else base)
+            for s in line.render(self.app.console)
+        ]
         return Strip(segments).extend_cell_length(width, base).crop(0, width)
 
     def _style(self, component: str) -> Style:
