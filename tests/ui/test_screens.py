@@ -251,9 +251,11 @@ async def test_footer_fits_with_the_everyday_keys_first(
         app = static_app(*paths)
         async with app.run_test(size=size) as pilot:
             bar = app.screen.query_one(Footer)
-            while not list(bar.children):  # the footer fills in once the bindings are known
+            for _ in range(100):  # the footer fills in once the bindings are known
+                if "Detail" in screen_text(app).splitlines()[-1] and bar.children:
+                    break
                 await pilot.pause(0.05)
-            await pilot.pause()
+            await pilot.pause(0.2)
             footer = screen_text(app).splitlines()[-1]
             for word in ("Quit", "Help", "Raw log", "Events", "Plot", "Detail"):
                 assert word in footer, footer

@@ -71,6 +71,8 @@ class RawLogView(ScrollView, can_focus=True):
         self.refresh()
 
     def _to_end(self) -> None:
+        if not self.following:
+            return  # the user (or a search) moved away before this ran
         rows = max(self.last - self.first + 1, 0)
         top = max(rows - self.scrollable_content_region.height, 0)
         self.set_scroll(None, top)
