@@ -55,9 +55,10 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--format",
         dest="fmt",
-        choices=FORMAT_NAMES,
         default="auto",
-        help="log format (default: detect)",
+        metavar="FORMAT",
+        help=f"log format: {', '.join(FORMAT_NAMES)} or a [[formats]] name of the profile"
+        " (default: detect)",
     )
     g.add_argument("--profile", help="thresholds: a built-in name or a TOML file")
     g.add_argument("--kl-weight", type=_positive_float, help="KL weight, when the log lacks it")
@@ -69,8 +70,19 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--warmup-steps", type=_positive_float, help="KL warm-up length in steps")
     g.add_argument("--latent-dim", type=_positive_int, help="latent size, for KL per element")
+    g.add_argument(
+        "--rec-scale",
+        type=_positive_float,
+        metavar="N",
+        help="elements per sample of a sum-reduced rec_loss (it is divided by N)",
+    )
     g.add_argument("--rank", type=int, help="in multi-rank logs, the rank to read (default 0)")
     g.add_argument("--poll", action="store_true", help="poll instead of inotify (NFS, Lustre)")
+    g.add_argument(
+        "--images",
+        metavar="DIR",
+        help="where the sample images are (default: images/, samples/, ... beside the log)",
+    )
     ema = g.add_mutually_exclusive_group()
     ema.add_argument(
         "--ema", type=_positive_float, metavar="ALPHA", help="EMA weight of each new value (0-1]"
@@ -97,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="judge a whole log and exit 0/1/2")
     check.add_argument("path", metavar="PATH", help="log file; '-' for stdin")
     check.add_argument("--json", action="store_true", help="print the machine-readable form")
+    check.add_argument(
+        "--explain",
+        action="store_true",
+        help="show what was read: the line shapes that became records, and the skipped"
+        " lines that carry numbers",
+    )
     check.add_argument(
         "--follow",
         action="store_true",
@@ -139,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--rate", type=_positive_float, help="lines per second (live writer)")
     sim.add_argument("--format", dest="sim_format", choices=FORMATS, default="kv")
     sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument(
+        "--images",
+        action="store_true",
+        help="also write input/reconstruction grids to images/train/ beside OUT",
+    )
 
     demo = sub.add_parser("demo", help="simulate a run live and tail it")
     demo.add_argument("--scenario", choices=SCENARIOS, default="healthy")
@@ -157,9 +180,17 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
         profile = load_profile(args.profile)
     except ProfileError as exc:
         raise UsageError(str(exc)) from None
+    if args.fmt not in FORMAT_NAMES and profile.line_format(args.fmt) is None:
+        raise UsageError(
+            f"unknown format {args.fmt!r}: choose one of {', '.join(FORMAT_NAMES)}"
+            " or a [[formats]] name of the profile"
+        )
     ema = getattr(args, "ema", None)
     if ema is not None and ema > 1:
         raise UsageError("--ema must be between 0 and 1")
+    images = getattr(args, "images", None)
+    if images is not None and os.path.exists(images) and not os.path.isdir(images):
+        raise UsageError(f"--images {images} is not a directory")
     return RunOptions(
         fmt=args.fmt,
         profile=profile,
@@ -170,7 +201,9 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
         rank=args.rank,
         ema_alpha=ema,
         halflife=getattr(args, "halflife", None),
+        rec_scale=getattr(args, "rec_scale", None),
         live=live,
+        images=images,
     )
 
 
@@ -195,6 +228,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "check" and args.explain:
+        from vaetui.commands.explain import explain
+
+        if args.follow:
+            raise UsageError("--explain reads the whole file once; it cannot --follow")
+        return explain(args.path, run_options(args, live=False), as_json=args.json)
     if args.command == "check":
         from vaetui.commands.check import check
 
@@ -247,6 +286,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 fmt=args.sim_format,
                 rate=args.rate,
                 seed=args.seed,
+                images=args.images,
             )
         except OSError as exc:
             raise InputError(f"cannot write {args.out}: {exc.strerror or exc}") from None

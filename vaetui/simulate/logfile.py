@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import TextIO
 
+from vaetui.simulate import scenarios as more
 from vaetui.simulate.curves import (
     BASE_LR,
     COLLAPSE_KL_WEIGHT,
     DISC_START,
     FORMATS,
     KL_WARMUP,
-    KL_WEIGHT,
     LATENT_DIM,
     LOGGED_NAME,
     METRICS,
@@ -98,6 +98,22 @@ def format_record(record: dict, fmt: str) -> str:
     return "\r" + _tqdm_bar(step, total, float(record.get("elapsed", 0.0)), postfix)
 
 
+def format_eval(record: dict, values: dict[str, float], fmt: str) -> str:
+    """An evaluation row after the training record at the same step, terminator included.
+
+    tqdm prints it as ``tqdm.write`` does: on its own line, the bar redrawn by the next refresh.
+    """
+    step = int(record["step"])
+    if fmt == "jsonl":
+        return json.dumps({"step": step, "split": "val", **values}) + "\n"
+    if fmt == "logging":
+        when = _timestamp(float(record.get("time", START_TIME)) + 0.2)
+        body = " | ".join(f"{k}: {v:.5g}" for k, v in values.items())
+        return f"{when} INFO vae.eval: step {step} | {body}\n"
+    body = " ".join(f"{k}={v:.5g}" for k, v in values.items())
+    return ("\r" if fmt == "tqdm" else "") + f"eval step {step} {body}\n"
+
+
 def header_lines(
     scenario: str, fmt: str, steps: int, *, seed: int = 0, at: float | None = None
 ) -> list[str]:
@@ -107,9 +123,11 @@ def header_lines(
     object instead of text.
     """
     name = check_args(scenario, steps, 1, fmt)
-    kl_weight = COLLAPSE_KL_WEIGHT if name == "collapse" else KL_WEIGHT
+    stated = more.banner(name)
+    if name == "collapse":
+        stated["kl_weight"] = COLLAPSE_KL_WEIGHT
     config: dict = {
-        "kl_weight": kl_weight,
+        **stated,
         "perceptual_weight": PERCEPTION_WEIGHT,
         "disc_weight": 0.5,
         "disc_start": nearest_logged(DISC_START, steps, 1),
@@ -164,7 +182,16 @@ def log_chunks(
     physical line, exactly as in a real redirected tqdm log. ``logging`` adds a ``WARNING`` line
     before the first non-finite record.
     """
+    for chunk, _step in _pieces(scenario, steps, fmt, seed, log_every, start_time):
+        yield chunk
+
+
+def _pieces(
+    scenario: str, steps: int, fmt: str, seed: int, log_every: int, start_time: float | None
+) -> Iterator[tuple[str, int | None]]:
+    """``log_chunks`` with the step of each record's piece (None for banners and footers)."""
     name = check_args(scenario, steps, log_every, fmt)
+    evals = more.eval_steps(steps, log_every) if name == "eval-nan" else {}
     prev: dict | None = None
     warned = False
     last_len = 0
@@ -172,31 +199,33 @@ def log_chunks(
         if prev is None or rec["step"] <= prev["step"]:  # a (re)started process
             began = float(rec["time"]) - float(rec["elapsed"]) - STARTUP_SECONDS
             for line in header_lines(name, fmt, steps, seed=seed, at=began):
-                yield line + "\n"
+                yield line + "\n", None
             warned, last_len = False, 0
             if fmt == "tqdm":
                 bar = _tqdm_bar(0, steps, 0.0)
                 last_len = len(bar)
-                yield "\r" + bar
+                yield "\r" + bar, None
         line = format_record(rec, fmt)
         if fmt == "tqdm":
             pad = max(0, last_len - (len(line) - 1))
             last_len = len(line) - 1
-            yield line + " " * pad
+            yield line + " " * pad, int(rec["step"])
         else:
             if fmt == "logging" and not warned and not math.isfinite(rec["total_loss"]):
                 warned = True
                 when = _timestamp(float(rec["time"]))
                 loss = _tqdm_num(rec["total_loss"])
-                yield f"{when} WARNING vae.train: non-finite loss (loss={loss}); continuing\n"
-            yield line + "\n"
+                yield f"{when} WARNING vae.train: non-finite loss (loss={loss}); continuing\n", None
+            yield line + "\n", int(rec["step"])
+        if rec["step"] in evals:
+            yield format_eval(rec, more.eval_record(rec, evals[rec["step"]]), fmt), None
         prev = rec
     if prev is not None:
         footer = _footer(fmt, prev)
         if fmt == "tqdm":
-            yield "\n" + (footer or "") + "\n"
+            yield "\n" + (footer or "") + "\n", None
         elif footer is not None:
-            yield footer + "\n"
+            yield footer + "\n", None
 
 
 def write_log(
@@ -210,6 +239,7 @@ def write_log(
     stop: threading.Event | None = None,
     *,
     start_time: float | None = None,
+    images: bool = False,
 ) -> int:
     """Write a simulated training log to ``path`` (truncated first) or an open text stream.
 
@@ -217,13 +247,16 @@ def write_log(
     bar refreshes per second) it is written live: one line at a time, flushed, paced on a
     monotonic clock, stopping early (mid-run, like a killed trainer) as soon as ``stop`` is set.
     Returns the number of lines (tqdm: refreshes) written, banner and footer included.
+    With ``images`` (a file path only) input/reconstruction grids are saved to
+    ``images/train/`` beside the log as their steps are written (``vaetui.simulate.images``).
     """
     check_args(scenario, steps, log_every, fmt)
     if rate is not None and not rate > 0:
         raise ValueError("rate must be a positive number of lines per second")
     interval = 1.0 / rate if rate else 0.0
-    chunks = log_chunks(scenario, steps, fmt, seed, log_every, start_time=start_time)
+    chunks = _pieces(scenario, steps, fmt, seed, log_every, start_time)
     own = isinstance(path, (str, os.PathLike))
+    grids = _grid_writer(path, scenario, steps, log_every, seed) if images else None
     fh: TextIO = (
         open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
         if isinstance(path, (str, os.PathLike))
@@ -232,7 +265,7 @@ def write_log(
     written = 0
     due = time.monotonic()
     try:
-        for chunk in chunks:
+        for chunk, step in chunks:
             if stop is not None and stop.is_set():
                 break
             if rate is not None and written:
@@ -246,6 +279,8 @@ def write_log(
             written += 1
             if rate is not None:
                 fh.flush()
+            if grids is not None and step is not None:
+                grids.maybe_write(step)
     finally:
         if own:
             fh.close()
@@ -260,3 +295,13 @@ def _sleep(delay: float, stop: threading.Event | None) -> bool:
         time.sleep(delay)
         return False
     return stop.wait(delay)
+
+
+def _grid_writer(path: object, scenario: str, steps: int, log_every: int, seed: int):
+    """The image writer beside the log at ``path`` (a stream has no "beside": none)."""
+    if not isinstance(path, (str, os.PathLike)):
+        return None
+    from vaetui.simulate.images import GridWriter, image_every, images_dir
+
+    every = image_every(steps, log_every)
+    return GridWriter(images_dir(path), scenario.replace("_", "-"), steps, every, seed)

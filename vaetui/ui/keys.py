@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from vaetui.core.snapshot import CRITERIA_IDS
+
+#: Criteria with a number key for their detail view (1-9).
+DETAIL_KEYS = min(len(CRITERIA_IDS), 9)
+
 ZOOM = Binding.Group("Zoom", compact=True)
 PAN = Binding.Group("Pan", compact=True)
 RUN = Binding.Group("Run", compact=True)
 METRIC = Binding.Group("Plot", compact=True)
+SCREENS = Binding.Group("Screens", compact=True)
 
 BINDINGS: list[Binding] = [
     # Shown in the footer, most useful first; it must fit in 60 columns.
@@ -21,7 +27,7 @@ BINDINGS: list[Binding] = [
     Binding("e", "events", "Events", tooltip="Go to the events list (full screen when compact)"),
     Binding("m", "metric(1)", "Next metric", group=METRIC, tooltip="Plot the next metric"),
     Binding("M", "metric(-1)", "Previous metric", group=METRIC, tooltip="Plot the previous metric"),
-    Binding("1", "detail(1)", "Detail", key_display="1-8"),
+    Binding("1", "detail(1)", "Detail", key_display=f"1-{DETAIL_KEYS}"),
     Binding("left_square_bracket", "run(-1)", "Previous run", group=RUN, key_display="["),
     Binding("right_square_bracket", "run(1)", "Next run", group=RUN, key_display="]"),
     # In ? help and the palette only.
@@ -29,7 +35,27 @@ BINDINGS: list[Binding] = [
         "space", "pause", "Pause", show=False, key_display="␣", tooltip="Pause / resume following"
     ),
     Binding("o", "overlay", "Overlay", show=False, tooltip="Overlay this metric from every run"),
-    *(Binding(str(n), f"detail({n})", f"Detail {n}", show=False) for n in range(2, 9)),
+    *(
+        Binding(str(n), f"detail({n})", f"Detail {n}", show=False)
+        for n in range(2, DETAIL_KEYS + 1)
+    ),
+    Binding(
+        "i",
+        "images",
+        "Images",
+        show=False,
+        group=SCREENS,
+        tooltip="Sample images: newest input and "
+        "reconstruction side by side, ←/→ through earlier steps",
+    ),
+    Binding(
+        "x",
+        "explain",
+        "Explain",
+        show=False,
+        group=SCREENS,
+        tooltip="What was read from the log, and what was skipped",
+    ),
     Binding("l", "log_scale", "Log scale", show=False, tooltip="Toggle a log-scale y axis"),
     Binding("plus,equals_sign", "zoom(1)", "Zoom in", show=False, group=ZOOM, key_display="+"),
     Binding("minus", "zoom(-1)", "Zoom out", show=False, group=ZOOM, key_display="-"),
@@ -46,6 +72,7 @@ GROUP_HELP: dict[str, tuple[str, str]] = {
     "Run": ("[ / ]", "previous / next run (several logs)"),
     "Zoom": ("+ / -", "zoom the plot in / out"),
     "Pan": ("← / →", "pan the plot (in a detail view: other criteria)"),
+    "Screens": ("i / x", "sample images · what was read and skipped (explain)"),
 }
 
 #: Keys that belong to a widget or a screen, listed in help for completeness.
@@ -55,7 +82,6 @@ EXTRA_HELP: list[tuple[str, str]] = [
     ("home / end", "first / last event, or first / newest raw line"),
     ("v", "events list: all / restarts, NaN, spikes / verdict changes"),
     ("/  n / N", "raw log: search a regex, next / previous match"),
-    ("esc", "close a screen"),
     ("ctrl+p", "command palette: every action, 'Plot metric …' for any metric"),
 ]
 
@@ -78,7 +104,7 @@ def help_rows() -> list[tuple[str, str]]:
         keys = b.key_display or b.key
         description = b.tooltip or b.description
         if b.key == "1":
-            description = "detail view of criterion 1-8 (in badge order)"
+            description = f"detail view of criterion 1-{DETAIL_KEYS} (in badge order)"
         rows.append((keys, description))
     return rows + EXTRA_HELP
 
