@@ -17,7 +17,6 @@ ZOOM = Binding.Group("Zoom", compact=True)
 PAN = Binding.Group("Pan", compact=True)
 RUN = Binding.Group("Run", compact=True)
 METRIC = Binding.Group("Plot", compact=True)
-SCREENS = Binding.Group("Screens", compact=True)
 
 BINDINGS: list[Binding] = [
     # Shown in the footer, most useful first; it must fit in 60 columns.
@@ -44,7 +43,6 @@ BINDINGS: list[Binding] = [
         "images",
         "Images",
         show=False,
-        group=SCREENS,
         tooltip="Sample images: newest input and "
         "reconstruction side by side, ←/→ through earlier steps",
     ),
@@ -53,7 +51,6 @@ BINDINGS: list[Binding] = [
         "explain",
         "Explain",
         show=False,
-        group=SCREENS,
         tooltip="What was read from the log, and what was skipped",
     ),
     Binding("l", "log_scale", "Log scale", show=False, tooltip="Toggle a log-scale y axis"),
@@ -72,15 +69,13 @@ GROUP_HELP: dict[str, tuple[str, str]] = {
     "Run": ("[ / ]", "previous / next run (several logs)"),
     "Zoom": ("+ / -", "zoom the plot in / out"),
     "Pan": ("← / →", "pan the plot (in a detail view: other criteria)"),
-    "Screens": ("i / x", "sample images · what was read and skipped (explain)"),
 }
 
 #: Keys that belong to a widget or a screen, listed in help for completeness.
 EXTRA_HELP: list[tuple[str, str]] = [
     ("enter", "badge: its detail · metric: plot it · event: jump the plot there"),
     ("tab", "move focus between badges, metrics and events"),
-    ("home / end", "first / last event, or first / newest raw line"),
-    ("v", "events list: all / restarts, NaN, spikes / verdict changes"),
+    ("v  home/end", "events: filter all / pinned / verdicts · first / last event"),
     ("/  n / N", "raw log: search a regex, next / previous match"),
     ("ctrl+p", "command palette: every action, 'Plot metric …' for any metric"),
 ]
