@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from vaetui.ui.app import build_app
+from vaetui.ui.lifeline import Lifeline
 
 
 def run_tail(paths: list[str], options: Any = None, poll: bool = False) -> int:
@@ -30,7 +31,8 @@ def run_tail(paths: list[str], options: Any = None, poll: bool = False) -> int:
     if "-" in paths and not os.isatty(0):
         _keyboard_from_terminal()
     app = build_app(paths, options, poll=poll)
-    result = app.run()
+    with Lifeline() as app.lifeline:  # whatever happens, the process ends
+        result = app.run()
     if app.return_code not in (None, 0):
         return int(app.return_code)
     return int(result or 0)

@@ -27,6 +27,7 @@ from textual.widgets import Footer, Label
 from vaetui.core.snapshot import CRITERIA_IDS, Snapshot
 from vaetui.ui.feed import RunFeed
 from vaetui.ui.keys import BINDINGS
+from vaetui.ui.lifeline import Lifeline
 from vaetui.ui.messages import CriterionChosen, MetricSelected, SnapshotUpdated, StepChosen
 from vaetui.ui.palette import MetricCommands, action_commands
 from vaetui.ui.throttle import Throttle
@@ -79,6 +80,8 @@ class VaeApp(App[int]):
         self._heavy_at = 0.0
         self._heavy_timer: Timer | None = None
         self._main: Screen[Any] | None = None
+        #: Set by ``vaetui tail`` before ``run()``: it owns the signals (see ``_exit_on_signals``).
+        self.lifeline: Lifeline | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -108,8 +111,15 @@ class VaeApp(App[int]):
         self.set_interval(1.0, self._tick)
 
     def _exit_on_signals(self) -> None:
-        """SIGTERM, SIGHUP and SIGINT end the app like ``q``: the terminal is restored."""
+        """SIGTERM, SIGHUP and SIGINT end the app like ``q``: the terminal is restored.
+
+        Under ``vaetui tail`` a :class:`~vaetui.ui.lifeline.Lifeline` catches them (and a
+        vanished terminal) and makes sure the process ends; it only needs a way in.
+        """
         loop = asyncio.get_running_loop()
+        if self.lifeline is not None:
+            self.lifeline.connect(lambda: loop.call_soon_threadsafe(self.exit))
+            return
         for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             try:
                 loop.add_signal_handler(sig, self.exit)
