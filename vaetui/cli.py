@@ -16,7 +16,7 @@ from vaetui import __version__
 from vaetui.core.formats import FORMAT_NAMES
 from vaetui.core.profile import ProfileError, load_profile, profile_to_toml
 from vaetui.core.run import RunOptions
-from vaetui.errors import EXIT_OK, EXIT_USAGE, InputError, UsageError
+from vaetui.errors import EXIT_OK, EXIT_SOFTWARE, EXIT_USAGE, InputError, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -164,6 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `vaetui check x | head`: the reader left; say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:  # a bug: one sentence, never a traceback
+        _say(f"internal error ({type(exc).__name__}: {exc}); please report it")
+        return EXIT_SOFTWARE
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -396,8 +396,8 @@ def test_a_crashing_consumer_is_reported(tmp_path: Path, follower_of) -> None:
     wait_for(lambda: follower.state == "following")
     collector.feed = None  # type: ignore[assignment,method-assign]
     append(path, b"a=2\n")
-    wait_for(lambda: follower.state == "stopped")
-    assert follower.error is not None and follower.error.startswith("internal error")
+    wait_for(lambda: follower.status().state == "failed")
+    assert follower.error is not None and follower.error.startswith("reading")
 
 
 # --- follow_once ---------------------------------------------------------------------------

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
 import threading
 
+from vaetui.core.failure import FAILED, reader_failed
 from vaetui.core.follow import make_follower, read_whole
 from vaetui.core.run import Run, RunOptions
 from vaetui.core.snapshot import OVERALL, Snapshot
@@ -29,8 +31,9 @@ from vaetui.errors import (
 def check(path: str, options: RunOptions, as_json: bool, follow: bool, poll: bool) -> int:
     """Run ``vaetui check`` and return its exit code (0 healthy, 1 watch, 2 bad)."""
     run = Run(path, options)
+    failure = None
     if follow:
-        snap = _follow(path, run, poll=poll)
+        snap, failure = _follow(path, run, poll=poll)
     else:
         _read_whole(path, run)
         snap = run.snapshot()
@@ -46,6 +49,8 @@ def check(path: str, options: RunOptions, as_json: bool, follow: bool, poll: boo
         from vaetui.commands.report import print_report
 
         print_report(snap, Console(highlight=False))
+    if failure is not None:
+        raise InputError(failure, EXIT_UNREADABLE)
     return exit_code(snap)
 
 
@@ -73,13 +78,22 @@ def _read_whole(path: str, run: Run) -> None:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def _follow(path: str, run: Run, poll: bool) -> Snapshot:
-    """Follow ``path`` until SIGINT/SIGTERM/SIGHUP; print a JSON line per verdict change."""
+def _follow(path: str, run: Run, poll: bool) -> tuple[Snapshot, str | None]:
+    """Follow ``path`` until SIGINT/SIGTERM/SIGHUP; print a JSON line per verdict change.
+
+    Returns the final picture and, if the reader stopped for good, why (its verdicts n/a).
+    A problem with the path (it became a device, it went unreadable) is said on stderr.
+    """
     stop = threading.Event()
     printed = 0  # the number of the newest change printed
+    said: str | None = None
 
     def on_update() -> None:
-        nonlocal printed
+        nonlocal printed, said
+        error = follower.status().error
+        if error is not None and error != said:
+            print(f"vaetui: {error}", file=sys.stderr, flush=True)
+        said = error
         with follower.lock:
             snap = run.snapshot()
         if snap.records == 0:
@@ -97,12 +111,17 @@ def _follow(path: str, run: Run, poll: bool) -> Snapshot:
     try:
         follower.start()
         while not stop.wait(0.5):
-            if follower.status().state == "finished":
+            if follower.status().state in ("finished", FAILED):
                 break
     finally:
         follower.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    status = follower.status()
     with follower.lock:
         run.finish()
-        return run.snapshot()
+        snap = run.snapshot()
+    if status.state == FAILED:
+        message = status.error or f"reading {path} stopped"
+        return reader_failed(snap, message), message
+    return snap, None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from vaetui.core.failure import FAILED
 from vaetui.core.source import FileSource, ReadResult, SourceError
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ _log = logging.getLogger(__name__)
 class FollowStatus:
     """What a follower reports about the file itself (not about the training run)."""
 
-    #: "waiting for file", "reading", "following", "finished" or "stopped".
+    #: "waiting for file", "reading", "following", "finished", "stopped" or "failed" (the
+    #: reader stopped for good: see ``vaetui.core.failure``).
     state: str = "waiting for file"
     #: How changes are noticed ("inotify", "polling", "stream", "read once", ...).
     mode: str = ""
@@ -137,8 +139,12 @@ class Follower:
         return self._source.size
 
     def status(self) -> FollowStatus:
-        """State, mode, error and progress in one picture."""
-        return FollowStatus(self._state, self.mode, self._error, self.bytes_read, self.bytes_total)
+        """State, mode, error and progress in one picture; "failed" if the reader died."""
+        state, error = self._state, self._error
+        thread = self._thread
+        if state not in ("stopped", "finished") and thread is not None and not thread.is_alive():
+            state, error = FAILED, error or f"reading {self._path} stopped"
+        return FollowStatus(state, self.mode, error, self.bytes_read, self.bytes_total)
 
     def start(self) -> None:
         """Start watching, then backfill and follow on a thread; returns at once.
@@ -178,8 +184,8 @@ class Follower:
                     finished = self._drain()
         except Exception as exc:  # a bug must not vanish silently with the thread
             _log.exception("follower for %s crashed", self._path)
-            self._error = f"internal error while reading {self._path}: {exc}"
-            self._state = "stopped"
+            self._error = f"reading {self._path} stopped: {type(exc).__name__}: {exc}"
+            self._state = FAILED
             self._notify()
 
     def _note_history_age(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +24,7 @@ from vaetui.core.changes import VerdictTracker
 from vaetui.core.criteria import judge
 from vaetui.core.formats.base import Record
 from vaetui.core.formats.fastkv import Batch
+from vaetui.core.guard import each_guarded, parse_guarded
 from vaetui.core.lines import LineSplitter, TextBlock
 from vaetui.core.metrics import (
     KL_WEIGHT,
@@ -85,6 +86,8 @@ class Run:
         self._extra_lines = 0
         #: Kept across re-reads, so a run read again does not report its levels as new.
         self._tracker = VerdictTracker()
+        #: Lines a parser choked on, by reason (see ``vaetui.core.guard``).
+        self._skipped: Counter[str] = Counter()
         self._clear()
         self.bytes_read = 0
         self.bytes_total = 0
@@ -172,22 +175,27 @@ class Run:
             self._waiting.append(block)
             self._start_parser(final)
             return
-        self._ingest_all(self._parser.parse(block))
+        self._ingest_all(parse_guarded(self._parser, block, self._skipped))
 
     def _ingest_all(self, items: Sequence[Record | Batch]) -> None:
         with np.errstate(all="ignore"):
             self._ingest_items(items)
 
     def _ingest_items(self, items: Sequence[Record | Batch]) -> None:
-        for item in items:
-            if isinstance(item, Batch):
-                self._ingest_batch(item)
-            else:
-                self._ingest(item)
+        each_guarded(items, self._ingest_item, _item_lines, self._skipped)
+
+    def _ingest_item(self, item: Record | Batch) -> None:
+        if isinstance(item, Batch):
+            self._ingest_batch(item)
+        else:
+            self._ingest(item)
 
     def _start_parser(self, final: bool) -> None:
         text = "".join(b.text for b in self._waiting)
-        fmt = formats.sniff(text)
+        try:
+            fmt = formats.sniff(text)
+        except Exception:  # text no sniffing rule can read: the general text parser
+            fmt = "kv"
         if fmt is None or (len(text) < _SNIFF_BYTES and not final and text.count("\n") < 5):
             if not final:
                 return
@@ -196,7 +204,7 @@ class Run:
         self._parser = formats.make_parser(fmt, self.options.rank)
         waiting, self._waiting = self._waiting, []
         for block in waiting:
-            self._ingest_all(self._parser.parse(block))
+            self._ingest_all(parse_guarded(self._parser, block, self._skipped))
 
     # -- records -------------------------------------------------------------------------
 
@@ -332,6 +340,7 @@ class Run:
             lines=self._lines(),
             records=self._records,
             skipped_lines=max(self._lines() - self._record_lines, 0),
+            skip_reasons=dict(self._skipped),
             first_step=self._first_step,
             last_step=self._last_step,
             epoch=self._epoch,
@@ -432,6 +441,10 @@ class Run:
 def _ordered(summaries: dict[str, MetricSummary]) -> dict[str, MetricSummary]:
     """The summaries in the one display order of metrics."""
     return {n: summaries[n] for n in metric_order(summaries)}
+
+
+def _item_lines(item: Record | Batch) -> int:
+    return int(item.steps.size) if isinstance(item, Batch) else 1
 
 
 def _same(a: float, b: float) -> bool:

@@ -209,6 +209,8 @@ class Snapshot:
     #: Lines the input could not use for a reason worth counting.
     bad_bytes: int = 0
     cut_lines: int = 0
+    #: Lines a parser could not read, by reason ("nested too deeply": 3); in ``skipped_lines``.
+    skip_reasons: dict[str, int] = field(default_factory=dict)
     #: Wall-clock time (time.time()) of the newest record, and records per second.
     last_record_time: float | None = None
     steps_per_second: float | None = None

@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Label
 
+from vaetui.core.failure import FAILED
 from vaetui.core.snapshot import CRITERIA_IDS, Snapshot
 from vaetui.ui.feed import RunFeed
 from vaetui.ui.keys import BINDINGS
@@ -177,6 +178,9 @@ class VaeApp(App[int]):
         """Once a second: the age of the last line; rarely, a fresh snapshot for the stall badge."""
         with suppress(NoMatches):  # the app is closing: its widgets are gone
             self._render_status()
+        for f in self.feeds:  # a reader that died shows n/a verdicts, however it died
+            if f.status.state != FAILED and f.follow_status().state == FAILED:
+                self.run_worker(f.refresh, thread=True, group=f"failed-{f.index}")
         feed = self.feeds[self.current]
         quiet = time.monotonic() - self.throttle.last_apply
         if self.follow and not self.throttle.paused and quiet > QUIET_REFRESH:

@@ -71,7 +71,7 @@ class Lifeline:
         self._deadline = deadline
         self._exit_code = exit_code
         self._force_exit = force_exit
-        self._request: Callable[[], None] | None = None
+        self._request: Callable[[], object] | None = None
         self._ending = threading.Event()
         self._closed = threading.Event()
         self._tty = _terminal_fd()
@@ -133,7 +133,7 @@ class Lifeline:
                     os.close(fd)
             self._wakeup = None
 
-    def connect(self, request_exit: Callable[[], None]) -> None:
+    def connect(self, request_exit: Callable[[], object]) -> None:
         """How to ask the app to exit, from any thread; asked at once if already ending."""
         self._request = request_exit
         if self.ending:

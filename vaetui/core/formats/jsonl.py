@@ -46,7 +46,8 @@ class JsonLinesParser:
 
 def _loads(text: str) -> Any:
     try:
-        return json.loads(text)
+        # Integers as floats: a 5,000-digit number is inf, not an error that loses the line.
+        return json.loads(text, parse_int=float)
     except ValueError:
         return None
 
