@@ -7,9 +7,10 @@ Every error a user can cause ends in one sentence on stderr and a distinct exit 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from vaetui import __version__
@@ -35,8 +36,20 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number")
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def _rank(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
     return value
 
 
@@ -69,7 +82,7 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--warmup-steps", type=_positive_float, help="KL warm-up length in steps")
     g.add_argument("--latent-dim", type=_positive_int, help="latent size, for KL per element")
-    g.add_argument("--rank", type=int, help="in multi-rank logs, the rank to read (default 0)")
+    g.add_argument("--rank", type=_rank, help="in multi-rank logs, the rank to read (default 0)")
     g.add_argument("--poll", action="store_true", help="poll instead of inotify (NFS, Lustre)")
     ema = g.add_mutually_exclusive_group()
     ema.add_argument(
@@ -216,14 +229,25 @@ def _say(message: str) -> None:
 
 
 def _reject_directory(path: str) -> None:
-    """``tail`` follows files and TensorBoard run folders: another directory (or an
-    unreadable path) is a clear error."""
+    """``tail`` follows files, FIFOs and TensorBoard run folders: another directory, a
+    device or an unreadable path is a clear error."""
+    from vaetui.core.filekind import refusal, stdin_refusal
     from vaetui.core.formats.tfevents import is_event_path
 
+    refused = stdin_refusal() if path == "-" else _path_refusal(path, refusal)
+    if refused is not None:
+        raise InputError(refused)
     if path != "-" and os.path.isdir(path) and not is_event_path(Path(path)):
         raise InputError(f"{path} is a directory, not a log file")
     if path != "-" and os.path.exists(path) and not os.access(path, os.R_OK):
         raise InputError(f"cannot read {path}: permission denied")
+
+
+def _path_refusal(path: str, refusal: Callable[[str, int], str | None]) -> str | None:
+    try:
+        return refusal(path, os.stat(path).st_mode)
+    except OSError:
+        return None  # missing (tail waits for it) or unreadable (said below)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -50,7 +50,7 @@ class Collector:
         *complete, self.partial = (self.partial + data).split(b"\n")
         self.lines.extend(complete)
 
-    def source_reset(self) -> None:
+    def source_reset(self, reason: str = "") -> None:
         assert self.lock is None or self.lock.locked()
         self.partial = b""
         self.resets += 1
@@ -423,7 +423,7 @@ def test_follow_once_standard_input() -> None:
         "class C:\n"
         "    data = b''\n"
         "    def feed(self, d): self.data += d\n"
-        "    def source_reset(self): pass\n"
+        "    def source_reset(self, reason=''): pass\n"
         "    def finish(self): print(len(self.data), self.data.count(b'\\n'))\n"
         "print(follow_once('-', C()))\n"
     )
@@ -441,7 +441,7 @@ def test_follower_on_standard_input_finishes_at_eof() -> None:
         "class C:\n"
         "    data = b''\n"
         "    def feed(self, d): self.data += d\n"
-        "    def source_reset(self): pass\n"
+        "    def source_reset(self, reason=''): pass\n"
         "    def finish(self): self.done = True\n"
         "c = C(); f = Follower('-', c); f.start()\n"
         "deadline = time.monotonic() + 10\n"

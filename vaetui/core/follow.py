@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from vaetui.core.failure import FAILED
+from vaetui.core.filekind import stdin_refusal
 from vaetui.core.source import FileSource, ReadResult, SourceError
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class Consumer(Protocol):
 
     def feed(self, data: bytes) -> None: ...
 
-    def source_reset(self) -> None: ...
+    def source_reset(self, reason: str = "") -> None: ...
 
     def finish(self) -> None: ...
 
@@ -223,7 +224,7 @@ class Follower:
         """Hand one read to the consumer, then tell the UI."""
         with self.lock:
             if result.reset:
-                self._consumer.source_reset()
+                self._consumer.source_reset(result.reason)
             if result.data:
                 self._consumer.feed(result.data)
         state = self._state_after(result)
@@ -299,6 +300,8 @@ def read_whole(path: str, run: Run) -> FollowStatus:
         return FollowStatus(
             "finished", "read once", reader.error, reader.bytes_read, reader.bytes_read
         )
+    if path == "-" and (refused := stdin_refusal()) is not None:
+        raise SourceError(refused)
     size = _read_stdin(run) if path == "-" else follow_once(path, run)
     return FollowStatus("finished", "read once", None, size, size)
 
@@ -344,7 +347,7 @@ def follow_once(path: str | os.PathLike[str], consumer: Consumer, finish: bool =
             if not (result.exists or result.data or total):
                 raise SourceError(f"{source.path} does not exist")
             if result.reset:
-                consumer.source_reset()
+                consumer.source_reset(result.reason)
             if result.data:
                 consumer.feed(result.data)
                 total += len(result.data)

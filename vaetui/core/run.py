@@ -44,6 +44,7 @@ from vaetui.core.snapshot import (
     Verdict,
     worst_level,
 )
+from vaetui.core.source import TRUNCATIONS
 from vaetui.core.stats import (
     alpha_from_halflife,
 )
@@ -143,17 +144,25 @@ class Run:
         elif self._waiting:
             self._start_parser(final=True)
 
-    def source_reset(self) -> None:
+    def source_reset(self, reason: str = "") -> None:
         """The file was truncated or replaced: drop the held-back partial line.
 
         CSV and JSON metric files are rewritten whole by its logger, so its records start over
-        instead of being counted twice.
+        instead of being counted twice. A truncated or rewritten file (``reason`` says which)
+        is a ``truncation`` event: what follows is read from the file's beginning.
         """
         self._splitter.reset()
         if self._format in ("csv", "json"):
             self._clear()
         if self._parser is not None:
             self._parser.reset()
+        if reason in TRUNCATIONS:
+            self._recorder.event(
+                self._last_step,
+                self._splitter.lines + 1,
+                "truncation",
+                f"{reason}: reading it again from the start",
+            )
 
     def load_records(self, records: list[Record], fmt: str, lines: int) -> None:
         """Replace everything read so far with ``records`` (a run read again in full)."""
