@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import vaetui.core.follow as follow
-import vaetui.core.watch as watch
+import vaetui.core.observers as observers
 from vaetui.core.follow import Follower, follow_once
 from vaetui.core.source import SourceError
 from vaetui.core.watch import FileWatcher
@@ -141,7 +141,8 @@ def test_watcher_waits_for_the_directory(tmp_path: Path) -> None:
     watcher = FileWatcher(path, calls, poll_interval=0.02)
     watcher.start()
     path.parent.mkdir(parents=True)
-    wait_for(lambda: calls.count > 0)  # the directory appearing is reported: the file may be in
+    # The follower calls maintain() on each step; the directory appearing is reported.
+    wait_for(lambda: (watcher.maintain(), calls.count > 0)[1])
     before = calls.count
     path.write_bytes(b"a\n")
     wait_for(lambda: calls.count > before)
@@ -183,7 +184,7 @@ def test_watcher_falls_back_when_inotify_cannot_start(
     def no_inotify() -> None:
         raise OSError(errno.EMFILE, "inotify instance limit reached")
 
-    monkeypatch.setattr(watch, "Observer", no_inotify)
+    monkeypatch.setattr(observers, "Observer", no_inotify)
     path = tmp_path / "train.log"
     calls = Calls()
     watcher = FileWatcher(path, calls, poll_interval=0.05)
@@ -197,11 +198,11 @@ def test_watcher_falls_back_when_inotify_cannot_start(
 def test_watcher_falls_back_when_out_of_watches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    class OutOfWatches(watch.Observer):  # type: ignore[misc,valid-type]
+    class OutOfWatches(observers.Observer):  # type: ignore[misc,valid-type]
         def schedule(self, *args: object, **kwargs: object) -> None:
             raise OSError(errno.ENOSPC, "inotify watch limit reached")
 
-    monkeypatch.setattr(watch, "Observer", OutOfWatches)
+    monkeypatch.setattr(observers, "Observer", OutOfWatches)
     path = tmp_path / "train.log"
     calls = Calls()
     watcher = FileWatcher(path, calls, poll_interval=0.05)
