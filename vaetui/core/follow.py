@@ -149,9 +149,9 @@ class Follower:
     def status(self) -> FollowStatus:
         """State, mode, error and progress in one picture; "failed" if the reader died."""
         state, error = self._state, self._error
-        if state not in ("stopped", "finished", FAILED) and self._started:
-            if not self._stopping.is_set() and not self._pool.has(self):
-                state, error = FAILED, error or f"reading {self._path} stopped"
+        active = state not in ("stopped", "finished", FAILED) and not self._stopping.is_set()
+        if active and self._started and not self._pool.has(self):
+            state, error = FAILED, error or f"reading {self._path} stopped"
         return FollowStatus(state, self.mode, error, self.bytes_read, self.bytes_total)
 
     def start(self) -> None:
