@@ -11,7 +11,6 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from vaetui import __version__
 from vaetui.core.formats import FORMAT_NAMES
@@ -193,7 +192,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         options = run_options(args, live=True)
         for path in args.paths:
-            _reject_directory(path)
+            _reject_directory(path, args.fmt)
         return run_tail(list(args.paths), options, poll=args.poll)
     if args.command == "demo":
         from vaetui.commands.tail import run_demo
@@ -228,16 +227,16 @@ def _say(message: str) -> None:
     print(f"vaetui: {message}", file=sys.stderr)
 
 
-def _reject_directory(path: str) -> None:
+def _reject_directory(path: str, fmt: str) -> None:
     """``tail`` follows files, FIFOs and TensorBoard run folders: another directory, a
     device or an unreadable path is a clear error."""
     from vaetui.core.filekind import refusal, stdin_refusal
-    from vaetui.core.formats.tfevents import is_event_path
+    from vaetui.core.follow import wants_event_reader
 
     refused = stdin_refusal() if path == "-" else _path_refusal(path, refusal)
     if refused is not None:
         raise InputError(refused)
-    if path != "-" and os.path.isdir(path) and not is_event_path(Path(path)):
+    if path != "-" and os.path.isdir(path) and not wants_event_reader(path, fmt):
         raise InputError(f"{path} is a directory, not a log file")
     if path != "-" and os.path.exists(path) and not os.access(path, os.R_OK):
         raise InputError(f"cannot read {path}: permission denied")

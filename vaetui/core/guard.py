@@ -87,6 +87,11 @@ def _bisect(parser: Parser, lines: list[TextBlock], skipped: Counter[str]) -> li
     return out
 
 
+def item_lines(item: Item) -> int:
+    """How many lines an item stands for (a batch: one per row)."""
+    return int(item.steps.size) if isinstance(item, Batch) else 1
+
+
 def each_guarded(
     items: Sequence[T], take: Callable[[T], None], size: Callable[[T], int], skipped: Counter[str]
 ) -> None:

@@ -1,0 +1,67 @@
+"""The pace of a live run: steps per second and how long it has been quiet.
+
+Only reads that arrive apart in time count as pace: history read in bulk at start-up says
+nothing about how fast the trainer writes. A history read from an old file is as old as the
+file (its modification time), so a log last written hours ago never looks fresh.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+
+import numpy as np
+
+#: Reads remembered for the pace (one entry per read that brought a new step).
+PACE_READS = 64
+#: Reads closer together than this do not measure a pace (a backlog read in pieces).
+MIN_READ_GAP = 0.05
+
+
+class Pace:
+    """Times of the recent reads that brought new steps, and of the newest record."""
+
+    def __init__(self) -> None:
+        self._reads: deque[tuple[float, float]] = deque(maxlen=PACE_READS)
+        #: Wall-clock time (``time.time()``) of the newest record, None before the first.
+        self.last_record_time: float | None = None
+
+    def clear(self) -> None:
+        """Forget the reads (history arrived in bulk); the newest record's time stays."""
+        self._reads.clear()
+
+    def note_read(self, when: float, step: float) -> None:
+        """A read at ``when`` brought records up to ``step`` (counted once per new step)."""
+        if not self._reads or self._reads[-1][1] != step:
+            self._reads.append((when, step))
+
+    def note_record(self, when: float) -> None:
+        """A record was read at ``when``."""
+        self.last_record_time = when
+
+    def note_history_time(self, mtime: float) -> None:
+        """The records read so far were written by ``mtime`` at the latest."""
+        if self.last_record_time is not None:
+            self.last_record_time = min(self.last_record_time, mtime)
+
+    def quiet(self, now: float) -> tuple[float | None, float | None]:
+        """Seconds since the newest record, and the usual seconds between reads (median).
+
+        ``(None, None)`` before the first record; the usual interval is None until three
+        reads have been timed.
+        """
+        if self.last_record_time is None:
+            return None, None
+        quiet = max(now - self.last_record_time, 0.0)
+        times = [t for t, _ in self._reads]
+        gaps = np.diff(times) if len(times) >= 3 else np.array([])
+        return quiet, float(np.median(gaps)) if gaps.size else None
+
+    def steps_per_second(self) -> float | None:
+        """Steps per second over the recent reads that were apart in time (None if unknown)."""
+        steps = seconds = 0.0
+        for (t0, s0), (t1, s1) in itertools.pairwise(self._reads):
+            if t1 - t0 >= MIN_READ_GAP and s1 >= s0:
+                steps += s1 - s0
+                seconds += t1 - t0
+        return steps / seconds if seconds > 0 else None
