@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 
 _SPECIAL = (
     (stat.S_ISCHR, "a character device"),
@@ -34,11 +35,13 @@ def refusal(name: str, mode: int) -> str | None:
 
 
 def stdin_refusal() -> str | None:
-    """Standard input may be a pipe, a file or a terminal; a device such as /dev/zero is not."""
+    """Standard input may be a pipe, a file, a terminal or ``/dev/null`` (it ends at once);
+    another device such as ``/dev/zero`` is refused."""
     try:
-        st = os.fstat(0)
-    except OSError:
-        return None
-    if os.isatty(0):
-        return None
+        fd = sys.stdin.fileno()
+        st = os.fstat(fd)
+        if os.isatty(fd) or st.st_rdev == os.stat(os.devnull).st_rdev:
+            return None
+    except (AttributeError, OSError, ValueError):
+        return None  # not a real descriptor (replaced in tests, or closed): read what it gives
     return refusal("standard input", st.st_mode)
