@@ -12,6 +12,8 @@ import signal
 import sys
 import threading
 
+from vaetui.commands.alerting import run_label, start_dispatcher
+from vaetui.core.alerts import AlertConfig
 from vaetui.core.failure import FAILED, reader_failed
 from vaetui.core.follow import make_follower, read_whole
 from vaetui.core.run import Run, RunOptions
@@ -28,12 +30,22 @@ from vaetui.errors import (
 )
 
 
-def check(path: str, options: RunOptions, as_json: bool, follow: bool, poll: bool) -> int:
-    """Run ``vaetui check`` and return its exit code (0 healthy, 1 watch, 2 bad)."""
+def check(
+    path: str,
+    options: RunOptions,
+    as_json: bool,
+    follow: bool,
+    poll: bool,
+    alerts: AlertConfig | None = None,
+) -> int:
+    """Run ``vaetui check`` and return its exit code (0 healthy, 1 watch, 2 bad).
+
+    With ``follow``, ``alerts`` says which hooks, webhooks and notifications hear of changes.
+    """
     run = Run(path, options)
     failure = None
     if follow:
-        snap, failure = _follow(path, run, poll=poll)
+        snap, failure = _follow(path, run, poll=poll, alerts=alerts)
     else:
         _read_whole(path, run)
         snap = run.snapshot()
@@ -78,7 +90,9 @@ def _read_whole(path: str, run: Run) -> None:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def _follow(path: str, run: Run, poll: bool) -> tuple[Snapshot, str | None]:
+def _follow(
+    path: str, run: Run, poll: bool, alerts: AlertConfig | None = None
+) -> tuple[Snapshot, str | None]:
     """Follow ``path`` until SIGINT/SIGTERM/SIGHUP; print a JSON line per verdict change.
 
     Returns the final picture and, if the reader stopped for good, why (its verdicts n/a).
@@ -87,6 +101,7 @@ def _follow(path: str, run: Run, poll: bool) -> tuple[Snapshot, str | None]:
     stop = threading.Event()
     printed = 0  # the number of the newest change printed
     said: str | None = None
+    dispatcher = start_dispatcher(alerts) if alerts is not None else None
 
     def on_update() -> None:
         nonlocal printed, said
@@ -102,6 +117,8 @@ def _follow(path: str, run: Run, poll: bool) -> tuple[Snapshot, str | None]:
             if change.seq > printed and change.criterion != OVERALL:
                 print(json.dumps(change.to_json()), flush=True)
                 printed = change.seq
+        if dispatcher is not None:
+            dispatcher.observe(snap, run_label(path), path)
 
     follower = make_follower(path, run, on_update=on_update, poll=poll)
     previous = {
@@ -114,10 +131,12 @@ def _follow(path: str, run: Run, poll: bool) -> tuple[Snapshot, str | None]:
             if follower.status().state in ("finished", FAILED):
                 break
     finally:
+        status = follower.status()  # before stop(), which turns every state into "stopped"
         follower.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    status = follower.status()
+        if dispatcher is not None:
+            dispatcher.close()
     with follower.lock:
         run.finish()
         snap = run.snapshot()
