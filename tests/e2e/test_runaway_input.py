@@ -190,3 +190,18 @@ def test_random_profiles_end_in_a_verdict_or_a_usage_error(
     assert "Traceback" not in captured.err
     if code == 64:
         one_line_error(captured)
+
+
+def test_check_follow_ends_with_n_a_verdicts_when_its_reader_dies(good_log: Path) -> None:
+    from vaetui.commands import check as check_command
+    from vaetui.core.run import Run, RunOptions
+
+    class BrokenRun(Run):
+        def feed(self, data: bytes) -> None:
+            raise RuntimeError("a bug in the reader")
+
+    run = BrokenRun(str(good_log), RunOptions(live=True))
+    snap, failure = check_command._follow(str(good_log), run, poll=False)
+    assert failure is not None and "a bug in the reader" in failure
+    assert snap.overall == "n/a"
+    assert {v.level for v in snap.criteria} <= {"n/a"}
