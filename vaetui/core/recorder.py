@@ -15,7 +15,7 @@ import numpy as np
 from vaetui.core.assess import LOSSES
 from vaetui.core.profile import Profile
 from vaetui.core.snapshot import Event
-from vaetui.core.stats import MAX_POINTS, MetricHistory, ema_before
+from vaetui.core.stats import MAX_POINTS, Growable, MetricHistory, ema_before
 
 #: Points a metric needs in its segment before spikes are reported.
 SPIKE_MIN_POINTS = 10
@@ -50,6 +50,19 @@ class Recorder:
         self.dropped_values = 0
         #: Points each metric may keep: the total budget shared out.
         self.point_limit = MAX_POINTS
+        self.index = RecordIndex()
+        #: Schedule changes already listed, as (segment, step).
+        self.phases: set[tuple[int, float]] = set()
+        self.phase_steps: list[float] = []
+
+    def phase(self, step: float, message: str) -> None:
+        """A kl_weight schedule change at ``step`` (listed once)."""
+        key = (self.segment, step)
+        if key in self.phases:
+            return
+        self.phases.add(key)
+        self.phase_steps.append(step)
+        self.event(step, self.index.line_at(step), "phase", message)
 
     def spike_steps(self) -> dict[str, frozenset[float]]:
         """Steps of the newest segment's spikes, per metric."""
@@ -69,6 +82,7 @@ class Recorder:
             h.new_segment()
         self.nonfinite = None
         self.spikes = []
+        self.index = RecordIndex()
         self.event(
             step,
             line,
@@ -188,6 +202,51 @@ class Recorder:
             )
             events.append((line, order, Event(step, line, "spike", message)))
         return int(np.argmin(finite)) if bad else None
+
+
+class RecordIndex:
+    """Step and line of each of the newest segment's records (the newest ``KEEP`` of them).
+
+    Where a verdict's evidence began is a step; this finds its line and counts the records
+    logged since.
+    """
+
+    KEEP = 1 << 15
+
+    def __init__(self) -> None:
+        self.steps = Growable()
+        self.lines = Growable()
+
+    def add(self, step: float, line: int) -> None:
+        self.steps.append(step)
+        self.lines.append(float(line))
+        self._trim()
+
+    def extend(self, steps: np.ndarray, lines: np.ndarray) -> None:
+        self.steps.extend(steps.astype(np.float64))
+        self.lines.extend(lines.astype(np.float64))
+        self._trim()
+
+    def _trim(self) -> None:
+        if len(self.steps) > 2 * self.KEEP:
+            steps, lines = self.steps.view()[-self.KEEP :], self.lines.view()[-self.KEEP :]
+            self.steps, self.lines = Growable(2 * self.KEEP), Growable(2 * self.KEEP)
+            self.steps.extend(steps.copy())
+            self.lines.extend(lines.copy())
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def since(self, step: float) -> int:
+        """Records at or after ``step``."""
+        steps = self.steps.view()
+        return int(steps.size - np.searchsorted(steps, step, side="left"))
+
+    def line_at(self, step: float) -> int | None:
+        """The line of the first record at or after ``step``."""
+        steps = self.steps.view()
+        i = int(np.searchsorted(steps, step, side="left"))
+        return int(self.lines.view()[i]) if i < steps.size else None
 
 
 def num(x: float | None) -> str:

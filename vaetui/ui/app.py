@@ -36,6 +36,7 @@ from vaetui.ui.palette import MetricCommands, action_commands
 from vaetui.ui.throttle import Throttle
 from vaetui.ui.widgets.detail import DetailScreen
 from vaetui.ui.widgets.events import EventsTable
+from vaetui.ui.widgets.explain import ExplainScreen
 from vaetui.ui.widgets.help import HelpScreen
 from vaetui.ui.widgets.images import ImageScreen, Thumbnail
 from vaetui.ui.widgets.metrics import MetricList, default_metric
@@ -335,6 +336,10 @@ class VaeApp(AlertOutlets, App[int]):
 
     def action_focus_events(self) -> None:
         self._on_main(EventsTable).focus()
+
+    def action_explain(self) -> None:
+        feed = self.feeds[self.current]
+        self.push_screen(ExplainScreen(feed.path, feed.options))
 
 
 def build_app(
