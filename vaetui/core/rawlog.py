@@ -209,7 +209,7 @@ class StreamLines:
             self._ring.extend(display_text(p) for p in parts[-self._keep :])
             self._complete += len(parts)
 
-    def source_reset(self) -> None:
+    def source_reset(self, reason: str = "") -> None:
         """Nothing to undo: a stream is never truncated."""
 
     def finish(self) -> None:

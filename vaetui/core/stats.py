@@ -227,22 +227,24 @@ class MetricHistory:
         self.seg_nan = 0
         self.spike_ema = None
 
-    def thin_if_full(self) -> None:
-        """Halve the older points once the history passes ``MAX_POINTS``."""
+    def thin_if_full(self, limit: int = MAX_POINTS) -> None:
+        """Halve the older points once the history passes ``limit`` (``MAX_POINTS`` at most;
+        less when many metrics share the total budget, see ``vaetui.core.recorder``)."""
         n = len(self)
-        if n <= MAX_POINTS:
+        if n <= limit:
             return
         # Buckets big enough that the history drops to about half the limit, so thinning
-        # happens once per MAX_POINTS / 2 new points, not on every append.
-        older_target = (MAX_POINTS // 2 - KEEP_RECENT) // 2
-        bucket = max(4, 2 * -(-(n - KEEP_RECENT) // (2 * older_target)))
-        cut = (n - KEEP_RECENT) // bucket * bucket
+        # happens once per limit / 2 new points, not on every append.
+        recent = min(KEEP_RECENT, limit // 4)
+        older_target = max((limit // 2 - recent) // 2, 1)
+        bucket = max(4, 2 * -(-(n - recent) // (2 * older_target)))
+        cut = (n - recent) // bucket * bucket
         steps, values, segs = self.steps.view(), self.values.view(), self.segments.view()
         keep = np.ones(n, dtype=bool)
         keep[:cut] = _bucket_keep(values[:cut], segs[:cut], bucket)
-        self.steps = _growable(steps[keep])
-        self.values = _growable(values[keep])
-        self.segments = _growable(segs[keep], SEGMENT_DTYPE)
+        self.steps = _growable(steps[keep], limit)
+        self.values = _growable(values[keep], limit)
+        self.segments = _growable(segs[keep], limit, SEGMENT_DTYPE)
         current = segs[-1]
         self.segment_start = int(np.searchsorted(self.segments.view(), current, side="left"))
 
@@ -281,9 +283,9 @@ def _bucket_keep(values: np.ndarray, segs: np.ndarray | None, bucket: int) -> np
     return keep.reshape(-1)
 
 
-def _growable(values: np.ndarray, dtype: type = np.float64) -> Growable:
-    # Room to reach MAX_POINTS again without a doubling: the history's memory stays fixed.
-    g = Growable(max(values.size, MAX_POINTS) + MAX_POINTS // 2, dtype)
+def _growable(values: np.ndarray, limit: int = MAX_POINTS, dtype: type = np.float64) -> Growable:
+    # Room to reach the limit again without a doubling: the history's memory stays fixed.
+    g = Growable(max(values.size, limit) + limit // 2, dtype)
     g.extend(values)
     return g
 

@@ -29,6 +29,9 @@ FLASHES, FLASH_PERIOD = 4, 0.5
 PERCENT = frozenset({"kl_share", "kl_trend", "balance"})
 #: Characters a badge keeps for its number (``0.0296``, ``-4.13%``).
 VALUE_ROOM = 6
+#: Below this many cells for the number, a badge drops the number and shortens its title,
+#: never its level word.
+MIN_VALUE_CELLS = 5
 
 
 def level_class(level: str) -> str:
@@ -83,6 +86,8 @@ class VerdictBadge(Widget, can_focus=True):
         # right-aligned after at least one space. The padding belongs to the word's
         # segment, so no renderer can drop the space between word and value.
         word = level_word(self.level)
+        if self.size.width < len(self.title_text) + len(word) + 1 + MIN_VALUE_CELLS:
+            return self._render_tight(word)
         title_width = max(self.title_width, len(self.title_text) + 1)
         room = max(self.size.width - title_width - len(word) - 1, 0)
         value = self._value_text(room)
@@ -90,6 +95,14 @@ class VerdictBadge(Widget, can_focus=True):
         pad = room - len(value) + 1 if value else 0
         text.append(word + " " * pad, style="bold")
         text.append(value)
+        return text
+
+    def _render_tight(self, word: str) -> Text:
+        """A pane too narrow for the number: the level word first, then as much title as fits."""
+        room = self.size.width - len(word) - 1
+        title = self.title_text[: max(room, 0)].rstrip()
+        text = Text(f"{title} " if title else "", no_wrap=True, overflow="ellipsis")
+        text.append(word, style="bold")
         return text
 
     def _value_text(self, room: int) -> str:
