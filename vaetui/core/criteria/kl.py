@@ -157,10 +157,12 @@ def kl_trend(j: JudgeInput, p: Profile) -> Verdict:
             inputs,
         )
     s = p.steady
-    # A fast move, once shown, holds until the change is back inside the flat band; its
+    # A fast move, once shown as watch, holds until the change is back inside the flat band; its
     # all-clear is then judged afresh, one move to a calm level, not a step through
     # "slowly" on the way.
-    fast_margin = max(s.trend_margin, 1.0 - t.flat / t.fast) if t.fast > 0 else s.trend_margin
+    fast_margin = s.trend_margin
+    if previous_level(j, "kl_trend") == "watch" and t.fast > 0:
+        fast_margin = max(s.trend_margin, 1.0 - t.flat / t.fast)
     was_fast = previous_input(j, "kl_trend", "fast")
     fast = direction(trend, t.fast, s.t_crit, was_fast, fast_margin)
     cleared = was_fast in ("rising", "falling") and fast == "flat"
@@ -209,6 +211,18 @@ def _trend_level(d: str, fast: str, zone: int, moved: str | None) -> tuple[str, 
             "ok",
             "moving with a kl_weight change",
             "KL follows the kl_weight schedule; judge again once the weight settles.",
+        )
+    if fast == "falling" and zone >= 3:
+        return (
+            "ok",
+            "falling fast, still at or above the healthy band",
+            "KL is settling from above; the zone warns if it sinks below the healthy band.",
+        )
+    if fast == "rising" and zone <= 2:
+        return (
+            "ok",
+            "rising fast toward the healthy band",
+            "KL is recovering toward the healthy band; fine if it settles there.",
         )
     if fast == "falling":
         return (
