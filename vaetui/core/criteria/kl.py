@@ -212,12 +212,6 @@ def _trend_level(d: str, fast: str, zone: int, moved: str | None) -> tuple[str, 
             "moving with a kl_weight change",
             "KL follows the kl_weight schedule; judge again once the weight settles.",
         )
-    if fast == "falling" and zone >= 3:
-        return (
-            "ok",
-            "falling fast, still at or above the healthy band",
-            "KL is settling from above; the zone warns if it sinks below the healthy band.",
-        )
     if fast == "rising" and zone <= 2:
         return (
             "ok",
