@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vaetui.core.assess_adversarial import adversarial_inputs, grace_window
 from vaetui.core.criteria import JudgeInput
 from vaetui.core.metrics import KL, KL_WEIGHT, PERCEPTION, REC, TOTAL
 from vaetui.core.profile import Profile
@@ -38,6 +39,8 @@ class RunFacts:
     spike_steps: dict[str, frozenset[float]]
     seconds_quiet: float | None
     usual_interval: float | None
+    #: Step where the discriminator switched on in the newest segment (a phase event).
+    disc_start: float | None = None
 
 
 class SegmentView:
@@ -47,6 +50,10 @@ class SegmentView:
         self._histories = histories
         self._profile = profile
         self.alpha = alpha
+
+    @property
+    def profile(self) -> Profile:
+        return self._profile
 
     def arrays(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
         """Steps and values of ``name`` in the newest segment (None when it has none)."""
@@ -106,17 +113,26 @@ class SegmentView:
         return first + self._profile.smoothing.warmup_fraction * (last - first), False
 
     def judged(
-        self, name: str, warmup_end: float | None, spikes: frozenset[float] = frozenset()
+        self,
+        name: str,
+        warmup_end: float | None,
+        spikes: frozenset[float] = frozenset(),
+        skip: tuple[float, float] | None = None,
     ) -> np.ndarray | None:
         """Values of ``name`` after warm-up (all of the segment if none come after it).
 
         Points reported as spikes are left out: one wild step (the last before a NaN, say)
-        must not decide the zone a run is in; the divergence criterion reports it.
+        must not decide the zone a run is in; the divergence criterion reports it. So are
+        the steps in ``skip`` (the discriminator's grace: its start bump is expected).
         """
         arrays = self.arrays(name)
         if arrays is None:
             return None
         steps, values = arrays
+        if skip is not None:
+            keep = (steps < skip[0]) | (steps >= skip[1])
+            if keep.any():
+                steps, values = steps[keep], values[keep]
         if spikes:
             keep = ~np.isin(steps, np.fromiter(spikes, dtype=np.float64))
             steps, values = steps[keep], values[keep]
@@ -153,8 +169,9 @@ class SegmentView:
 def judge_input(view: SegmentView, facts: RunFacts) -> tuple[JudgeInput, float | None]:
     """Everything the criteria need, and the step where warm-up ends."""
     warmup_end, in_warmup = view.warmup_end(facts)
+    grace = grace_window(view, facts.disc_start)
     judged = {
-        name: view.judged(name, warmup_end, facts.spike_steps.get(name, frozenset()))
+        name: view.judged(name, warmup_end, facts.spike_steps.get(name, frozenset()), grace)
         for name in (*LOSSES, KL_WEIGHT)
     }
 
@@ -189,4 +206,5 @@ def judge_input(view: SegmentView, facts: RunFacts) -> tuple[JudgeInput, float |
         spike_step=spike[0] if spike else None,
         seconds_quiet=facts.seconds_quiet,
         usual_interval=facts.usual_interval,
+        **adversarial_inputs(view, facts.disc_start, facts.last_step, warmup_end),
     ), warmup_end

@@ -20,6 +20,28 @@ KL_WEIGHT = "kl_weight"
 #: The metrics the criteria read, in display order.
 CANONICAL: tuple[str, ...] = (TOTAL, REC, KL, PERCEPTION, KL_WEIGHT)
 
+#: The adversarial half of a VAE-GAN, in latent-diffusion's key names (generator step:
+#: g_loss, d_weight, disc_factor, logvar, nll_loss; discriminator step: disc_loss, logits).
+G_LOSS = "g_loss"
+DISC_LOSS = "disc_loss"
+D_WEIGHT = "d_weight"
+DISC_FACTOR = "disc_factor"
+LOGITS_REAL = "logits_real"
+LOGITS_FAKE = "logits_fake"
+LOGVAR = "logvar"
+NLL = "nll_loss"
+LR = "lr"
+ADVERSARIAL: tuple[str, ...] = (
+    G_LOSS,
+    DISC_LOSS,
+    D_WEIGHT,
+    DISC_FACTOR,
+    LOGITS_REAL,
+    LOGITS_FAKE,
+    LOGVAR,
+    NLL,
+)
+
 
 def metric_order(names: Iterable[str]) -> list[str]:
     """The display order of metrics everywhere (JSON, panes, plot, palette): the canonical
@@ -75,7 +97,12 @@ _ALIASES: dict[str, str] = {
     ),
     **dict.fromkeys(("total_loss", "loss", "vae_loss", "total", "elbo_loss"), TOTAL),
     **dict.fromkeys(("kl_weight", "beta", "kl_beta", "kl_scale", "kl_coef", "klw"), KL_WEIGHT),
+    **dict.fromkeys(("disc_loss", "discloss", "d_loss"), DISC_LOSS),
+    **dict.fromkeys(("g_loss", "gen_loss", "generator_loss"), G_LOSS),
 }
+
+#: Names kept as they are, but found behind a ``train/`` prefix too (``train/d_weight``).
+_KEPT_NAMES: frozenset[str] = frozenset(ADVERSARIAL) | {LR, "learning_rate"}
 
 #: Aliases that only apply when the record does not already carry the canonical key.
 _WEAK_ALIASES: dict[str, str] = {
@@ -150,7 +177,7 @@ def canonical_name(raw: str) -> tuple[str, bool]:
     for prefix in ("train_", "training_"):
         if key.startswith(prefix) and len(key) > len(prefix):
             rest = key[len(prefix) :]
-            if rest in _ALIASES or rest in _WEAK_ALIASES:
+            if rest in _ALIASES or rest in _WEAK_ALIASES or rest in _KEPT_NAMES:
                 key = rest
                 break
     if key in _ALIASES:

@@ -13,6 +13,7 @@ from collections import deque
 import numpy as np
 
 from vaetui.core.assess import LOSSES
+from vaetui.core.phases import PhaseWatch
 from vaetui.core.profile import Profile
 from vaetui.core.snapshot import Event
 from vaetui.core.stats import MetricHistory, ema_before
@@ -36,6 +37,8 @@ class Recorder:
         self.nonfinite: tuple[float, str] | None = None
         #: Spikes of the newest segment, as (step, ratio to the EMA, metric).
         self.spikes: list[tuple[float, float, str]] = []
+        #: Phases of the newest segment (discriminator on, warm-up ends, schedule changes).
+        self.phases = PhaseWatch(jump=profile.phases.jump)
 
     def spike_steps(self) -> dict[str, frozenset[float]]:
         """Steps of the newest segment's spikes, per metric."""
@@ -55,6 +58,7 @@ class Recorder:
             h.new_segment()
         self.nonfinite = None
         self.spikes = []
+        self.phases.new_segment()
         self.event(
             step,
             line,
@@ -83,6 +87,8 @@ class Recorder:
             h.seg_count += 1
             h.seg_nan += int(not finite)
             h.thin_if_full()
+            if self.phases.watches(name):
+                self.events.extend(self.phases.note_point(name, step, value, line))
         if name not in LOSSES:
             return
         if not finite:
@@ -145,6 +151,10 @@ class Recorder:
         bad = int(steps.size - np.count_nonzero(finite))
         h.seg_nan += bad
         h.thin_if_full()
+        if self.phases.watches(name):
+            events += [
+                (e.line or 0, order, e) for e in self.phases.note(name, steps, values, lines)
+            ]
         if name not in LOSSES:
             return None
         alpha = self._profile.smoothing.ema_alpha

@@ -244,6 +244,7 @@ class Run:
             worst_spike=max(recorder.spikes, key=lambda s: s[1]) if recorder.spikes else None,
             seconds_quiet=quiet,
             usual_interval=usual,
+            disc_start=recorder.phases.disc_start,
         )
 
     def _lines(self) -> int:

@@ -28,6 +28,9 @@ CRITERIA_IDS: tuple[str, ...] = (
     "perception",
     "divergence",
     "stall",
+    "adversarial",
+    "adaptive_weight",
+    "logvar",
 )
 
 #: Short titles for the criteria, for badges and tables.
@@ -40,7 +43,13 @@ CRITERIA_TITLES: dict[str, str] = {
     "perception": "Perception",
     "divergence": "Divergence",
     "stall": "Stall",
+    "adversarial": "Discrim.",
+    "adaptive_weight": "d_weight",
+    "logvar": "logvar",
 }
+
+#: The seed's criteria: compact layouts show these first (the rest may be hidden when n/a).
+SEED_CRITERIA: tuple[str, ...] = CRITERIA_IDS[:8]
 
 
 #: The pseudo-criterion whose changes are those of the overall verdict.
