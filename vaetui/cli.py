@@ -14,7 +14,7 @@ from pathlib import Path
 
 from vaetui import __version__
 from vaetui.core.formats import FORMAT_NAMES
-from vaetui.core.profile import ProfileError, load_profile, profile_to_toml
+from vaetui.core.profile import ProfileError, load_profile
 from vaetui.core.run import RunOptions
 from vaetui.errors import EXIT_OK, EXIT_USAGE, InputError, UsageError
 
@@ -122,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     prof_sub = prof.add_subparsers(dest="profile_command", required=True, parser_class=_Parser)
     show = prof_sub.add_parser("show", help="print the profile as TOML")
     show.add_argument("--profile", help="a built-in name or a TOML file")
+    learn = prof_sub.add_parser("learn", help="print a profile learned from a healthy run")
+    learn.add_argument("path", metavar="GOOD.log", help="a run of your model you trust")
+    learn.add_argument("--name", help="the profile's name (default: the file's)")
+    _common_options(learn)
+    for sub_parser in (tail, check):
+        sub_parser.add_argument(
+            "--reference", metavar="GOOD.log", help="a trusted run to compare with"
+        )
     return p
 
 
@@ -200,11 +208,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"wrote {n} lines to {args.out}", file=sys.stderr)
         return EXIT_OK
     if args.command == "profile":
-        try:
-            sys.stdout.write(profile_to_toml(load_profile(args.profile)))
-        except ProfileError as exc:
-            raise UsageError(str(exc)) from None
-        return EXIT_OK
+        from vaetui.commands import profile
+
+        if args.profile_command == "learn":
+            return profile.learn(args.path, run_options(args, live=False), args.name)
+        return profile.show(args.profile)
     raise UsageError(f"unknown command {args.command}")  # pragma: no cover
 
 
