@@ -7,16 +7,18 @@ Every error a user can cause ends in one sentence on stderr and a distinct exit 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from vaetui import __version__
 from vaetui.core.formats import FORMAT_NAMES
 from vaetui.core.profile import ProfileError, load_profile
 from vaetui.core.run import RunOptions
-from vaetui.errors import EXIT_OK, EXIT_USAGE, InputError, UsageError
+from vaetui.errors import EXIT_NO_METRICS, EXIT_OK, EXIT_USAGE, InputError, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -141,7 +143,7 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
     ema = getattr(args, "ema", None)
     if ema is not None and ema > 1:
         raise UsageError("--ema must be between 0 and 1")
-    return RunOptions(
+    options = RunOptions(
         fmt=args.fmt,
         profile=profile,
         kl_weight=args.kl_weight,
@@ -153,6 +155,31 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
         halflife=getattr(args, "halflife", None),
         live=live,
     )
+    reference = getattr(args, "reference", None)
+    if reference:
+        options = dataclasses.replace(options, reference=_reference(reference, options))
+    return options
+
+
+def _reference(path: str, options: RunOptions) -> Any:
+    """The ``--reference`` run, read whole; a problem with it is one sentence."""
+    from vaetui.core.reference import read_reference
+    from vaetui.core.source import SourceError
+
+    if os.path.isdir(path) and not _is_event_dir(path):
+        raise InputError(f"reference {path} is a directory, not a log file")
+    try:
+        return read_reference(path, options)
+    except (SourceError, OSError) as exc:
+        raise InputError(f"reference {path}: cannot read ({exc})") from None
+    except ValueError as exc:
+        raise InputError(str(exc), EXIT_NO_METRICS) from None
+
+
+def _is_event_dir(path: str) -> bool:
+    from vaetui.core.formats.tfevents import is_event_path
+
+    return is_event_path(Path(path))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -76,10 +76,16 @@ def learn_profile(
     notes = _Notes(source)
     profile = replace(base, name=name)
     profile = replace(profile, kl_zone=_kl_zone(snap, profile.kl_zone, m, notes))
-    profile = replace(profile, kl_share=_kl_share(snap.verdict("kl_share"), profile.kl_share, m, notes))
+    profile = replace(
+        profile, kl_share=_kl_share(snap.verdict("kl_share"), profile.kl_share, m, notes)
+    )
     profile = replace(profile, rec_range=_rec_range(snap, profile, m, notes))
-    profile = replace(profile, perception=_perception(snap.verdict("perception"), profile, m, notes))
-    profile = replace(profile, adversarial=_adversarial(snap.verdict("adversarial"), profile, m, notes))
+    profile = replace(
+        profile, perception=_perception(snap.verdict("perception"), profile, m, notes)
+    )
+    profile = replace(
+        profile, adversarial=_adversarial(snap.verdict("adversarial"), profile, m, notes)
+    )
     return replace(profile, notes=tuple(notes.items))
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,6 +31,9 @@ from vaetui.core.recorder import Recorder
 from vaetui.core.segments import StepContinuity
 from vaetui.core.snapshot import OVERALL, Series, Snapshot, Verdict, worst_level
 from vaetui.core.stats import alpha_from_halflife
+
+if TYPE_CHECKING:
+    from vaetui.core.reference import Reference
 
 #: A chunk this big is history being read, not lines arriving live (for steps/s).
 _HISTORY_CHUNK = 256 << 10
@@ -50,6 +54,8 @@ class RunOptions:
     halflife: float | None = None
     #: Live following: judge stalls and record verdict changes as events.
     live: bool = False
+    #: A trusted run to compare with (``--reference``).
+    reference: Reference | None = None
 
 
 class Run:
@@ -191,7 +197,7 @@ class Run:
         if self.options.live:
             self._note_verdict_changes(verdicts)
         steps, lines = self._steps, self._lines()
-        return Snapshot(
+        snap = Snapshot(
             file=self.name,
             format=self.format,
             lines=lines,
@@ -219,6 +225,8 @@ class Run:
             changes=tuple(self._tracker.changes) if self.options.live else (),
             ema_alpha=view.alpha,
         )
+        reference = self.options.reference
+        return snap if reference is None else replace(snap, reference=reference.report(snap))
 
     def _history(self) -> dict[str, Series]:
         return {

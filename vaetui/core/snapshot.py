@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from vaetui.core.compared import ReferenceReport
 
 #: Levels from best to worst; ``pending`` and ``n/a`` sit outside the ranking.
 LEVELS: tuple[str, ...] = ("excellent", "ok", "watch", "bad")
@@ -227,6 +230,13 @@ class Snapshot:
     changes: tuple[VerdictChange, ...] = ()
     #: The EMA weight of each new point, as the core applies it (plots draw the same EMA).
     ema_alpha: float = 0.1
+    #: The trusted run given with ``--reference``: its curves and the comparisons with it.
+    reference: ReferenceReport | None = None
+
+    @property
+    def phases(self) -> tuple[Event, ...]:
+        """The ``phase`` events: discriminator on, warm-up ends, schedule changes."""
+        return tuple(e for e in self.events if e.kind == "phase")
 
     def verdict(self, criterion_id: str) -> Verdict | None:
         """The verdict for ``criterion_id``, if present."""
@@ -237,6 +247,12 @@ class Snapshot:
 
     def to_json(self) -> dict[str, Any]:
         """The stable ``check --json`` form (see SPEC.md)."""
+        out = self._json()
+        if self.reference is not None:
+            out["reference"] = self.reference.to_json()
+        return out
+
+    def _json(self) -> dict[str, Any]:
         return {
             "file": self.file,
             "format": self.format,

@@ -212,7 +212,7 @@ class VaeApp(App[int]):
         self._on_main("#waiting", Label).update(waiting_text)
         self._on_main(VerdictPanel).show(snap)
         if isinstance(self.screen, DetailScreen) and snap is not None:
-            self.screen.update_verdicts({v.id: v for v in snap.criteria})
+            self.screen.update_verdicts({v.id: v for v in snap.criteria}, snap.reference)
         return snap
 
     def _render_plot(self) -> None:
@@ -225,7 +225,12 @@ class VaeApp(App[int]):
         plot = self._on_main(MetricPlot)
         if snap is not None:
             plot.set_alpha(snap.ema_alpha)  # the core's EMA, drawn as it judges it
-        plot.show(PlotData(self.selected, self.current, runs, starts, self.overlay))
+        ref = snap.reference if snap else None
+        ref_series = ref.history.get(self.selected or "") if ref else None
+        data = PlotData(self.selected, self.current, runs, starts, self.overlay)
+        data.reference = (ref.name, ref_series) if ref and ref_series is not None else None
+        data.phases = tuple(e.step for e in snap.phases if e.step is not None) if snap else ()
+        plot.show(data)
 
     # -- what keys, the palette and widgets ask for -------------------------------------
 
@@ -263,7 +268,8 @@ class VaeApp(App[int]):
     def action_detail(self, number: int) -> None:
         snap = self.feeds[self.current].snapshot
         verdicts = {v.id: v for v in snap.criteria} if snap else {}
-        self.push_screen(DetailScreen(CRITERIA_IDS[number - 1], verdicts))
+        reference = snap.reference if snap else None
+        self.push_screen(DetailScreen(CRITERIA_IDS[number - 1], verdicts, reference))
 
     def action_pause(self) -> None:
         self.throttle.set_paused(not self.throttle.paused)

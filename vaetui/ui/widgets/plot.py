@@ -34,6 +34,10 @@ class PlotData:
     runs: list[tuple[str, Series | None]] = field(default_factory=list)
     segment_starts: tuple[float, ...] = ()
     overlay: bool = False
+    #: The ``--reference`` run's series of the metric, with the reference's name.
+    reference: tuple[str, Series] | None = None
+    #: Steps of phase events (discriminator on, warm-up ends, schedule changes).
+    phases: tuple[float, ...] = ()
 
 
 class MetricPlot(PlotextPlot):
@@ -44,6 +48,8 @@ class MetricPlot(PlotextPlot):
         "metric-plot--ema",
         "metric-plot--restart",
         "metric-plot--mark",
+        "metric-plot--reference",
+        "metric-plot--phase",
         *RUN_CLASSES,
     }
 
@@ -149,6 +155,14 @@ class MetricPlot(PlotextPlot):
             colour = "metric-plot--raw" if i == data.current else RUN_CLASSES[i % len(RUN_CLASSES)]
             label = name if data.overlay else None
             self._draw_series(f"{i}:{data.metric}", series, lo, hi, colour, label)
+        if data.reference is not None:
+            name, series = data.reference
+            self._draw_series(
+                f"ref:{data.metric}", series, lo, hi, "metric-plot--reference", f"reference {name}"
+            )
+        for step in data.phases:
+            if lo <= step <= hi:
+                plt.vline(step, color=self._rgb("metric-plot--phase"))
         for start in data.segment_starts:
             if lo <= start <= hi:
                 plt.vline(start, color=self._rgb("metric-plot--restart"))

@@ -17,7 +17,14 @@ from textual.containers import Grid
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from vaetui.core.snapshot import ALL_LEVELS, CRITERIA_IDS, CRITERIA_TITLES, Snapshot, Verdict
+from vaetui.core.snapshot import (
+    ALL_LEVELS,
+    CRITERIA_IDS,
+    CRITERIA_TITLES,
+    SEED_CRITERIA,
+    Snapshot,
+    Verdict,
+)
 from vaetui.ui.messages import CriterionChosen
 from vaetui.ui.widgets.fmt import fit_value, fmt_age
 
@@ -95,7 +102,10 @@ class VerdictPanel(Grid):
 
     def compose(self) -> ComposeResult:
         for cid in CRITERIA_IDS:
-            yield VerdictBadge(cid, CRITERIA_TITLES[cid])
+            badge = VerdictBadge(cid, CRITERIA_TITLES[cid])
+            # The seed's criteria come first; the others (VAE-GAN, images) are "-extra":
+            # hidden while n/a, and in the compact layout unless they warn.
+            yield badge.set_class(cid not in SEED_CRITERIA, "-extra")
         yield VerdictBadge(OVERALL, "Overall")
 
     def show(self, snapshot: Snapshot | None) -> None:
