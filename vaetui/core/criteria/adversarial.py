@@ -76,7 +76,7 @@ def adversarial(j: JudgeInput, p: Profile) -> Verdict:
         return Verdict(
             "adversarial",
             "bad",
-            value,
+            None,
             "the adversarial losses are NaN/inf: the GAN has diverged",
             "Restore the last good checkpoint; lower the discriminator's learning rate or "
             "disc_weight, and start the discriminator later (disc_start).",
