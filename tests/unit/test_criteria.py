@@ -369,7 +369,7 @@ def test_seed_example_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert levels == {
         cid: ("n/a" if cid == "stall" or cid not in SEED_CRITERIA else "excellent")
         for cid in CRITERIA_IDS
-    }
+    } | {"adversarial": "excellent", "adaptive_weight": "excellent"}  # it logs g_loss, d_weight
     assert out["overall"] == "excellent"
     assert code == 0
     kl = out["metrics"]["kl_loss"]
