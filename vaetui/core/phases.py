@@ -51,6 +51,8 @@ class _Schedule:
     """What one schedule metric (kl_weight, lr) did up to its newest point."""
 
     prev: float | None = None
+    #: The value before ``prev`` (a drop counts only after a steady stretch).
+    prev2: float | None = None
     prev_step: float = 0.0
     prev_line: int = 0
     rising: bool = False
@@ -143,8 +145,14 @@ class PhaseWatch:
             return []
         first = values[0] if st.prev is None else st.prev
         prev = np.concatenate(([first], values[:-1]))
+        second = first if st.prev2 is None else st.prev2
+        prev2 = np.concatenate(([second], prev[:-1]))
         rising = (values > prev) & (values - prev > 1e-9 * np.abs(prev))
-        dropping = values < prev * (1.0 - self.jump)
+        # A drop is a schedule change after a steady stretch (a step decay), not inside a
+        # smooth decay whose tail falls fast in relative terms (cosine to zero).
+        with np.errstate(divide="ignore", invalid="ignore"):
+            steady = np.abs(prev / prev2 - 1.0) < self.jump / 3
+        dropping = (values < prev * (1.0 - self.jump)) & steady
         was_rising = np.concatenate(([st.rising], rising[:-1]))
         turns = np.flatnonzero((rising != was_rising) | dropping)
         if turns.size > MAX_CANDIDATES:
@@ -158,6 +166,7 @@ class PhaseWatch:
                 st.prev_line = int(lines[i - 1])
             point = (float(values[i]), float(steps[i]), int(lines[i]), base + i)
             events += self._turn(name, st, point, bool(rising[i]), bool(dropping[i]))
+        st.prev2 = float(prev[-1]) if values.size else st.prev2
         st.prev, st.prev_step, st.prev_line = float(values[-1]), float(steps[-1]), int(lines[-1])
         st.rising = bool(rising[-1])
         st.seen = base + values.size

@@ -59,7 +59,7 @@ def gan_curves(
     disc = on * (0.96 + 0.02 * np.sin(2 * np.pi * 5 * t) + _noise(rng, n, 0.03))
     d_weight = np.where(on > 0, 0.8, 30.0) * np.exp(_noise(rng, n, 0.2))
     logvar = -0.3 * (1.0 - np.exp(-t / 0.25)) + _noise(rng, n, 0.002)
-    rec = base["rec_loss"] * (1.0 + 0.4 * on * np.exp(-(t - GAN_DISC_START) / 0.01))
+    rec = base["rec_loss"] * (1.0 + 0.6 * on * np.exp(-(t - GAN_DISC_START) / 0.03))
     if scenario == "gan-disc-wins":
         s = np.clip(u / 0.3, 0.0, 1.0)
         real, fake = real + 3.0 * s, fake - 3.0 * s

@@ -187,10 +187,11 @@ def log_chunks(
             last_len = len(line) - 1
             yield line + " " * pad
         else:
-            if fmt == "logging" and not warned and not math.isfinite(rec["total_loss"]):
+            total = rec.get("total_loss", rec.get("train/total_loss", 0.0))
+            if fmt == "logging" and not warned and not math.isfinite(total):
                 warned = True
                 when = _timestamp(float(rec["time"]))
-                loss = _tqdm_num(rec["total_loss"])
+                loss = _tqdm_num(total)
                 yield f"{when} WARNING vae.train: non-finite loss (loss={loss}); continuing\n"
             yield line + "\n"
         prev = rec
