@@ -11,7 +11,6 @@ import dataclasses
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from vaetui import __version__
@@ -163,10 +162,11 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
 
 def _reference(path: str, options: RunOptions) -> Any:
     """The ``--reference`` run, read whole; a problem with it is one sentence."""
+    from vaetui.core.follow import wants_event_reader
     from vaetui.core.reference import read_reference
     from vaetui.core.source import SourceError
 
-    if os.path.isdir(path) and not _is_event_dir(path):
+    if os.path.isdir(path) and not wants_event_reader(path, options.fmt):
         raise InputError(f"reference {path} is a directory, not a log file")
     try:
         return read_reference(path, options)
@@ -174,12 +174,6 @@ def _reference(path: str, options: RunOptions) -> Any:
         raise InputError(f"reference {path}: cannot read ({exc})") from None
     except ValueError as exc:
         raise InputError(str(exc), EXIT_NO_METRICS) from None
-
-
-def _is_event_dir(path: str) -> bool:
-    from vaetui.core.formats.tfevents import is_event_path
-
-    return is_event_path(Path(path))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -212,7 +206,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         options = run_options(args, live=True)
         for path in args.paths:
-            _reject_directory(path)
+            _reject_directory(path, args.fmt)
         return run_tail(list(args.paths), options, poll=args.poll)
     if args.command == "demo":
         from vaetui.commands.tail import run_demo
@@ -247,12 +241,12 @@ def _say(message: str) -> None:
     print(f"vaetui: {message}", file=sys.stderr)
 
 
-def _reject_directory(path: str) -> None:
+def _reject_directory(path: str, fmt: str) -> None:
     """``tail`` follows files and TensorBoard run folders: another directory (or an
     unreadable path) is a clear error."""
-    from vaetui.core.formats.tfevents import is_event_path
+    from vaetui.core.follow import wants_event_reader
 
-    if path != "-" and os.path.isdir(path) and not is_event_path(Path(path)):
+    if path != "-" and os.path.isdir(path) and not wants_event_reader(path, fmt):
         raise InputError(f"{path} is a directory, not a log file")
     if path != "-" and os.path.exists(path) and not os.access(path, os.R_OK):
         raise InputError(f"cannot read {path}: permission denied")

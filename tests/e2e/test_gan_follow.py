@@ -32,7 +32,8 @@ def test_scenario_judged_live(
     proc = follow_proc(path, False)
     proc.caught_up()
     writer = threading.Thread(
-        target=write_log, kwargs={"path": path, "scenario": scenario, "steps": STEPS, "rate": 2000.0}
+        target=write_log,
+        kwargs={"path": path, "scenario": scenario, "steps": STEPS, "rate": 2000.0},
     )
     writer.start()
     writer.join(timeout=60)

@@ -14,7 +14,11 @@ from vaetui.simulate.gan import GAN_DISC_START
 STEPS = 2000
 #: What each scenario shows, criterion -> level at the end of the run.
 EXPECTED = {
-    "gan-healthy": {"adversarial": "excellent", "adaptive_weight": "excellent", "logvar": "excellent"},
+    "gan-healthy": {
+        "adversarial": "excellent",
+        "adaptive_weight": "excellent",
+        "logvar": "excellent",
+    },
     "gan-disc-wins": {"adversarial": "bad"},
     "gan-diverge": {"adversarial": "bad"},
     "gan-clamp": {"adaptive_weight": "bad", "adversarial": "excellent"},

@@ -67,7 +67,9 @@ def test_the_seed_bands_call_the_small_model_watch(capsys: pytest.CaptureFixture
     assert levels["kl_zone"] == "watch"
 
 
-def test_profile_show_explains_each_band(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_profile_show_explains_each_band(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     profile = learned(GENERATED / "plain/healthy.log", tmp_path / "mine.toml", capsys)
     assert main(["profile", "show", "--profile", str(profile)]) == 0
     shown = capsys.readouterr().out.splitlines()

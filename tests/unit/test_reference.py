@@ -46,7 +46,9 @@ def test_collapse_against_a_healthy_reference(logs: dict[str, Path]) -> None:
     assert comparison.reference_step == snap.last_step  # aligned by step
 
 
-def test_check_prints_the_comparison(logs: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_prints_the_comparison(
+    logs: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     args = ["check", str(logs["collapse"]), "--reference", str(logs["healthy"])]
     assert main([*args, "--json"]) == 2
     out = json.loads(capsys.readouterr().out)
@@ -59,7 +61,9 @@ def test_check_prints_the_comparison(logs: dict[str, Path], capsys: pytest.Captu
     assert "KL is below 1% of the reference at this step" in human
 
 
-def test_a_bad_reference_is_one_sentence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_reference_is_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = write_sim(tmp_path / "h.log", "healthy", steps=200)
     assert main(["check", str(log), "--reference", str(tmp_path / "missing.log")]) == 66
     assert "reference" in capsys.readouterr().err

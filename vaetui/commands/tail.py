@@ -11,12 +11,12 @@ import shutil
 import sys
 import tempfile
 import threading
-from typing import Any
 
+from vaetui.core.run import RunOptions
 from vaetui.ui.app import build_app
 
 
-def run_tail(paths: list[str], options: Any = None, poll: bool = False) -> int:
+def run_tail(paths: list[str], options: RunOptions | None = None, poll: bool = False) -> int:
     """Follow ``paths`` live in the TUI until the user quits.
 
     Args:
@@ -58,7 +58,10 @@ def _keyboard_from_terminal() -> None:
 
 
 def run_demo(
-    scenario: str = "healthy", rate: float = 20.0, steps: int = 20000, options: Any = None
+    scenario: str = "healthy",
+    rate: float = 20.0,
+    steps: int = 20000,
+    options: RunOptions | None = None,
 ) -> int:
     """Simulate a training run writing a log live, and tail it.
 

@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Label
 
+from vaetui.core.run import RunOptions
 from vaetui.core.snapshot import CRITERIA_IDS, Snapshot
 from vaetui.ui.feed import RunFeed
 from vaetui.ui.keys import BINDINGS
@@ -59,7 +60,7 @@ class VaeApp(App[int]):
     def __init__(
         self,
         paths: Sequence[str],
-        options: Any,
+        options: RunOptions,
         poll: bool = False,
         follow: bool = True,
         clock: Callable[[], float] | None = None,
@@ -306,7 +307,7 @@ class VaeApp(App[int]):
 
 def build_app(
     paths: Sequence[str],
-    options: Any = None,
+    options: RunOptions | None = None,
     poll: bool = False,
     follow: bool = True,
     clock: Callable[[], float] | None = None,
@@ -320,8 +321,4 @@ def build_app(
         follow: Follow the files live; False reads them once, synchronously (screenshots).
         clock: Time source for "time since the last line" and the core (tests fix it).
     """
-    if options is None:
-        from vaetui.core.run import RunOptions
-
-        options = RunOptions()
-    return VaeApp(list(paths), options, poll=poll, follow=follow, clock=clock)
+    return VaeApp(list(paths), options or RunOptions(), poll=poll, follow=follow, clock=clock)
