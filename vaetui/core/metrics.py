@@ -97,8 +97,7 @@ _ALIASES: dict[str, str] = {
     ),
     **dict.fromkeys(("total_loss", "loss", "vae_loss", "total", "elbo_loss"), TOTAL),
     **dict.fromkeys(("kl_weight", "beta", "kl_beta", "kl_scale", "kl_coef", "klw"), KL_WEIGHT),
-    **dict.fromkeys(("disc_loss", "discloss", "d_loss"), DISC_LOSS),
-    **dict.fromkeys(("g_loss", "gen_loss", "generator_loss"), G_LOSS),
+    **dict.fromkeys(("disc_loss", "discloss"), DISC_LOSS),
 }
 
 #: Names kept as they are, but found behind a ``train/`` prefix too (``train/d_weight``).
