@@ -169,9 +169,16 @@ class SegmentView:
 def judge_input(view: SegmentView, facts: RunFacts) -> tuple[JudgeInput, float | None]:
     """Everything the criteria need, and the step where warm-up ends."""
     warmup_end, in_warmup = view.warmup_end(facts)
+    # The discriminator's start bumps the reconstruction (its grace is left out of rec and
+    # perception); the total gains a new term for good, and KL is not bumped.
     grace = grace_window(view, facts.disc_start)
     judged = {
-        name: view.judged(name, warmup_end, facts.spike_steps.get(name, frozenset()), grace)
+        name: view.judged(
+            name,
+            warmup_end,
+            facts.spike_steps.get(name, frozenset()),
+            grace if name in (REC, PERCEPTION) else None,
+        )
         for name in (*LOSSES, KL_WEIGHT)
     }
 

@@ -2,8 +2,9 @@
 
 The adversarial half of a VAE-GAN is judged only once the discriminator is on and its grace
 (``[phases] disc_grace_points`` records after ``disc_start``) has passed: the bump when it
-switches on is expected. The same grace window is left out of the values the other criteria
-judge, so the bump does not read as a broken trend while a lasting break still does.
+switches on is expected. The same grace window is left out of the reconstruction and
+perception values the other criteria judge (the bump is there), so it does not read as a
+broken trend while a lasting break still does.
 """
 
 from __future__ import annotations
