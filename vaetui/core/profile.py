@@ -171,6 +171,18 @@ class Phases:
 
 
 @dataclass(frozen=True)
+class Sharpness:
+    """Reconstruction detail relative to its input (Laplacian variance ratio of image pairs)."""
+
+    excellent_min: float = 0.75
+    ok_min: float = 0.5
+    #: Above this the reconstruction has more fine structure than its input: noise, artefacts.
+    noisy_above: float = 2.0
+    #: The newest image pairs averaged for the verdict.
+    window: int = 3
+
+
+@dataclass(frozen=True)
 class Smoothing:
     """EMA weight of each new value, and the trend window as a share of the segment."""
 
@@ -198,6 +210,7 @@ class Profile:
     adaptive_weight: AdaptiveWeight = field(default_factory=AdaptiveWeight)
     logvar: Logvar = field(default_factory=Logvar)
     phases: Phases = field(default_factory=Phases)
+    sharpness: Sharpness = field(default_factory=Sharpness)
     smoothing: Smoothing = field(default_factory=Smoothing)
     #: Where bands came from, as ``("kl_zone.excellent_min", "learned from GOOD.log: ...")``
     #: (the ``[notes]`` table of a profile file; ``profile show`` prints them as comments).

@@ -14,6 +14,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from vaetui.core.compared import ReferenceReport
+from vaetui.core.images.model import ImagesSummary
 
 #: Levels from best to worst; ``pending`` and ``n/a`` sit outside the ranking.
 LEVELS: tuple[str, ...] = ("excellent", "ok", "watch", "bad")
@@ -34,6 +35,7 @@ CRITERIA_IDS: tuple[str, ...] = (
     "adversarial",
     "adaptive_weight",
     "logvar",
+    "sharpness",
 )
 
 #: Short titles for the criteria, for badges and tables.
@@ -49,6 +51,7 @@ CRITERIA_TITLES: dict[str, str] = {
     "adversarial": "Discrim.",
     "adaptive_weight": "d_weight",
     "logvar": "logvar",
+    "sharpness": "Sharpness",
 }
 
 #: The seed's criteria: compact layouts show these first (the rest may be hidden when n/a).
@@ -238,6 +241,9 @@ class Snapshot:
         """The ``phase`` events: discriminator on, warm-up ends, schedule changes."""
         return tuple(e for e in self.events if e.kind == "phase")
 
+    #: Sample images found beside the log (None: none looked for or none found).
+    images: ImagesSummary | None = None
+
     def verdict(self, criterion_id: str) -> Verdict | None:
         """The verdict for ``criterion_id``, if present."""
         for v in self.criteria:
@@ -270,6 +276,7 @@ class Snapshot:
             "criteria": [v.to_json() for v in self.criteria],
             "overall": self.overall,
             "events": [e.to_json() for e in self.events],
+            "images": self.images.to_json() if self.images and self.images.count else None,
         }
 
 

@@ -13,6 +13,7 @@ from vaetui.core.criteria.base import MIN_POINTS, JudgeInput, fmt_number
 from vaetui.core.criteria.health import divergence, stall
 from vaetui.core.criteria.kl import kl_share, kl_trend, kl_zone
 from vaetui.core.criteria.reconstruction import balance, perception, rec_range
+from vaetui.core.criteria.sharpness import sharpness
 from vaetui.core.profile import Profile
 from vaetui.core.snapshot import Verdict
 
@@ -30,6 +31,7 @@ CRITERIA: tuple[Callable[[JudgeInput, Profile], Verdict], ...] = (
     adversarial,
     adaptive_weight,
     logvar,
+    sharpness,
 )
 
 

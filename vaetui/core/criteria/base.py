@@ -56,6 +56,10 @@ class JudgeInput:
     logvar: float | None = None
     logvar_drift: float | None = None
     nll: float | None = None
+    #: Sample images: mean sharpness ratio and PSNR of the newest pairs, and how many there are.
+    sharpness: float | None = None
+    psnr: float | None = None
+    image_pairs: int = 0
 
 
 #: Records needed after warm-up before a trend is judged.
