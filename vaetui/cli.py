@@ -57,9 +57,10 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--format",
         dest="fmt",
-        choices=FORMAT_NAMES,
         default="auto",
-        help="log format (default: detect)",
+        metavar="FORMAT",
+        help=f"log format: {', '.join(FORMAT_NAMES)} or a [[formats]] name of the profile"
+        " (default: detect)",
     )
     g.add_argument("--profile", help="thresholds: a built-in name or a TOML file")
     g.add_argument("--kl-weight", type=_positive_float, help="KL weight, when the log lacks it")
@@ -71,6 +72,12 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--warmup-steps", type=_positive_float, help="KL warm-up length in steps")
     g.add_argument("--latent-dim", type=_positive_int, help="latent size, for KL per element")
+    g.add_argument(
+        "--rec-scale",
+        type=_positive_float,
+        metavar="N",
+        help="elements per sample of a sum-reduced rec_loss (it is divided by N)",
+    )
     g.add_argument("--rank", type=int, help="in multi-rank logs, the rank to read (default 0)")
     g.add_argument("--poll", action="store_true", help="poll instead of inotify (NFS, Lustre)")
     g.add_argument(
@@ -104,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="judge a whole log and exit 0/1/2")
     check.add_argument("path", metavar="PATH", help="log file; '-' for stdin")
     check.add_argument("--json", action="store_true", help="print the machine-readable form")
+    check.add_argument(
+        "--explain",
+        action="store_true",
+        help="show what was read: the line shapes that became records, and the skipped"
+        " lines that carry numbers",
+    )
     check.add_argument(
         "--follow",
         action="store_true",
@@ -177,6 +190,11 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
         profile = load_profile(args.profile)
     except ProfileError as exc:
         raise UsageError(str(exc)) from None
+    if args.fmt not in FORMAT_NAMES and profile.line_format(args.fmt) is None:
+        raise UsageError(
+            f"unknown format {args.fmt!r}: choose one of {', '.join(FORMAT_NAMES)}"
+            " or a [[formats]] name of the profile"
+        )
     ema = getattr(args, "ema", None)
     if ema is not None and ema > 1:
         raise UsageError("--ema must be between 0 and 1")
@@ -193,6 +211,7 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
         rank=args.rank,
         ema_alpha=ema,
         halflife=getattr(args, "halflife", None),
+        rec_scale=getattr(args, "rec_scale", None),
         live=live,
         images=images,
     )
@@ -239,6 +258,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "check" and args.explain:
+        from vaetui.commands.explain import explain
+
+        if args.follow:
+            raise UsageError("--explain reads the whole file once; it cannot --follow")
+        return explain(args.path, run_options(args, live=False), as_json=args.json)
     if args.command == "check":
         from vaetui.commands.check import check
 

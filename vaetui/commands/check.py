@@ -47,16 +47,18 @@ def check(
     images = store_for(path, options.images)
     if images is not None:
         run.attach_images(images)
-    if follow:
-        snap = _follow(path, run, poll=poll, alerts=alerts, images=images)
-    else:
-        _read_whole(path, run)
-        _read_images(path, run, images)
-        snap = run.snapshot()
-        if snap.records == 0:
-            raise InputError(
-                f"{path}: no metric lines found ({snap.lines} lines read)", EXIT_NO_METRICS
-            )
+    try:
+        if follow:
+            snap = _follow(path, run, poll=poll, alerts=alerts, images=images)
+        else:
+            _read_whole(path, run)
+            _read_images(path, run, images)
+            snap = run.snapshot()
+            _refuse_empty(path, snap)
+    except InputError as exc:
+        if as_json:
+            print(json.dumps(error_json(run, exc)))
+        raise
     if as_json:
         print(json.dumps(snap.to_json()))
     else:
@@ -66,6 +68,26 @@ def check(
 
         print_report(snap, Console(highlight=False))
     return exit_code(snap)
+
+
+def _refuse_empty(path: str, snap: Snapshot) -> None:
+    """A file that is not text (exit 66) or holds no metric lines (exit 65) is an error."""
+    if snap.read_error:
+        raise InputError(f"{path}: {snap.read_error}", EXIT_UNREADABLE)
+    if snap.records == 0:
+        raise InputError(
+            f"{path}: no metric lines found ({snap.lines} lines read)", EXIT_NO_METRICS
+        )
+
+
+def error_json(run: Run, exc: InputError) -> dict:
+    """The ``--json`` object of a log that could not be judged: the usual fields (what
+    was read, ``"records": 0``) and ``"error": {"code": ..., "message": ...}``."""
+    out = run.snapshot().to_json()
+    out["records"] = 0
+    out["overall"] = "n/a"  # nothing was judged
+    out["error"] = {"code": exc.code, "message": str(exc)}
+    return out
 
 
 def exit_code(snap: Snapshot) -> int:

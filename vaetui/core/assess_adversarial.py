@@ -24,7 +24,7 @@ from vaetui.core.metrics import (
     LOGVAR,
     NLL,
 )
-from vaetui.core.phases import disc_grace_end
+from vaetui.core.phase_watch import disc_grace_end
 from vaetui.core.stats import ema_last
 
 if TYPE_CHECKING:

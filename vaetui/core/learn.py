@@ -10,6 +10,7 @@ a note the user can read and edit; ``--profile`` then judges the run's siblings 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from vaetui.core.criteria.base import fmt_number
 from vaetui.core.profile import (
@@ -179,7 +180,8 @@ def _rec_range(snap: Snapshot, p: Profile, m: Margins, notes: _Notes):
     notes.add(f"rec_range.{metric}.excellent_max", f"{text} × {fmt_number(m.rec_excellent)}")
     notes.add(f"rec_range.{metric}.ok_max", f"{text} × {fmt_number(m.rec_ok)}")
     notes.add(f"rec_range.{metric}.watch_max", f"{text} × {fmt_number(m.rec_watch)}")
-    return replace(p.rec_range, **{metric: bands})
+    changes: dict[str, Any] = {metric: bands}
+    return replace(p.rec_range, **changes)
 
 
 def _perception(v: Verdict | None, p: Profile, m: Margins, notes: _Notes) -> Perception:

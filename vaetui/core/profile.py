@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from vaetui.core.formats.custom import FormatError, LineFormat, compile_format
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -72,6 +74,8 @@ class RecBands:
 
 @dataclass(frozen=True)
 class RecRange:
+    #: An MSE or L1 above this cannot be per element of [0, 1] data: it looks summed.
+    summed_above: float = 1.0
     mse: RecBands = field(
         default_factory=lambda: RecBands(0.0001, 0.02, 0.05, 0.1, excellent_inclusive=True)
     )
@@ -92,6 +96,12 @@ class Balance:
 
     flat: float = 0.03
     kl_near_zero: float = 10.0
+    #: The danger zone: rec above this multiple of its best of the segment while KL has sunk
+    #: below ``danger_kl_fraction`` of its level at that best; it lasts until rec is back
+    #: under ``danger_rec_leave`` times its best.
+    danger_rec_factor: float = 2.0
+    danger_rec_leave: float = 1.5
+    danger_kl_fraction: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,8 @@ class Divergence:
 class Stall:
     interval_factor: float = 10.0
     min_seconds: float = 60.0
+    #: Quiet this long after a steady pace, a run reads finished (and stall is not judged).
+    finished_seconds: float = 1800.0
 
 
 @dataclass(frozen=True)
@@ -194,6 +206,26 @@ class Smoothing:
 
 
 @dataclass(frozen=True)
+class Steady:
+    """What keeps a badge still: hysteresis, significance and a minimum dwell."""
+
+    #: Records a new level must hold before it shows (NaN/inf show at once).
+    dwell_records: int = 3
+    #: Records a new trend level (kl_trend, balance) must hold; bad needs only dwell_records.
+    trend_dwell_records: int = 10
+    #: A level is kept while its number is within this margin (relative) of its band.
+    level_margin: float = 0.1
+    #: A trend direction is kept while its change is beyond (1 - margin) x the flat band.
+    trend_margin: float = 0.5
+    #: A trend needs a change this many standard errors from zero to count.
+    t_crit: float = 2.0
+    #: This many newest raw records all in a bad band make it bad without waiting for the EMA.
+    fast_bad_records: int = 5
+    #: A newest segment with fewer records shows the previous segment's verdicts.
+    min_segment_records: int = 20
+
+
+@dataclass(frozen=True)
 class Profile:
     """All thresholds in force."""
 
@@ -212,6 +244,14 @@ class Profile:
     phases: Phases = field(default_factory=Phases)
     sharpness: Sharpness = field(default_factory=Sharpness)
     smoothing: Smoothing = field(default_factory=Smoothing)
+    steady: Steady = field(default_factory=Steady)
+    #: Line formats of the user's own (``[[formats]]``), tried first on every text line.
+    formats: tuple[LineFormat, ...] = ()
+
+    def line_format(self, name: str) -> LineFormat | None:
+        """The profile's format called ``name``, if it has one."""
+        return next((f for f in self.formats if f.name == name), None)
+
     #: Where bands came from, as ``("kl_zone.excellent_min", "learned from GOOD.log: ...")``
     #: (the ``[notes]`` table of a profile file; ``profile show`` prints them as comments).
     notes: tuple[tuple[str, str], ...] = ()
@@ -239,8 +279,9 @@ def load_profile(spec: str | None) -> Profile:
         raise ProfileError(f"profile {spec} is not valid TOML: {exc}") from None
     base = BUILTIN.get(str(data.pop("base", "default")), Profile())
     notes = _notes(data.pop("notes", {}), base)
+    formats = _formats(data.pop("formats", []), spec)
     merged = _merge(base, data, "")
-    return replace(merged, name=str(data.get("name", path.stem)), notes=notes)
+    return replace(merged, name=str(data.get("name", path.stem)), formats=formats, notes=notes)
 
 
 def _notes(table: Any, base: Profile) -> tuple[tuple[str, str], ...]:
@@ -257,6 +298,22 @@ def _notes(table: Any, base: Profile) -> tuple[tuple[str, str], ...]:
                 raise ProfileError(f"profile note {key!r} names no setting")
             obj = getattr(obj, part)
         out.append((key, text))
+    return tuple(out)
+
+
+def _formats(tables: Any, spec: str) -> tuple[LineFormat, ...]:
+    """The ``[[formats]]`` tables of a profile, each checked (one sentence if broken)."""
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ProfileError(f"profile {spec}: formats must be [[formats]] tables")
+    out: list[LineFormat] = []
+    for table in tables:
+        unknown = set(table) - {"name", "pattern"}
+        if unknown:
+            raise ProfileError(f"profile {spec}: unknown key {sorted(unknown)[0]!r} in [[formats]]")
+        try:
+            out.append(compile_format(table.get("name"), table.get("pattern")))
+        except FormatError as exc:
+            raise ProfileError(f"profile {spec}: {exc}") from None
     return tuple(out)
 
 
@@ -289,6 +346,7 @@ def profile_to_toml(profile: Profile) -> str:
     data = asdict(profile)
     data.pop("notes", None)
     notes = dict(profile.notes)
+    data.pop("formats", None)
     lines = [
         "# vaetui profile: thresholds behind every verdict.",
         "# Copy, edit and pass with --profile FILE. Shares are fractions (0.33 = 33%).",
@@ -298,7 +356,40 @@ def profile_to_toml(profile: Profile) -> str:
     if notes:
         lines += ["", "# Where each band came from (shown as the comments above).", "[notes]"]
         lines += [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in notes.items()]
+    lines.extend(_format_lines(profile.formats))
     return "\n".join(lines) + "\n"
+
+
+#: How ``profile show`` documents ``[[formats]]`` when the profile has none.
+FORMATS_EXAMPLE = """
+# Line formats of your own, for log lines nothing else reads. Each is a name and a regular
+# expression (Python syntax, in single quotes); its named groups are `step`, `epoch` and
+# metric names, mapped through the alias table like any other key. A format is tried first
+# on every line; --format NAME reads the log with that format only.
+# [[formats]]
+# name = "mytrainer"
+# pattern = 'it (?P<step>\\d+) \\| nll (?P<rec_loss>\\S+) \\| kld (?P<kl_loss>\\S+)'"""
+
+
+def _format_lines(formats: tuple[LineFormat, ...]) -> list[str]:
+    if not formats:
+        return FORMATS_EXAMPLE.split("\n")
+    out: list[str] = []
+    for f in formats:
+        out += [
+            "",
+            "[[formats]]",
+            f"name = {_toml_value(f.name)}",
+            f"pattern = {_literal(f.pattern)}",
+        ]
+    return out
+
+
+def _literal(text: str) -> str:
+    """A TOML literal string when possible (regexes read best without escapes)."""
+    if "'" not in text and "\n" not in text:
+        return f"'{text}'"
+    return _toml_value(text)
 
 
 def _emit_tables(

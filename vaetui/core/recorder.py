@@ -13,10 +13,10 @@ from collections import deque
 import numpy as np
 
 from vaetui.core.assess import LOSSES
-from vaetui.core.phases import PhaseWatch
+from vaetui.core.phase_watch import PhaseWatch
 from vaetui.core.profile import Profile
 from vaetui.core.snapshot import Event
-from vaetui.core.stats import MetricHistory, ema_before
+from vaetui.core.stats import Growable, MetricHistory, ema_before
 
 #: Points a metric needs in its segment before spikes are reported.
 SPIKE_MIN_POINTS = 10
@@ -37,8 +37,28 @@ class Recorder:
         self.nonfinite: tuple[float, str] | None = None
         #: Spikes of the newest segment, as (step, ratio to the EMA, metric).
         self.spikes: list[tuple[float, float, str]] = []
-        #: Phases of the newest segment (discriminator on, warm-up ends, schedule changes).
-        self.phases = PhaseWatch(jump=profile.phases.jump)
+        #: The discriminator's start and learning-rate turns of the newest segment.
+        self.watch = PhaseWatch(jump=profile.phases.jump)
+        self.index = RecordIndex()
+        #: Schedule changes already listed, as (segment, step).
+        self.phases: set[tuple[int, float]] = set()
+        self.phase_steps: list[float] = []
+
+    def _watched(self, events: list[Event]) -> None:
+        """Phase events the watcher found (discriminator on, learning-rate turns)."""
+        for e in events:
+            if e.step is not None:
+                self.phase_steps.append(e.step)
+            self.events.append(e)
+
+    def phase(self, step: float, message: str) -> None:
+        """A kl_weight schedule change at ``step`` (listed once)."""
+        key = (self.segment, step)
+        if key in self.phases:
+            return
+        self.phases.add(key)
+        self.phase_steps.append(step)
+        self.event(step, self.index.line_at(step), "phase", message)
 
     def spike_steps(self) -> dict[str, frozenset[float]]:
         """Steps of the newest segment's spikes, per metric."""
@@ -58,7 +78,8 @@ class Recorder:
             h.new_segment()
         self.nonfinite = None
         self.spikes = []
-        self.phases.new_segment()
+        self.watch.new_segment()
+        self.index = RecordIndex()
         self.event(
             step,
             line,
@@ -87,8 +108,8 @@ class Recorder:
             h.seg_count += 1
             h.seg_nan += int(not finite)
             h.thin_if_full()
-            if self.phases.watches(name):
-                self.events.extend(self.phases.note_point(name, step, value, line))
+            if self.watch.watches(name):
+                self._watched(self.watch.note_point(name, step, value, line))
         if name not in LOSSES:
             return
         if not finite:
@@ -151,10 +172,10 @@ class Recorder:
         bad = int(steps.size - np.count_nonzero(finite))
         h.seg_nan += bad
         h.thin_if_full()
-        if self.phases.watches(name):
-            events += [
-                (e.line or 0, order, e) for e in self.phases.note(name, steps, values, lines)
-            ]
+        if self.watch.watches(name):
+            found = self.watch.note(name, steps, values, lines)
+            self.phase_steps += [e.step for e in found if e.step is not None]
+            events += [(e.line or 0, order, e) for e in found]
         if name not in LOSSES:
             return None
         alpha = self._profile.smoothing.ema_alpha
@@ -172,6 +193,51 @@ class Recorder:
             )
             events.append((line, order, Event(step, line, "spike", message)))
         return int(np.argmin(finite)) if bad else None
+
+
+class RecordIndex:
+    """Step and line of each of the newest segment's records (the newest ``KEEP`` of them).
+
+    Where a verdict's evidence began is a step; this finds its line and counts the records
+    logged since.
+    """
+
+    KEEP = 1 << 15
+
+    def __init__(self) -> None:
+        self.steps = Growable()
+        self.lines = Growable()
+
+    def add(self, step: float, line: int) -> None:
+        self.steps.append(step)
+        self.lines.append(float(line))
+        self._trim()
+
+    def extend(self, steps: np.ndarray, lines: np.ndarray) -> None:
+        self.steps.extend(steps.astype(np.float64))
+        self.lines.extend(lines.astype(np.float64))
+        self._trim()
+
+    def _trim(self) -> None:
+        if len(self.steps) > 2 * self.KEEP:
+            steps, lines = self.steps.view()[-self.KEEP :], self.lines.view()[-self.KEEP :]
+            self.steps, self.lines = Growable(2 * self.KEEP), Growable(2 * self.KEEP)
+            self.steps.extend(steps.copy())
+            self.lines.extend(lines.copy())
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def since(self, step: float) -> int:
+        """Records at or after ``step``."""
+        steps = self.steps.view()
+        return int(steps.size - np.searchsorted(steps, step, side="left"))
+
+    def line_at(self, step: float) -> int | None:
+        """The line of the first record at or after ``step``."""
+        steps = self.steps.view()
+        i = int(np.searchsorted(steps, step, side="left"))
+        return int(self.lines.view()[i]) if i < steps.size else None
 
 
 def num(x: float | None) -> str:

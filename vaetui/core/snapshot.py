@@ -88,6 +88,11 @@ class Verdict:
     thresholds: str = ""
     #: Extra numbers behind the judgement (name -> value), for the detail view.
     inputs: Mapping[str, float | str | None] = field(default_factory=dict)
+    #: Step where the evidence for this level begins (the first NaN; the step where the
+    #: smoothed value entered the band), when the criterion knows it.
+    since: float | None = None
+    #: Shown at once, without the minimum dwell (NaN/inf).
+    immediate: bool = False
 
     @property
     def title(self) -> str:
@@ -105,7 +110,7 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Event:
-    """Something worth a line in the events list: restart, nan, spike or verdict."""
+    """Something worth a line in the events list: restart, nan, spike, phase or verdict."""
 
     step: float | None
     line: int | None
@@ -241,6 +246,16 @@ class Snapshot:
         """The ``phase`` events: discriminator on, warm-up ends, schedule changes."""
         return tuple(e for e in self.events if e.kind == "phase")
 
+    #: Canonical metric -> the key in the log that feeds it (``{"kl_loss": "KL_loss"}``).
+    sources: dict[str, str] = field(default_factory=dict)
+    #: Why the input could not be read as text at all (a gzip-compressed file), if so.
+    read_error: str | None = None
+    #: Steps where the kl_weight schedule changed after warm-up (marked on the plot).
+    phase_steps: tuple[float, ...] = ()
+    #: The log is finished (complete when opened, or quiet long after a steady pace).
+    finished: bool = False
+    #: Seconds without a new record after which a live run no longer reads LIVE.
+    quiet_after: float | None = None
     #: Sample images found beside the log (None: none looked for or none found).
     images: ImagesSummary | None = None
 
@@ -276,6 +291,7 @@ class Snapshot:
             "criteria": [v.to_json() for v in self.criteria],
             "overall": self.overall,
             "events": [e.to_json() for e in self.events],
+            "sources": dict(self.sources),
             "images": self.images.to_json() if self.images and self.images.count else None,
         }
 

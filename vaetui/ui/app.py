@@ -34,6 +34,7 @@ from vaetui.ui.palette import MetricCommands, action_commands
 from vaetui.ui.throttle import Throttle
 from vaetui.ui.widgets.detail import DetailScreen
 from vaetui.ui.widgets.events import EventsTable
+from vaetui.ui.widgets.explain import ExplainScreen
 from vaetui.ui.widgets.help import HelpScreen
 from vaetui.ui.widgets.images import ImageScreen, Thumbnail
 from vaetui.ui.widgets.metrics import MetricList, default_metric
@@ -249,7 +250,7 @@ class VaeApp(AlertOutlets, App[int]):
         ref_series = ref.history.get(self.selected or "") if ref else None
         data = PlotData(self.selected, self.current, runs, starts, self.overlay)
         data.reference = (ref.name, ref_series) if ref and ref_series is not None else None
-        data.phases = tuple(e.step for e in snap.phases if e.step is not None) if snap else ()
+        data.phases = snap.phase_steps if snap else ()
         plot.show(data)
 
     # -- what keys, the palette and widgets ask for -------------------------------------
@@ -327,6 +328,10 @@ class VaeApp(AlertOutlets, App[int]):
 
     def action_focus_events(self) -> None:
         self._on_main(EventsTable).focus()
+
+    def action_explain(self) -> None:
+        feed = self.feeds[self.current]
+        self.push_screen(ExplainScreen(feed.path, feed.options))
 
 
 def build_app(
