@@ -93,8 +93,8 @@ def adversarial_inputs(
         return None if v is None or v.size == 0 else ema_last(v, view.alpha)
 
     disc = after(DISC_LOSS)
-    gen = after(G_LOSS)
-    signal = disc if disc is not None else gen
+    # Points since the discriminator's start (its grace counts: judging begins right after).
+    since = _since(view, DISC_LOSS if disc is not None else G_LOSS, disc_start, judged_from)
     finite = all(view.last_is_finite(n) for n in (DISC_LOSS, G_LOSS, D_WEIGHT))
     out: dict[str, Any] = {
         "disc_loss": ema(DISC_LOSS),
@@ -105,7 +105,7 @@ def adversarial_inputs(
         "disc_state": state,
         "disc_start": disc_start,
         "grace_end": window[1] if window is not None and math.isfinite(window[1]) else None,
-        "adversarial_points": 0 if signal is None else int(np.isfinite(signal).sum()),
+        "adversarial_points": since,
         "adversarial_finite": finite,
         "logvar": ema(LOGVAR),
         "logvar_drift": _drift(view, after(LOGVAR)),
@@ -113,6 +113,19 @@ def adversarial_inputs(
     }
     out.update(_d_weight(view, after(D_WEIGHT)))
     return out
+
+
+def _since(
+    view: SegmentView, name: str, disc_start: float | None, judged_from: float | None
+) -> int:
+    """Finite points of ``name`` since the discriminator's start (else since ``judged_from``)."""
+    arrays = view.arrays(name)
+    if arrays is None:
+        return 0
+    steps, values = arrays
+    start = disc_start if disc_start is not None else judged_from
+    ok = np.isfinite(values) if start is None else np.isfinite(values) & (steps >= start)
+    return int(np.count_nonzero(ok))
 
 
 def _drift(view: SegmentView, values: np.ndarray | None) -> float | None:

@@ -176,7 +176,7 @@ class Phases:
     """Schedule changes that become ``phase`` events, and the grace after the discriminator."""
 
     #: Records after the discriminator switches on that the criteria leave out (the bump).
-    disc_grace_points: int = 20
+    disc_grace_points: int = 15
     #: A kl_weight or learning-rate jump between two logged values larger than this
     #: fraction is a schedule change.
     jump: float = 0.3
