@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from vaetui import __version__
@@ -18,7 +19,14 @@ from vaetui.commands.alerting import add_alert_arguments, alert_config
 from vaetui.core.formats import FORMAT_NAMES
 from vaetui.core.profile import ProfileError, load_profile
 from vaetui.core.run import RunOptions
-from vaetui.errors import EXIT_NO_METRICS, EXIT_OK, EXIT_USAGE, InputError, UsageError
+from vaetui.errors import (
+    EXIT_NO_METRICS,
+    EXIT_OK,
+    EXIT_SOFTWARE,
+    EXIT_USAGE,
+    InputError,
+    UsageError,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,8 +45,20 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number")
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def _rank(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
     return value
 
 
@@ -78,7 +98,7 @@ def _common_options(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="elements per sample of a sum-reduced rec_loss (it is divided by N)",
     )
-    g.add_argument("--rank", type=int, help="in multi-rank logs, the rank to read (default 0)")
+    g.add_argument("--rank", type=_rank, help="in multi-rank logs, the rank to read (default 0)")
     g.add_argument("--poll", action="store_true", help="poll instead of inotify (NFS, Lustre)")
     g.add_argument(
         "--images",
@@ -255,6 +275,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `vaetui check x | head`: the reader left; say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:  # a bug: one sentence, never a traceback
+        _say(f"internal error ({type(exc).__name__}: {exc}); please report it")
+        return EXIT_SOFTWARE
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -336,14 +359,25 @@ def _say(message: str) -> None:
 
 
 def _reject_directory(path: str, fmt: str) -> None:
-    """``tail`` follows files and TensorBoard run folders: another directory (or an
-    unreadable path) is a clear error."""
+    """``tail`` follows files, FIFOs and TensorBoard run folders: another directory, a
+    device or an unreadable path is a clear error."""
+    from vaetui.core.filekind import refusal, stdin_refusal
     from vaetui.core.follow import wants_event_reader
 
+    refused = stdin_refusal() if path == "-" else _path_refusal(path, refusal)
+    if refused is not None:
+        raise InputError(refused)
     if path != "-" and os.path.isdir(path) and not wants_event_reader(path, fmt):
         raise InputError(f"{path} is a directory, not a log file")
     if path != "-" and os.path.exists(path) and not os.access(path, os.R_OK):
         raise InputError(f"cannot read {path}: permission denied")
+
+
+def _path_refusal(path: str, refusal: Callable[[str, int], str | None]) -> str | None:
+    try:
+        return refusal(path, os.stat(path).st_mode)
+    except OSError:
+        return None  # missing (tail waits for it) or unreadable (said below)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,5 +1,9 @@
 """``vaetui check``: judge a whole log (or follow it) and print the checklist or JSON.
 
+``--follow`` keeps standard output machine-readable with or without ``--json``: one JSON line
+per verdict change (the overall verdict's included), the final summary as the last JSON line;
+the human checklist, when asked for, goes to standard error.
+
 Reads through the same core as the TUI: ``read_whole`` for a whole file, standard input or
 a TensorBoard run, the follower ``make_follower`` picks for ``--follow``; the verdict changes it
 prints are the core's (``Snapshot.changes``).
@@ -10,15 +14,17 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import threading
 
 from vaetui.commands.alerting import run_label, start_dispatcher
 from vaetui.core.alerts import AlertConfig
+from vaetui.core.failure import FAILED, reader_failed
 from vaetui.core.follow import make_follower, read_whole
 from vaetui.core.images.store import ImageStore, read_once, store_for
 from vaetui.core.images.watch import ImageWatcher
 from vaetui.core.run import Run, RunOptions
-from vaetui.core.snapshot import OVERALL, Snapshot
+from vaetui.core.snapshot import Snapshot
 from vaetui.core.source import SourceError
 from vaetui.errors import (
     EXIT_BAD,
@@ -44,12 +50,13 @@ def check(
     With ``follow``, ``alerts`` says which hooks, webhooks and notifications hear of changes.
     """
     run = Run(path, options)
+    failure = None
     images = store_for(path, options.images)
     if images is not None:
         run.attach_images(images)
     try:
         if follow:
-            snap = _follow(path, run, poll=poll, alerts=alerts, images=images)
+            snap, failure = _follow(path, run, poll=poll, alerts=alerts, images=images)
         else:
             _read_whole(path, run)
             _read_images(path, run, images)
@@ -59,14 +66,17 @@ def check(
         if as_json:
             print(json.dumps(error_json(run, exc)))
         raise
-    if as_json:
-        print(json.dumps(snap.to_json()))
-    else:
+    if as_json or follow:
+        # Followed, stdout stays JSON lines to the end: the summary is its last line.
+        print(json.dumps(snap.to_json()), flush=True)
+    if not as_json:
         from rich.console import Console
 
         from vaetui.commands.report import print_report
 
-        print_report(snap, Console(highlight=False))
+        print_report(snap, Console(highlight=False, stderr=follow))
+    if failure is not None:
+        raise InputError(failure, EXIT_UNREADABLE)
     return exit_code(snap)
 
 
@@ -131,24 +141,38 @@ def _follow(
     poll: bool,
     alerts: AlertConfig | None = None,
     images: ImageStore | None = None,
-) -> Snapshot:
-    """Follow ``path`` until SIGINT/SIGTERM/SIGHUP; print a JSON line per verdict change."""
+) -> tuple[Snapshot, str | None]:
+    """Follow ``path`` until SIGINT/SIGTERM/SIGHUP; print a JSON line per verdict change.
+
+    Changes of the overall verdict are lines of their own (``"criterion": "overall"``).
+    Returns the final picture and, if the reader stopped for good, why (its verdicts n/a).
+    A problem with the path (it became a device, it went unreadable) is said on stderr.
+    """
     stop = threading.Event()
     printed = 0  # the number of the newest change printed
+    said: str | None = None
     dispatcher = start_dispatcher(alerts) if alerts is not None else None
     # The log's follower and the image watcher both call back, each on its own thread.
     printing = threading.Lock()
 
     def on_update() -> None:
-        nonlocal printed
+        nonlocal printed, said
         with printing:
+            error = follower.status().error
+            if error is not None and error != said:
+                print(f"vaetui: {error}", file=sys.stderr, flush=True)
+            said = error
             with follower.lock:
                 snap = run.snapshot()
             if snap.records == 0:
                 return
             for change in snap.changes:
-                if change.seq > printed and change.criterion != OVERALL:
-                    print(json.dumps(change.to_json()), flush=True)
+                if change.seq > printed:
+                    try:
+                        print(json.dumps(change.to_json()), flush=True)
+                    except BrokenPipeError:  # the reader (`| jq`) left: stop like on SIGPIPE
+                        stop.set()
+                        return
                     printed = change.seq
             if dispatcher is not None:
                 dispatcher.observe(snap, run_label(path), path)
@@ -166,9 +190,10 @@ def _follow(
         if watcher is not None:
             watcher.start()
         while not stop.wait(0.5):
-            if follower.status().state == "finished":
+            if follower.status().state in ("finished", FAILED):
                 break
     finally:
+        status = follower.status()  # before stop(), which turns every state into "stopped"
         follower.stop()
         if watcher is not None:
             watcher.stop()
@@ -178,4 +203,8 @@ def _follow(
             dispatcher.close()
     with follower.lock:
         run.finish()
-        return run.snapshot()
+        snap = run.snapshot()
+    if status.state == FAILED:
+        message = status.error or f"reading {path} stopped"
+        return reader_failed(snap, message), message
+    return snap, None

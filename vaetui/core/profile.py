@@ -7,17 +7,25 @@ error with one clear sentence, never silently ignored.
 
 from __future__ import annotations
 
+import math
+import os
+import stat
 import sys
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from vaetui.core.formats.custom import FormatError, LineFormat, compile_format
+from vaetui.core.profilecheck import InvalidSetting, validate
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+
+#: A profile file larger than this is refused: thresholds fit in a few kilobytes.
+MAX_PROFILE_BYTES = 1 << 20
 
 
 class ProfileError(ValueError):
@@ -272,16 +280,23 @@ def load_profile(spec: str | None) -> Profile:
         names = ", ".join(BUILTIN)
         raise ProfileError(f"profile {spec!r} is neither a built-in ({names}) nor a file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(_read_small(path))
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"cannot read profile {spec}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise ProfileError(f"profile {spec} is not valid TOML: {exc}") from None
-    base = BUILTIN.get(str(data.pop("base", "default")), Profile())
+    base = _base(data.pop("base", "default"))
+    name = data.pop("name", path.stem)
+    if not isinstance(name, str):
+        raise ProfileError("profile key name must be a string")
     notes = _notes(data.pop("notes", {}), base)
     formats = _formats(data.pop("formats", []), spec)
     merged = _merge(base, data, "")
-    return replace(merged, name=str(data.get("name", path.stem)), formats=formats, notes=notes)
+    try:
+        validate(merged)
+    except InvalidSetting as exc:
+        raise ProfileError(f"profile setting {exc}") from None
+    return replace(merged, name=name, formats=formats, notes=notes)
 
 
 def _notes(table: Any, base: Profile) -> tuple[tuple[str, str], ...]:
@@ -299,6 +314,29 @@ def _notes(table: Any, base: Profile) -> tuple[tuple[str, str], ...]:
             obj = getattr(obj, part)
         out.append((key, text))
     return tuple(out)
+
+
+def _read_small(path: Path) -> str:
+    """A profile's text; anything but a regular file of at most ``MAX_PROFILE_BYTES`` is
+    refused (``--profile /dev/zero`` would otherwise be read for ever)."""
+    with path.open("rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ProfileError(f"profile {path} is not a regular file")
+        data = fh.read(MAX_PROFILE_BYTES + 1)
+    if len(data) > MAX_PROFILE_BYTES:
+        raise ProfileError(f"profile {path} is larger than {MAX_PROFILE_BYTES >> 20} MB")
+    return data.decode("utf-8")
+
+
+def _base(value: Any) -> Profile:
+    """The built-in profile a file starts from; an unknown name is an error, not a fallback."""
+    if not isinstance(value, str) or value not in BUILTIN:
+        names = ", ".join(BUILTIN)
+        raise ProfileError(
+            f"profile key base must name a built-in profile ({names}), not {value!r}"
+        )
+    return BUILTIN[value]
 
 
 def _formats(tables: Any, spec: str) -> tuple[LineFormat, ...]:
@@ -335,10 +373,24 @@ def _merge(obj: Any, data: dict[str, Any], where: str) -> Any:
         elif isinstance(current, (int, float)):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ProfileError(f"profile key {where}{key} must be a number")
-            changes[key] = type(current)(value)
+            changes[key] = _number(value, type(current), f"{where}{key}")
         else:
-            changes[key] = str(value)
+            if not isinstance(value, str):
+                raise ProfileError(f"profile key {where}{key} must be a string")
+            changes[key] = value
     return replace(obj, **changes)
+
+
+def _number(value: float, kind: type, name: str) -> float:
+    """``value`` as the setting's type (int or float); huge or fractional counts refused."""
+    if kind is int and not (
+        isinstance(value, int) or (math.isfinite(value) and value.is_integer())
+    ):
+        raise ProfileError(f"profile key {name} must be a whole number")
+    try:
+        return kind(value)
+    except (OverflowError, ValueError):
+        raise ProfileError(f"profile key {name} must be a finite number") from None
 
 
 def profile_to_toml(profile: Profile) -> str:

@@ -7,11 +7,14 @@ the first lines), blocks wait; then every block goes through the one parser of t
 
 from __future__ import annotations
 
+from collections import Counter
+
 from vaetui.core import formats
 from vaetui.core.encoding import ByteDecoder
 from vaetui.core.formats.base import Parser, Record
 from vaetui.core.formats.custom import LineFormat
 from vaetui.core.formats.fastkv import Batch
+from vaetui.core.guard import parse_guarded
 from vaetui.core.lines import LineSplitter, TextBlock
 
 #: Bytes of text the format sniffer wants before deciding.
@@ -42,6 +45,8 @@ class RecordReader:
         self.format: str | None = None if fmt == "auto" else fmt
         self._parser: Parser | None = self._make_parser(self.format) if self.format else None
         self._waiting: list[TextBlock] = []
+        #: Lines a parser choked on, by reason (see ``vaetui.core.guard``).
+        self.skipped: Counter[str] = Counter()
 
     def feed(self, data: bytes) -> list[Item]:
         """The items parsed from the complete lines that ``data`` finishes (maybe none)."""
@@ -79,12 +84,15 @@ class RecordReader:
         if self._parser is None:
             self._waiting.append(block)
             return self._choose_format(final)
-        return list(self._parser.parse(block))
+        return parse_guarded(self._parser, block, self.skipped)
 
     def _choose_format(self, final: bool) -> list[Item]:
         """Sniff the format once enough text waits (or at the end); parse what waited."""
         text = "".join(b.text for b in self._waiting)
-        fmt = formats.sniff(text)
+        try:
+            fmt = formats.sniff(text)
+        except Exception:  # text no sniffing rule can read: the general text parser
+            fmt = "kv"
         if fmt is None or (len(text) < SNIFF_BYTES and not final and text.count("\n") < 5):
             if not final:
                 return []
@@ -94,5 +102,5 @@ class RecordReader:
         waiting, self._waiting = self._waiting, []
         items: list[Item] = []
         for block in waiting:
-            items.extend(parser.parse(block))
+            items.extend(parse_guarded(parser, block, self.skipped))
         return items

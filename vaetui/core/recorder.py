@@ -16,12 +16,21 @@ from vaetui.core.assess import LOSSES
 from vaetui.core.phase_watch import PhaseWatch
 from vaetui.core.profile import Profile
 from vaetui.core.snapshot import Event
-from vaetui.core.stats import Growable, MetricHistory, ema_before
+from vaetui.core.stats import MAX_POINTS, Growable, MetricHistory, ema_before
 
 #: Points a metric needs in its segment before spikes are reported.
 SPIKE_MIN_POINTS = 10
 #: At most this many events are kept (the oldest are dropped).
 MAX_EVENTS = 2000
+#: Distinct metrics kept; the values of any further name are counted, not stored, so a log
+#: with a new key on every line cannot take all memory.
+MAX_METRICS = 2000
+#: Points kept across all metrics together; each metric's share is at most ``MAX_POINTS``.
+TOTAL_POINTS = 2_000_000
+#: However many metrics there are, each keeps at least this many points.
+MIN_POINTS = 512
+#: Refused metric names remembered (for ``check --explain``); beyond that only counted.
+_DROPPED_NAMES = 10_000
 
 
 class Recorder:
@@ -39,6 +48,11 @@ class Recorder:
         self.spikes: list[tuple[float, float, str]] = []
         #: The discriminator's start and learning-rate turns of the newest segment.
         self.watch = PhaseWatch(jump=profile.phases.jump)
+        #: Names refused once ``MAX_METRICS`` were kept (in first-seen order), and their values.
+        self.dropped_names: dict[str, None] = {}
+        self.dropped_values = 0
+        #: Points each metric may keep: the total budget shared out.
+        self.point_limit = MAX_POINTS
         self.index = RecordIndex()
         #: Schedule changes already listed, as (segment, step).
         self.phases: set[tuple[int, float]] = set()
@@ -67,8 +81,16 @@ class Recorder:
             steps.setdefault(name, set()).add(step)
         return {name: frozenset(s) for name, s in steps.items()}
 
-    def event(self, step: float | None, line: int | None, kind: str, message: str) -> None:
-        self.events.append(Event(step, line, kind, message))
+    def event(
+        self,
+        step: float | None,
+        line: int | None,
+        kind: str,
+        message: str,
+        change: tuple[str, str, str] = ("", "", ""),
+    ) -> None:
+        """Note an event; ``change`` is (criterion, before, after) for a verdict change."""
+        self.events.append(Event(step, line, kind, message, *change))
 
     def new_segment(self, previous: float | None, step: float, line: int) -> None:
         """A restart or a resume: statistics and verdicts start over from here."""
@@ -88,15 +110,24 @@ class Recorder:
             f"segment {self.segment + 1} (restart or resume)",
         )
 
-    def _history(self, name: str) -> MetricHistory:
+    def _history(self, name: str) -> MetricHistory | None:
+        """The history of ``name``; None (and counted) once ``MAX_METRICS`` are kept."""
         h = self.histories.get(name)
         if h is None:
+            if len(self.histories) >= MAX_METRICS:
+                if len(self.dropped_names) < _DROPPED_NAMES:
+                    self.dropped_names[name] = None
+                return None
             h = self.histories[name] = MetricHistory.empty()
+            self.point_limit = max(MIN_POINTS, min(MAX_POINTS, TOTAL_POINTS // len(self.histories)))
         return h
 
     def add_point(self, name: str, step: float, value: float, merge: bool, line: int) -> None:
         """One value of one record (``merge``: it updates the previous record's step)."""
         h = self._history(name)
+        if h is None:
+            self.dropped_values += 1
+            return
         finite = math.isfinite(value)
         if merge and len(h) > h.segment_start and h.steps.last() == step:
             h.seg_nan += int(not finite) - int(not math.isfinite(h.values.last()))
@@ -107,7 +138,7 @@ class Recorder:
             h.segments.append(self.segment)
             h.seg_count += 1
             h.seg_nan += int(not finite)
-            h.thin_if_full()
+            h.thin_if_full(self.point_limit)
             if self.watch.watches(name):
                 self._watched(self.watch.note_point(name, step, value, line))
         if name not in LOSSES:
@@ -163,6 +194,9 @@ class Recorder:
     ) -> int | None:
         """Append a column of points; collect its spike events; return its first NaN row."""
         h = self._history(name)
+        if h is None:
+            self.dropped_values += steps.size
+            return None
         before = h.seg_count
         h.steps.extend(steps)
         h.values.extend(values)
@@ -171,7 +205,7 @@ class Recorder:
         finite = np.isfinite(values)
         bad = int(steps.size - np.count_nonzero(finite))
         h.seg_nan += bad
-        h.thin_if_full()
+        h.thin_if_full(self.point_limit)
         if self.watch.watches(name):
             found = self.watch.note(name, steps, values, lines)
             self.phase_steps += [e.step for e in found if e.step is not None]

@@ -11,6 +11,7 @@ for snapshots under one lock.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,7 @@ from vaetui.core.changes import VerdictTracker
 from vaetui.core.criteria import fmt_number, judge
 from vaetui.core.formats.base import Record
 from vaetui.core.formats.fastkv import Batch
+from vaetui.core.guard import each_guarded, item_lines
 from vaetui.core.images.clock import StepTimes
 from vaetui.core.images.series import image_histories, newest_pairs
 from vaetui.core.metrics import (
@@ -39,6 +41,7 @@ from vaetui.core.reader import Item, RecordReader
 from vaetui.core.recorder import Recorder
 from vaetui.core.segments import StepContinuity
 from vaetui.core.snapshot import LEVELS, OVERALL, PENDING, Series, Snapshot, Verdict, worst_level
+from vaetui.core.source import TRUNCATIONS
 from vaetui.core.stats import MetricHistory, alpha_from_halflife
 from vaetui.core.steady import Stabiliser
 
@@ -144,15 +147,20 @@ class Run:
         """End of input: parse the unterminated last line too."""
         self._ingest_all(self._reader.finish())
 
-    def source_reset(self) -> None:
+    def source_reset(self, reason: str = "") -> None:
         """The file was truncated or replaced: drop the held-back partial line.
 
         CSV and JSON metric files are rewritten whole by its logger, so its records start over
-        instead of being counted twice.
+        instead of being counted twice. A truncated or rewritten file (``reason`` says which)
+        is a ``truncation`` event: what follows is read from the file's beginning.
         """
         if self._reader.format in ("csv", "json"):
             self._clear()
         self._reader.reset()
+        if reason in TRUNCATIONS:
+            message = f"{reason}: reading it again from the start"
+            line = self._reader.splitter.lines + 1
+            self._recorder.event(self._steps.last_step, line, "truncation", message)
 
     def load_records(self, records: list[Record], fmt: str, lines: int) -> None:
         """Replace everything read so far with ``records`` (a run read again in full)."""
@@ -170,11 +178,13 @@ class Run:
 
     def _ingest_all(self, items: Sequence[Item]) -> None:
         with np.errstate(all="ignore"):
-            for item in items:
-                if isinstance(item, Batch):
-                    self._ingest_batch(item)
-                else:
-                    self._ingest(item)
+            each_guarded(items, self._ingest_item, item_lines, self._reader.skipped)
+
+    def _ingest_item(self, item: Item) -> None:
+        if isinstance(item, Batch):
+            self._ingest_batch(item)
+        else:
+            self._ingest(item)
 
     # -- records -------------------------------------------------------------------------
 
@@ -272,6 +282,10 @@ class Run:
             lines=lines,
             records=steps.records,
             skipped_lines=max(lines - steps.record_lines, 0),
+            skip_reasons=dict(self._reader.skipped),
+            dropped_metric_names=tuple(itertools.islice(self._recorder.dropped_names, 50)),
+            dropped_metrics=len(self._recorder.dropped_names),
+            dropped_values=self._recorder.dropped_values,
             first_step=steps.first_step,
             last_step=steps.last_step,
             epoch=steps.epoch,
@@ -426,5 +440,9 @@ class Run:
         for c in self._tracker.update(verdicts, step, line, at):
             if c.before is not None and c.criterion != OVERALL:
                 self._recorder.event(
-                    c.step, c.line, "verdict", f"{c.title}: {c.before} -> {c.after} ({c.summary})"
+                    c.step,
+                    c.line,
+                    "verdict",
+                    f"{c.title}: {c.before} -> {c.after} ({c.summary})",
+                    (c.criterion, c.before, c.after),
                 )

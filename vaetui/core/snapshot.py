@@ -116,6 +116,10 @@ class Event:
     line: int | None
     kind: str
     message: str
+    #: For a verdict event: which criterion moved, from which level to which.
+    criterion: str = ""
+    before: str = ""
+    after: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -229,6 +233,13 @@ class Snapshot:
     #: Lines the input could not use for a reason worth counting.
     bad_bytes: int = 0
     cut_lines: int = 0
+    #: Lines a parser could not read, by reason ("nested too deeply": 3); in ``skipped_lines``.
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+    #: Metric names not kept once the cap on distinct metrics was reached (the first ones,
+    #: in the order seen), how many there were, and how many of their values were dropped.
+    dropped_metric_names: tuple[str, ...] = ()
+    dropped_metrics: int = 0
+    dropped_values: int = 0
     #: Wall-clock time (time.time()) of the newest record, and records per second.
     last_record_time: float | None = None
     steps_per_second: float | None = None

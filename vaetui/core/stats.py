@@ -152,8 +152,8 @@ class Growable:
 
     __slots__ = ("_buf", "_n")
 
-    def __init__(self, capacity: int = 256) -> None:
-        self._buf = np.empty(capacity, dtype=np.float64)
+    def __init__(self, capacity: int = 256, dtype: type = np.float64) -> None:
+        self._buf: np.ndarray = np.empty(capacity, dtype=dtype)
         self._n = 0
 
     def append(self, value: float) -> None:
@@ -173,7 +173,7 @@ class Growable:
         self._buf[self._n - 1] = value
 
     def _grow(self, need: int) -> None:
-        new = np.empty(max(need, 2 * self._buf.size), dtype=np.float64)
+        new = np.empty(max(need, 2 * self._buf.size), dtype=self._buf.dtype)
         new[: self._n] = self._buf[: self._n]
         self._buf = new
 
@@ -190,9 +190,13 @@ class Growable:
 
 #: A metric keeps at most this many points; older ones are thinned (the min and max of
 #: each bucket), so a months-long run stays within a fixed memory budget and spikes stay visible.
-MAX_POINTS = 1 << 16
+#: 8k points of 20 bytes is 160 KB a metric: a day-long tail needs no more than its first
+#: minutes (a plot is a few hundred columns wide; the criteria read at most 500 points).
+MAX_POINTS = 1 << 13
 #: The newest points are never thinned (they feed the EMA, the trend and the sparklines).
-KEEP_RECENT = 1 << 13
+KEEP_RECENT = 1 << 11
+#: Segment numbers are small integers: float32 holds them exactly, in half the bytes.
+SEGMENT_DTYPE = np.float32
 
 
 @dataclass
@@ -212,7 +216,7 @@ class MetricHistory:
 
     @classmethod
     def empty(cls) -> MetricHistory:
-        return cls(Growable(), Growable(), Growable())
+        return cls(Growable(), Growable(), Growable(dtype=SEGMENT_DTYPE))
 
     def __len__(self) -> int:
         return len(self.values)
@@ -223,22 +227,24 @@ class MetricHistory:
         self.seg_nan = 0
         self.spike_ema = None
 
-    def thin_if_full(self) -> None:
-        """Halve the older points once the history passes ``MAX_POINTS``."""
+    def thin_if_full(self, limit: int = MAX_POINTS) -> None:
+        """Halve the older points once the history passes ``limit`` (``MAX_POINTS`` at most;
+        less when many metrics share the total budget, see ``vaetui.core.recorder``)."""
         n = len(self)
-        if n <= MAX_POINTS:
+        if n <= limit:
             return
         # Buckets big enough that the history drops to about half the limit, so thinning
-        # happens once per MAX_POINTS / 2 new points, not on every append.
-        older_target = (MAX_POINTS // 2 - KEEP_RECENT) // 2
-        bucket = max(4, 2 * -(-(n - KEEP_RECENT) // (2 * older_target)))
-        cut = (n - KEEP_RECENT) // bucket * bucket
+        # happens once per limit / 2 new points, not on every append.
+        recent = min(KEEP_RECENT, limit // 4)
+        older_target = max((limit // 2 - recent) // 2, 1)
+        bucket = max(4, 2 * -(-(n - recent) // (2 * older_target)))
+        cut = (n - recent) // bucket * bucket
         steps, values, segs = self.steps.view(), self.values.view(), self.segments.view()
         keep = np.ones(n, dtype=bool)
         keep[:cut] = _bucket_keep(values[:cut], segs[:cut], bucket)
-        self.steps = _growable(steps[keep])
-        self.values = _growable(values[keep])
-        self.segments = _growable(segs[keep])
+        self.steps = _growable(steps[keep], limit)
+        self.values = _growable(values[keep], limit)
+        self.segments = _growable(segs[keep], limit, SEGMENT_DTYPE)
         current = segs[-1]
         self.segment_start = int(np.searchsorted(self.segments.view(), current, side="left"))
 
@@ -277,9 +283,9 @@ def _bucket_keep(values: np.ndarray, segs: np.ndarray | None, bucket: int) -> np
     return keep.reshape(-1)
 
 
-def _growable(values: np.ndarray) -> Growable:
-    # Room to reach MAX_POINTS again without a doubling: the history's memory stays fixed.
-    g = Growable(max(values.size, MAX_POINTS) + MAX_POINTS // 2)
+def _growable(values: np.ndarray, limit: int = MAX_POINTS, dtype: type = np.float64) -> Growable:
+    # Room to reach the limit again without a doubling: the history's memory stays fixed.
+    g = Growable(max(values.size, limit) + limit // 2, dtype)
     g.extend(values)
     return g
 

@@ -16,6 +16,7 @@ from contextlib import suppress
 
 from textual.message import Message
 
+from vaetui.core.failure import FAILED, reader_failed
 from vaetui.core.follow import (
     FollowStatus,
     RunFollower,
@@ -25,6 +26,7 @@ from vaetui.core.follow import (
 )
 from vaetui.core.images.store import read_once, store_for
 from vaetui.core.images.watch import ImageWatcher
+from vaetui.core.rawlog import RawLines, StreamLines, raw_lines_for
 from vaetui.core.run import Run, RunOptions
 from vaetui.core.snapshot import Snapshot
 from vaetui.core.source import SourceError, newest_part
@@ -87,6 +89,10 @@ class RunFeed:
         self._posting = threading.Lock()
         self._preview: Snapshot | None = None
         self._lock = threading.Lock()
+        #: The log's own lines (None for TensorBoard event files, which have no lines).
+        self.raw: RawLines | None = (
+            None if wants_event_reader(path, options.fmt) else raw_lines_for(path)
+        )
         #: What the UI shows; set only on the UI thread when a message is applied.
         self.snapshot: Snapshot | None = None
         self.status = FollowStatus()
@@ -106,7 +112,8 @@ class RunFeed:
 
     def start(self) -> None:
         """Follow the file in the follower's own thread; updates arrive as messages."""
-        self._follower = make_follower(self.path, self.run, self._updated, self.poll)
+        tap = self.raw if isinstance(self.raw, StreamLines) else None
+        self._follower = make_follower(self.path, self.run, self._updated, self.poll, tap=tap)
         self._lock = self._follower.lock
         self._follower.start()
         if self.images is not None:
@@ -160,9 +167,12 @@ class RunFeed:
         """The follower's current state (cheap: attribute reads only)."""
         return self.status if self._follower is None else self._follower.status()
 
-    def _take(self) -> Snapshot:
+    def _take(self, status: FollowStatus | None = None) -> Snapshot:
         with self._lock:
-            return self.run.snapshot(now=None if self.clock is None else self.clock())
+            snap = self.run.snapshot(now=None if self.clock is None else self.clock())
+        if status is not None and status.state == FAILED:
+            snap = reader_failed(snap, status.error or "the reader stopped")
+        return snap
 
     def _updated(self) -> None:
         """Called from the follower thread after new data was fed (and from the image
@@ -174,7 +184,7 @@ class RunFeed:
                 self._post(SnapshotUpdated(self.index, self._preview, status))
                 return
             self._preview = None
-            snap = self._take()
+            snap = self._take(status)
             if self.on_snapshot is not None:
                 self.on_snapshot(snap, self.name, self.path)
             self._post(SnapshotUpdated(self.index, snap, status))

@@ -36,7 +36,8 @@ _SPLIT_PREFIX = {
 def loads_object(text: str) -> Any:
     """``json.loads`` that returns None for text that is not JSON."""
     try:
-        return json.loads(text)
+        # Integers as floats: a 5,000-digit number is inf, not an error that loses the line.
+        return json.loads(text, parse_int=float)
     except ValueError:
         return None
 
