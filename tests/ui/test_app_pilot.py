@@ -360,8 +360,11 @@ async def test_reference_overlay_and_detail_line(tmp_path: Path) -> None:
         assert plot.data.reference is not None
         name, series = plot.data.reference
         assert name.endswith("good.log") and len(series.steps) == 200
-        assert plot.data.phases  # the discriminator's start and the lr warm-up are marked
+        # the discriminator's start and the lr warm-up are marked as phases
+        assert any(e.kind == "phase" for e in plot.data.events)
         await pilot.pause()
+        legend = [item.text for item in plot.legend_items()]
+        assert "reference good.log" in legend and "phase" in legend, legend
         await pilot.press("1")
         assert isinstance(app.screen, DetailScreen)
         body = str(app.screen.query_one("#detail-body").render())

@@ -10,6 +10,7 @@ here, once; the screens and ``check`` only print it.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -52,7 +53,8 @@ class Reference:
     def from_snapshot(cls, snap: Snapshot) -> Reference:
         """The reference from its final snapshot; its curves are computed here, once (the
         object is then only read, from any follower thread)."""
-        ref = cls(snap.file, snap.history, snap.ema_alpha)
+        name = os.path.basename(snap.file.rstrip("/")) or snap.file
+        ref = cls(name, snap.history, snap.ema_alpha)
         for _criterion, metric, _said in COMPARED:
             ref._curve(metric)
         return ref
