@@ -8,11 +8,14 @@ A line that is not a JSON object falls back to the text parser, so a trainer tha
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
+import numpy as np
+
 from vaetui.core.formats.base import Record, iter_segments, parse_number
+from vaetui.core.formats.fastjson import json_fast_path, loads
+from vaetui.core.formats.fastkv import Batch
 from vaetui.core.formats.text import TextParser
 from vaetui.core.lines import TextBlock
 from vaetui.core.metrics import CANONICAL, EPOCH_KEYS, STEP_KEYS, canonical_name
@@ -27,16 +30,34 @@ class JsonLinesParser:
 
     def __init__(self, rank: int | None = None) -> None:
         self._text = TextParser(rank=rank)
+        self._fast = json_fast_path(_STEP_KEYS_ORDERED, ("epoch", "epochs"), _not_a_metric)
 
     def reset(self) -> None:
         self._text.reset()
 
-    def parse(self, block: TextBlock) -> list[Record]:
-        out: list[Record] = []
-        for line, seg in iter_segments(block):
+    def parse(self, block: TextBlock) -> list[Record | Batch]:
+        pieces = self._fast.split(block)
+        if pieces is None:
+            return self._parse_lines(iter_segments(block))
+        out: list[Record | Batch] = []
+        for piece in pieces:
+            if not isinstance(piece, Batch):
+                out.extend(self._parse_lines([piece]))
+            elif np.isfinite(piece.steps).all():
+                out.append(piece)
+            else:  # a step of 1e999: the per-line rules pick another step key
+                text = block.text.split("\n")
+                rows = piece.lines.tolist()
+                out.extend(self._parse_lines((n, text[n - block.first_line]) for n in rows))
+        return out
+
+    def _parse_lines(self, segments) -> list[Record | Batch]:
+        """The per-line path: ``(line_number, text)`` pairs to records."""
+        out: list[Record | Batch] = []
+        for line, seg in segments:
             stripped = seg.strip()
             if stripped.startswith("{"):
-                rec = record_from_mapping(_loads(stripped), line)
+                rec = record_from_mapping(loads(stripped), line)
             else:
                 rec = self._text.parse_segment(seg, line)
             if rec is not None:
@@ -44,11 +65,10 @@ class JsonLinesParser:
         return out
 
 
-def _loads(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
+def _not_a_metric(key: str) -> bool:
+    """Keys a record does not keep as metrics: its step and epoch counters."""
+    low = key.lower()
+    return low in STEP_KEYS or low in EPOCH_KEYS or key == "trainer/global_step"
 
 
 def record_from_mapping(obj: Any, line: int) -> Record | None:

@@ -18,6 +18,7 @@ import re
 
 from vaetui.core.formats.base import NUMBER, Record, iter_segments, to_float
 from vaetui.core.formats.fastkv import Batch, FastPath, Shape, token_index, token_text
+from vaetui.core.formats.fasttqdm import split_refreshes
 from vaetui.core.lines import TextBlock
 from vaetui.core.metrics import CANONICAL, EPOCH_KEYS, STEP_KEYS, canonical_name
 
@@ -77,6 +78,7 @@ class TextParser:
     def __init__(self, rank: int | None = None) -> None:
         self._rank = rank
         self._fast = FastPath(self.learn_shape)
+        self._fast_bars = FastPath(self.learn_bar_shape)
         self.reset()
 
     def reset(self) -> None:
@@ -91,13 +93,21 @@ class TextParser:
 
     def parse(self, block: TextBlock) -> list[Record | Batch]:
         pieces = self._fast.split(block)
+        bars = pieces is None and self._bars_batchable(block)
+        if bars:
+            pieces = split_refreshes(self._fast_bars, block)
         if pieces is None:
             return self._parse_slowly(block)
         out: list[Record | Batch] = []
         for piece in pieces:
             if isinstance(piece, Batch):
                 out.append(piece)
-                self._after_batch(piece)
+                self._after_batch(piece, bars)
+            elif bars:
+                for part in _unglue(piece[1]):
+                    rec = self.parse_segment(part, piece[0])
+                    if rec is not None:
+                        out.append(rec)
             else:
                 rec = self.parse_segment(piece[1], piece[0])
                 if rec is not None:
@@ -113,9 +123,57 @@ class TextParser:
                     out.append(rec)
         return out
 
-    def _after_batch(self, batch: Batch) -> None:
+    def _bars_batchable(self, block: TextBlock) -> bool:
+        """tqdm refreshes may be batched: bars present, no epoch or section context in force
+        (those change how a bar's ``n/total`` becomes a step)."""
+        if self._context_epoch is not None or self._section_eval is not None:
+            return False
+        if self._summary_step is not None or self._per_epoch:
+            return False
+        text = block.text
+        return len(text) >= 64 << 10 and "%|" in text and "\r" in text
+
+    def learn_bar_shape(self, line: str) -> Shape | None:
+        """Columns of a tqdm refresh (glyphs cut out) whose step is its ``n``, or None.
+
+        Only bars without an epoch, past ``0/N``, with nothing after their ``]``; checked
+        against the per-line parser on the same text.
+        """
+        bar = _TQDM.search(line)
+        if bar is None or bar.group(2) == "0" or "[rank" in line or _line_eval_prefix(line):
+            return None
+        if _EPOCH.search(line) or _MMENGINE.search(line) or not line.endswith("]"):
+            return None
+        rec = TextParser(rank=self._rank).parse_segment(line, 1)
+        if rec is None or rec.step != float(bar.group(2)) or rec.continues or not rec.values:
+            return None
+        step_col = token_index(line, bar.start(2))
+        columns: dict[str, int] = {}
+        exact: dict[bytes, int] = {}
+        start = bar.end()
+        for m in _PAIR.finditer(_postfix(line, bar)):
+            key = m.group(1)
+            if key in _IGNORED_KEYS or _is_counter_key(key):
+                continue
+            col = token_index(line, start + m.start(2))
+            if col is None or token_text(line, col) != m.group(2):
+                return None
+            columns[key] = col
+            if _SHAPE_BLIND.search(key):
+                text = line[max(start + m.start() - 1, 0) : start + m.start(2)]
+                exact[text.encode("utf-8")] = line.count(text)
+        got = {k: float(token_text(line, c)) for k, c in columns.items()}
+        if step_col is None or got.keys() != rec.values.keys():
+            return None
+        if any(not _same(got[k], v) for k, v in rec.values.items()):
+            return None
+        return Shape(step_col, None, tuple(columns.values()), tuple(columns), tuple(exact.items()))
+
+    def _after_batch(self, batch: Batch, bars: bool = False) -> None:
         """Bring the per-line state up to date after a batch of same-shape lines."""
         self._last_step = float(batch.steps[-1])
+        if bars:
+            self._last_counter = None  # a bar's n/total without an epoch
         self._section_eval = None
         self._summary_step = None
         if batch.epochs is not None:
