@@ -13,9 +13,13 @@ from collections import deque
 import numpy as np
 
 from vaetui.core.assess import LOSSES
+from vaetui.core.metrics import KL_WEIGHT
 from vaetui.core.profile import Profile
 from vaetui.core.snapshot import Event
-from vaetui.core.stats import MetricHistory, ema_before
+from vaetui.core.stats import MAX_POINTS, MetricHistory, ema_before, points_limit
+
+#: Metrics the criteria judge: they keep their full history whatever the metric count.
+JUDGED = frozenset((*LOSSES, KL_WEIGHT))
 
 #: Points a metric needs in its segment before spikes are reported.
 SPIKE_MIN_POINTS = 10
@@ -67,7 +71,17 @@ class Recorder:
         h = self.histories.get(name)
         if h is None:
             h = self.histories[name] = MetricHistory.empty()
+            self._share_budget()
         return h
+
+    def _share_budget(self) -> None:
+        """Split the run's point budget among the metrics the criteria do not judge."""
+        others = [h for name, h in self.histories.items() if name not in JUDGED]
+        limit = points_limit(len(others))
+        for h in others:
+            h.limit = limit
+        for name in JUDGED & self.histories.keys():
+            self.histories[name].limit = MAX_POINTS
 
     def add_point(self, name: str, step: float, value: float, merge: bool, line: int) -> None:
         """One value of one record (``merge``: it updates the previous record's step)."""
@@ -139,7 +153,7 @@ class Recorder:
         before = h.seg_count
         h.steps.extend(steps)
         h.values.extend(values)
-        h.segments.extend(np.full(steps.size, float(self.segment)))
+        h.segments.extend(np.full(steps.size, self.segment, dtype=np.int32))
         h.seg_count += steps.size
         finite = np.isfinite(values)
         bad = int(steps.size - np.count_nonzero(finite))

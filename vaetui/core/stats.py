@@ -152,8 +152,8 @@ class Growable:
 
     __slots__ = ("_buf", "_n")
 
-    def __init__(self, capacity: int = 256) -> None:
-        self._buf = np.empty(capacity, dtype=np.float64)
+    def __init__(self, capacity: int = 256, dtype: type = np.float64) -> None:
+        self._buf = np.empty(capacity, dtype=dtype)
         self._n = 0
 
     def append(self, value: float) -> None:
@@ -173,7 +173,7 @@ class Growable:
         self._buf[self._n - 1] = value
 
     def _grow(self, need: int) -> None:
-        new = np.empty(max(need, 2 * self._buf.size), dtype=np.float64)
+        new = np.empty(max(need, 2 * self._buf.size), dtype=self._buf.dtype)
         new[: self._n] = self._buf[: self._n]
         self._buf = new
 
@@ -193,6 +193,16 @@ class Growable:
 MAX_POINTS = 1 << 16
 #: The newest points are never thinned (they feed the EMA, the trend and the sparklines).
 KEEP_RECENT = 1 << 13
+#: Points all the metrics of a run may keep together: with many metrics each keeps fewer
+#: (down to ``MIN_POINTS``), so memory follows what a screen can show, not the metric count.
+TOTAL_POINTS = 1 << 21
+MIN_POINTS = 1 << 11
+
+
+def points_limit(metrics: int) -> int:
+    """The most points each of ``metrics`` metrics keeps under the run's total budget."""
+    share = TOTAL_POINTS // max(metrics, 1)
+    return int(min(MAX_POINTS, max(MIN_POINTS, share)))
 
 
 @dataclass
@@ -209,10 +219,16 @@ class MetricHistory:
     seg_nan: int = 0
     #: Running EMA for spike detection (not debiased; None until the first finite value).
     spike_ema: float | None = None
+    #: Most points kept (see ``points_limit``); the recorder lowers it as metrics appear.
+    limit: int = MAX_POINTS
 
     @classmethod
     def empty(cls) -> MetricHistory:
-        return cls(Growable(), Growable(), Growable())
+        return cls(Growable(), Growable(), Growable(dtype=np.int32))
+
+    def version(self) -> tuple[int, int, int]:
+        """Changes whenever a point is added, changed or the segment starts over."""
+        return (self.seg_count, self.segment_start, self.seg_nan)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -224,21 +240,23 @@ class MetricHistory:
         self.spike_ema = None
 
     def thin_if_full(self) -> None:
-        """Halve the older points once the history passes ``MAX_POINTS``."""
+        """Halve the older points once the history passes its ``limit``."""
         n = len(self)
-        if n <= MAX_POINTS:
+        limit = self.limit
+        if n <= limit:
             return
         # Buckets big enough that the history drops to about half the limit, so thinning
-        # happens once per MAX_POINTS / 2 new points, not on every append.
-        older_target = (MAX_POINTS // 2 - KEEP_RECENT) // 2
-        bucket = max(4, 2 * -(-(n - KEEP_RECENT) // (2 * older_target)))
-        cut = (n - KEEP_RECENT) // bucket * bucket
+        # happens once per limit / 2 new points, not on every append.
+        recent = min(KEEP_RECENT, limit // 4)
+        older_target = max((limit // 2 - recent) // 2, 1)
+        bucket = max(4, 2 * -(-(n - recent) // (2 * older_target)))
+        cut = (n - recent) // bucket * bucket
         steps, values, segs = self.steps.view(), self.values.view(), self.segments.view()
         keep = np.ones(n, dtype=bool)
         keep[:cut] = _bucket_keep(values[:cut], segs[:cut], bucket)
-        self.steps = _growable(steps[keep])
-        self.values = _growable(values[keep])
-        self.segments = _growable(segs[keep])
+        self.steps = _growable(steps[keep], limit)
+        self.values = _growable(values[keep], limit)
+        self.segments = _growable(segs[keep], limit)
         current = segs[-1]
         self.segment_start = int(np.searchsorted(self.segments.view(), current, side="left"))
 
@@ -277,8 +295,8 @@ def _bucket_keep(values: np.ndarray, segs: np.ndarray | None, bucket: int) -> np
     return keep.reshape(-1)
 
 
-def _growable(values: np.ndarray) -> Growable:
-    # Room to reach MAX_POINTS again without a doubling: the history's memory stays fixed.
-    g = Growable(max(values.size, MAX_POINTS) + MAX_POINTS // 2)
+def _growable(values: np.ndarray, limit: int = MAX_POINTS) -> Growable:
+    # Room to reach the limit again without a doubling: the history's memory stays fixed.
+    g = Growable(max(values.size, limit) + limit // 2, values.dtype.type)
     g.extend(values)
     return g

@@ -10,20 +10,16 @@ a time. The text parser learns and checks each shape; refreshes that do not fit 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-from vaetui.core.formats.base import iter_segments
 from vaetui.core.formats.fastkv import Batch, FastPath
 from vaetui.core.lines import TextBlock
 
 
-def strip_bar(seg: str) -> str:
-    """``seg`` without the glyphs between its first ``%|`` and the next ``|``, right-stripped."""
-    i = seg.find("%|")
-    if i < 0:
-        return seg.rstrip()
-    j = seg.find("|", i + 2)
-    return seg.rstrip() if j < 0 else seg[: i + 2] + seg[j:].rstrip()
+#: A bar's glyphs (``%|█████     |``).
+_BAR = re.compile(r"%\|[^|\r\n]*\|")
 
 
 def split_refreshes(
@@ -33,22 +29,26 @@ def split_refreshes(
 
     A batch's ``lines`` are physical line numbers. None when no shape repeats enough.
     """
-    segments = list(iter_segments(block))
-    virtual = TextBlock("\n".join(strip_bar(seg) for _line, seg in segments) + "\n", 1)
+    segments: list[str] = []
+    physical: list[int] = []
+    for number, line in enumerate(block.text.split("\n"), block.first_line):
+        # Right-stripped: the spaces that pad a refresh over a longer one are not its shape.
+        parts = list(filter(None, map(str.rstrip, line.split("\r"))))
+        segments += parts
+        physical += [number] * len(parts)
+    virtual = TextBlock(_BAR.sub("%||", "\n".join(segments)) + "\n", 1)
     pieces = fast.split(virtual)
     if pieces is None:
         return None
-    physical = np.fromiter((line for line, _seg in segments), dtype=np.int64, count=len(segments))
+    lines = np.array(physical, dtype=np.int64)
     out: list[Batch | tuple[int, str]] = []
     for piece in pieces:
-        if isinstance(piece, Batch):
-            rows = piece.lines - 1
-            if np.any(piece.steps == 0):  # a bar at 0/N adds to the previous record
-                out.extend(segments[i] for i in rows.tolist())
-                continue
-            out.append(
-                Batch(piece.steps, physical[rows], piece.epochs, piece.names, piece.values)
-            )
-        else:
-            out.append(segments[piece[0] - 1])
+        if not isinstance(piece, Batch):
+            out.append((physical[piece[0] - 1], segments[piece[0] - 1]))
+            continue
+        rows = piece.lines - 1
+        if np.any(piece.steps == 0):  # a bar at 0/N adds to the previous record
+            out.extend((physical[i], segments[i]) for i in rows.tolist())
+            continue
+        out.append(Batch(piece.steps, lines[rows], piece.epochs, piece.names, piece.values))
     return out
