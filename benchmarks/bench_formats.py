@@ -75,7 +75,9 @@ def backfill(records: int, reps: int, max_seconds: float = 600.0) -> list[Row]:
         budget = f">= {floor:.0f} MB/s, >= {BUDGET_RATIO:g}x"
         bad = [r for r in runs[f"vaetui-{fmt}"] if r.returncode not in (0, 1, 2)]
         if bad:
-            rows.append(Row.not_measured(what, budget, f"exit {bad[0].returncode}: {bad[0].last_line}"))
+            rows.append(
+                Row.not_measured(what, budget, f"exit {bad[0].returncode}: {bad[0].last_line}")
+            )
             continue
         v = size / max(med(cpu[f"vaetui-{fmt}"]) - med(cpu["startup"]), 1e-6)
         b = size / max(med(cpu[f"naive-{fmt}"]) - med(cpu["python"]), 1e-6)
@@ -125,7 +127,9 @@ def wide_rss(lines: int, reps: int) -> list[Row]:
         what = f"peak RSS, {m:,} metrics/line, {lines:,} lines"
         budget = f"<= {BUDGET_WIDE_MB:.0f} MB" if m == 1000 else "-"
         if bad:
-            rows.append(Row.not_measured(what, budget, f"exit {bad[0].returncode}: {bad[0].last_line}"))
+            rows.append(
+                Row.not_measured(what, budget, f"exit {bad[0].returncode}: {bad[0].last_line}")
+            )
             continue
         size = logs[m].stat().st_size / 1e6
         rows.append(

@@ -67,9 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command line."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller logs, fewer repetitions")
-    p.add_argument(
-        "--only", default=ALL_PARTS, help=f"comma list of: {ALL_PARTS} (default all)"
-    )
+    p.add_argument("--only", default=ALL_PARTS, help=f"comma list of: {ALL_PARTS} (default all)")
     p.add_argument("--save", type=Path, help="also write the report to this file")
     args = p.parse_args(argv)
     t0 = time.perf_counter()

@@ -86,6 +86,7 @@ class Recorder:
     def add_point(self, name: str, step: float, value: float, merge: bool, line: int) -> None:
         """One value of one record (``merge``: it updates the previous record's step)."""
         h = self._history(name)
+        h.writes += 1
         finite = math.isfinite(value)
         if merge and len(h) > h.segment_start and h.steps.last() == step:
             h.seg_nan += int(not finite) - int(not math.isfinite(h.values.last()))
@@ -150,6 +151,7 @@ class Recorder:
     ) -> int | None:
         """Append a column of points; collect its spike events; return its first NaN row."""
         h = self._history(name)
+        h.writes += 1
         before = h.seg_count
         h.steps.extend(steps)
         h.values.extend(values)

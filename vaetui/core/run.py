@@ -73,6 +73,8 @@ class Run:
         self._banner = BannerConfig()
         self._pace = Pace()
         self._rec_type_from_keys: str | None = None
+        #: Per-metric summaries of earlier snapshots, reused while a history is unchanged.
+        self._summaries: dict = {}
 
     # -- input ---------------------------------------------------------------------------
 
@@ -183,7 +185,7 @@ class Run:
             return self._snapshot(time.time() if now is None else now)
 
     def _snapshot(self, now: float) -> Snapshot:
-        view = SegmentView(self._recorder.histories, self.options.profile, 0.0)
+        view = SegmentView(self._recorder.histories, self.options.profile, 0.0, self._summaries)
         view.alpha = self._alpha(view)
         summaries = {name: view.summary(name) for name in self._recorder.histories}
         judged, warmup_end = judge_input(view, self._facts(now))

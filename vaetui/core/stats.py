@@ -37,6 +37,16 @@ def ema_last(values: np.ndarray, alpha: float) -> float | None:
     with the history.
     """
     w = 1.0 - alpha
+    if 0.0 < w < 1.0:
+        k = int(math.log(_NEGLIGIBLE) / math.log(w)) + 1
+        tail = values[-k:]
+        if values.size > k and np.isfinite(tail).all():
+            # Only the newest k values weigh anything: the rest need not be read.
+            n = int(np.count_nonzero(np.isfinite(values)))
+            weights = w ** np.arange(k - 1, -1, -1, dtype=np.float64)
+            with np.errstate(over="ignore", invalid="ignore"):
+                m = alpha * float(np.dot(weights, tail))
+            return m / (1.0 - w**n)
     finite = values[np.isfinite(values)]
     n = finite.size
     if n == 0:
@@ -153,7 +163,7 @@ class Growable:
     __slots__ = ("_buf", "_n")
 
     def __init__(self, capacity: int = 256, dtype: type = np.float64) -> None:
-        self._buf = np.empty(capacity, dtype=dtype)
+        self._buf: np.ndarray = np.empty(capacity, dtype=dtype)
         self._n = 0
 
     def append(self, value: float) -> None:
@@ -221,6 +231,8 @@ class MetricHistory:
     spike_ema: float | None = None
     #: Most points kept (see ``points_limit``); the recorder lowers it as metrics appear.
     limit: int = MAX_POINTS
+    #: Bumped by every write, so a summary computed earlier can tell it is still current.
+    writes: int = 0
 
     @classmethod
     def empty(cls) -> MetricHistory:
@@ -228,7 +240,7 @@ class MetricHistory:
 
     def version(self) -> tuple[int, int, int]:
         """Changes whenever a point is added, changed or the segment starts over."""
-        return (self.seg_count, self.segment_start, self.seg_nan)
+        return (self.writes, self.segment_start, len(self))
 
     def __len__(self) -> int:
         return len(self.values)

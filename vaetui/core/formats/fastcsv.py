@@ -54,4 +54,3 @@ def learn_csv_shape(line: str, columns: list[str]) -> Shape | None:
         names=names,
         numbered=numbered,
     )
-

@@ -59,6 +59,9 @@ class Shape:
     exact_keys: tuple[tuple[bytes, int], ...] = ()
     #: No step on the line: ``step_col`` is any numeric column, the parser numbers rows.
     numbered: bool = False
+    #: Shape-blind keys that are whole tokens, as (token index, token): checked per column,
+    #: which stays cheap with a thousand such keys where counting each in the block would not.
+    key_tokens: tuple[tuple[int, bytes], ...] = ()
 
 
 class FastPath:
@@ -139,6 +142,13 @@ def _load(
     if any(raw.count(key) != per_line * count for key, per_line in shape.exact_keys):
         return None
     data = raw.translate(delimiters)
+    if shape.key_tokens:
+        tokens = data.split()
+        width = len(tokens) // count
+        if width * count != len(tokens):
+            return None
+        if any(tokens[i::width].count(key) != count for i, key in shape.key_tokens):
+            return None
     try:
         table = np.loadtxt(io.BytesIO(data), usecols=cols, dtype=np.float64, ndmin=2, comments=None)
     except ValueError:

@@ -17,14 +17,11 @@ import numpy as np
 from vaetui.core.formats.fastkv import Batch, FastPath
 from vaetui.core.lines import TextBlock
 
-
 #: A bar's glyphs (``%|█████     |``).
 _BAR = re.compile(r"%\|[^|\r\n]*\|")
 
 
-def split_refreshes(
-    fast: FastPath, block: TextBlock
-) -> list[Batch | tuple[int, str]] | None:
+def split_refreshes(fast: FastPath, block: TextBlock) -> list[Batch | tuple[int, str]] | None:
     """Batches of same-shape refreshes and ``(line, segment)`` leftovers, in file order.
 
     A batch's ``lines`` are physical line numbers. None when no shape repeats enough.

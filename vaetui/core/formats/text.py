@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from vaetui.core.formats import fastkv
 from vaetui.core.formats.base import NUMBER, Record, iter_segments, to_float
 from vaetui.core.formats.fastkv import Batch, FastPath, Shape, token_index, token_text
 from vaetui.core.formats.fasttqdm import split_refreshes
@@ -131,7 +132,7 @@ class TextParser:
         if self._summary_step is not None or self._per_epoch:
             return False
         text = block.text
-        return len(text) >= 64 << 10 and "%|" in text and "\r" in text
+        return len(text) >= fastkv.MIN_BLOCK_BYTES and "%|" in text and "\r" in text
 
     def learn_bar_shape(self, line: str) -> Shape | None:
         """Columns of a tqdm refresh (glyphs cut out) whose step is its ``n``, or None.
@@ -200,6 +201,7 @@ class TextParser:
         epoch_col = token_index(line, epoch_m.start(1)) if epoch_m else None
         columns: dict[str, int] = {}
         exact: dict[bytes, int] = {}
+        key_tokens: list[tuple[int, bytes]] = []
         for m in _PAIR.finditer(line):
             key = m.group(1)
             if key in _IGNORED_KEYS or _is_counter_key(key):
@@ -209,6 +211,10 @@ class TextParser:
                 return None
             columns[key] = col
             if _SHAPE_BLIND.search(key):
+                key_col = token_index(line, m.start(1))
+                if key_col is not None and token_text(line, key_col) == key:
+                    key_tokens.append((key_col, key.encode("utf-8")))
+                    continue
                 text = line[max(m.start() - 1, 0) : m.start(2)]
                 exact[text.encode("utf-8")] = line.count(text)
         got = {k: float(token_text(line, c)) for k, c in columns.items()}
@@ -217,7 +223,12 @@ class TextParser:
         if any(not _same(got[k], v) for k, v in rec.values.items()):
             return None
         return Shape(
-            step_col, epoch_col, tuple(columns.values()), tuple(columns), tuple(exact.items())
+            step_col,
+            epoch_col,
+            tuple(columns.values()),
+            tuple(columns),
+            tuple(exact.items()),
+            key_tokens=tuple(key_tokens),
         )
 
     def parse_segment(self, seg: str, line: int) -> Record | None:
