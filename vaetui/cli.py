@@ -10,9 +10,9 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from vaetui import __version__
+from vaetui.commands.alerting import add_alert_arguments, alert_config
 from vaetui.core.formats import FORMAT_NAMES
 from vaetui.core.profile import ProfileError, load_profile, profile_to_toml
 from vaetui.core.run import RunOptions
@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     tail = sub.add_parser("tail", help="the live TUI on one or more logs")
     tail.add_argument("paths", nargs="+", metavar="PATH", help="log file(s); '-' for stdin")
     _common_options(tail)
+    add_alert_arguments(tail)
 
     check = sub.add_parser("check", help="judge a whole log and exit 0/1/2")
     check.add_argument("path", metavar="PATH", help="log file; '-' for stdin")
@@ -102,6 +103,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep following; one JSON line per verdict change until SIGINT",
     )
     _common_options(check)
+    add_alert_arguments(check)
+
+    export = sub.add_parser("export", help="follow logs and serve Prometheus /metrics")
+    export.add_argument("paths", nargs="+", metavar="PATH", help="log file(s)")
+    export.add_argument(
+        "--listen", metavar="HOST:PORT", help="serve /metrics here (default 127.0.0.1:9109)"
+    )
+    export.add_argument("--textfile", metavar="FILE", help="write node_exporter's .prom file")
+    export.add_argument(
+        "--interval", type=_positive_float, default=15.0, help="seconds between textfile writes"
+    )
+    export.add_argument(
+        "--metric", action="append", default=[], help="also export this metric (repeatable)"
+    )
+    export.add_argument(
+        "--all-metrics", action="store_true", help="export every metric (many series per run)"
+    )
+    _common_options(export)
+
+    serve = sub.add_parser("serve", help="the TUI in a browser (textual-serve)")
+    serve.add_argument("paths", nargs="+", metavar="PATH", help="log file(s)")
+    serve.add_argument(
+        "--listen", default="127.0.0.1:8000", metavar="HOST:PORT", help="default 127.0.0.1:8000"
+    )
+    serve.add_argument("--public-url", help="the page's address as the browser sees it")
+    _common_options(serve)
 
     from vaetui.simulate import FORMATS, SCENARIOS
 
@@ -150,6 +177,7 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return _dispatch(args)
     except UsageError as exc:
@@ -171,14 +199,39 @@ def _dispatch(args: argparse.Namespace) -> int:
         from vaetui.commands.check import check
 
         options = run_options(args, live=args.follow)
-        return check(args.path, options, as_json=args.json, follow=args.follow, poll=args.poll)
+        alerts = alert_config(args)
+        if alerts.active and not args.follow:
+            raise UsageError("alert options need --follow (or 'vaetui tail')")
+        return check(
+            args.path, options, as_json=args.json, follow=args.follow, poll=args.poll, alerts=alerts
+        )
     if args.command == "tail":
         from vaetui.commands.tail import run_tail
 
         options = run_options(args, live=True)
         for path in args.paths:
-            _reject_directory(path)
-        return run_tail(list(args.paths), options, poll=args.poll)
+            _reject_directory(path, args.fmt)
+        return run_tail(list(args.paths), options, poll=args.poll, alerts=alert_config(args))
+    if args.command == "export":
+        from vaetui.commands.export import export
+
+        for path in args.paths:
+            _reject_directory(path, args.fmt)
+        return export(
+            args.paths,
+            run_options(args, live=True),
+            listen=args.listen,
+            textfile=args.textfile,
+            interval=args.interval,
+            metrics=args.metric,
+            all_metrics=args.all_metrics,
+            poll=args.poll,
+        )
+    if args.command == "serve":
+        from vaetui.commands.serve import serve
+
+        run_options(args, live=True)  # a bad profile fails here, not in the browser
+        return serve(args.paths, args.listen, args.argv, args.public_url)
     if args.command == "demo":
         from vaetui.commands.tail import run_demo
 
@@ -212,12 +265,12 @@ def _say(message: str) -> None:
     print(f"vaetui: {message}", file=sys.stderr)
 
 
-def _reject_directory(path: str) -> None:
+def _reject_directory(path: str, fmt: str) -> None:
     """``tail`` follows files and TensorBoard run folders: another directory (or an
     unreadable path) is a clear error."""
-    from vaetui.core.formats.tfevents import is_event_path
+    from vaetui.core.follow import wants_event_reader
 
-    if path != "-" and os.path.isdir(path) and not is_event_path(Path(path)):
+    if path != "-" and os.path.isdir(path) and not wants_event_reader(path, fmt):
         raise InputError(f"{path} is a directory, not a log file")
     if path != "-" and os.path.exists(path) and not os.access(path, os.R_OK):
         raise InputError(f"cannot read {path}: permission denied")

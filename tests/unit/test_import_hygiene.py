@@ -33,6 +33,9 @@ CORE_MODULES = [
     "vaetui.errors",
     "vaetui.commands.check",
     "vaetui.commands.report",
+    "vaetui.commands.export",
+    "vaetui.commands.alerting",
+    "vaetui.commands.listen",
 ]
 
 

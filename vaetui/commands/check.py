@@ -11,6 +11,8 @@ import json
 import signal
 import threading
 
+from vaetui.commands.alerting import run_label, start_dispatcher
+from vaetui.core.alerts import AlertConfig
 from vaetui.core.follow import make_follower, read_whole
 from vaetui.core.run import Run, RunOptions
 from vaetui.core.snapshot import OVERALL, Snapshot
@@ -26,11 +28,21 @@ from vaetui.errors import (
 )
 
 
-def check(path: str, options: RunOptions, as_json: bool, follow: bool, poll: bool) -> int:
-    """Run ``vaetui check`` and return its exit code (0 healthy, 1 watch, 2 bad)."""
+def check(
+    path: str,
+    options: RunOptions,
+    as_json: bool,
+    follow: bool,
+    poll: bool,
+    alerts: AlertConfig | None = None,
+) -> int:
+    """Run ``vaetui check`` and return its exit code (0 healthy, 1 watch, 2 bad).
+
+    With ``follow``, ``alerts`` says which hooks, webhooks and notifications hear of changes.
+    """
     run = Run(path, options)
     if follow:
-        snap = _follow(path, run, poll=poll)
+        snap = _follow(path, run, poll=poll, alerts=alerts)
     else:
         _read_whole(path, run)
         snap = run.snapshot()
@@ -73,10 +85,11 @@ def _read_whole(path: str, run: Run) -> None:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def _follow(path: str, run: Run, poll: bool) -> Snapshot:
+def _follow(path: str, run: Run, poll: bool, alerts: AlertConfig | None = None) -> Snapshot:
     """Follow ``path`` until SIGINT/SIGTERM/SIGHUP; print a JSON line per verdict change."""
     stop = threading.Event()
     printed = 0  # the number of the newest change printed
+    dispatcher = start_dispatcher(alerts) if alerts is not None else None
 
     def on_update() -> None:
         nonlocal printed
@@ -88,6 +101,8 @@ def _follow(path: str, run: Run, poll: bool) -> Snapshot:
             if change.seq > printed and change.criterion != OVERALL:
                 print(json.dumps(change.to_json()), flush=True)
                 printed = change.seq
+        if dispatcher is not None:
+            dispatcher.observe(snap, run_label(path), path)
 
     follower = make_follower(path, run, on_update=on_update, poll=poll)
     previous = {
@@ -103,6 +118,8 @@ def _follow(path: str, run: Run, poll: bool) -> Snapshot:
         follower.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if dispatcher is not None:
+            dispatcher.close()
     with follower.lock:
         run.finish()
         return run.snapshot()

@@ -11,26 +11,50 @@ import shutil
 import sys
 import tempfile
 import threading
-from typing import Any
 
-from vaetui.ui.app import build_app
+from vaetui.core.alerts import AlertConfig
+from vaetui.core.run import RunOptions
+from vaetui.ui.app import VaeApp, build_app
 
 
-def run_tail(paths: list[str], options: Any = None, poll: bool = False) -> int:
+def run_tail(
+    paths: list[str],
+    options: RunOptions | None = None,
+    poll: bool = False,
+    alerts: AlertConfig | None = None,
+) -> int:
     """Follow ``paths`` live in the TUI until the user quits.
 
     Args:
         paths: Log files, one run each (``-`` for standard input); they need not exist yet.
         options: ``RunOptions`` for the core (defaults when None).
         poll: Poll instead of inotify (NFS, Lustre).
+        alerts: An ``AlertConfig``: hooks, webhooks and notifications on verdict changes;
+            their failures appear as notifications in the app.
 
     Returns:
         The exit code: 0 after ``q``, non-zero if the app failed.
     """
     if "-" in paths and not os.isatty(0):
         _keyboard_from_terminal()
-    app = build_app(paths, options, poll=poll)
-    result = app.run()
+    if alerts is None or not alerts.active:
+        app = build_app(paths, options, poll=poll)
+        result = app.run()
+    else:
+        from vaetui.core.alerts import AlertDispatcher
+
+        outlets: list[VaeApp] = []  # the app, once built: the dispatcher reports through it
+        dispatcher = AlertDispatcher(
+            alerts,
+            report=lambda message: outlets[0].tell(message),
+            terminal_write=lambda text: outlets[0].write_terminal(text),
+        )
+        app = build_app(paths, options, poll=poll, on_snapshot=dispatcher.observe)
+        outlets.append(app)
+        try:
+            result = app.run()
+        finally:
+            dispatcher.close()
     if app.return_code not in (None, 0):
         return int(app.return_code)
     return int(result or 0)
@@ -58,7 +82,10 @@ def _keyboard_from_terminal() -> None:
 
 
 def run_demo(
-    scenario: str = "healthy", rate: float = 20.0, steps: int = 20000, options: Any = None
+    scenario: str = "healthy",
+    rate: float = 20.0,
+    steps: int = 20000,
+    options: RunOptions | None = None,
 ) -> int:
     """Simulate a training run writing a log live, and tail it.
 

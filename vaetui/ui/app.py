@@ -24,8 +24,10 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Label
 
+from vaetui.core.run import RunOptions
 from vaetui.core.snapshot import CRITERIA_IDS, Snapshot
-from vaetui.ui.feed import RunFeed
+from vaetui.ui.alerting import AlertOutlets
+from vaetui.ui.feed import OnSnapshot, RunFeed
 from vaetui.ui.keys import BINDINGS
 from vaetui.ui.messages import CriterionChosen, MetricSelected, SnapshotUpdated, StepChosen
 from vaetui.ui.palette import MetricCommands, action_commands
@@ -48,7 +50,7 @@ QUIET_REFRESH = 15.0
 COMPACT_WIDTH, COMPACT_HEIGHT = 76, 22
 
 
-class VaeApp(App[int]):
+class VaeApp(AlertOutlets, App[int]):
     """Live verdicts for one or more VAE training logs."""
 
     CSS_PATH = "vaetui.tcss"
@@ -59,17 +61,18 @@ class VaeApp(App[int]):
     def __init__(
         self,
         paths: Sequence[str],
-        options: Any,
+        options: RunOptions,
         poll: bool = False,
         follow: bool = True,
         clock: Callable[[], float] | None = None,
+        on_snapshot: OnSnapshot | None = None,
     ) -> None:
         super().__init__()
         self.clock = clock or time.time
         self.follow = follow
         self.options = options
         self.feeds = [
-            RunFeed(i, p, options, self.post_message, poll, follow, clock)
+            RunFeed(i, p, options, self.post_message, poll, follow, clock, on_snapshot)
             for i, p in enumerate(paths)
         ]
         self.current = 0
@@ -300,10 +303,11 @@ class VaeApp(App[int]):
 
 def build_app(
     paths: Sequence[str],
-    options: Any = None,
+    options: RunOptions | None = None,
     poll: bool = False,
     follow: bool = True,
     clock: Callable[[], float] | None = None,
+    on_snapshot: OnSnapshot | None = None,
 ) -> VaeApp:
     """The one way to make the app (CLI, tests, screenshots).
 
@@ -313,9 +317,14 @@ def build_app(
         poll: Poll instead of inotify (NFS, Lustre).
         follow: Follow the files live; False reads them once, synchronously (screenshots).
         clock: Time source for "time since the last line" and the core (tests fix it).
+        on_snapshot: Called on a follower thread with each new picture of a run, its name
+            and its path (the alert dispatcher's ``observe``).
     """
-    if options is None:
-        from vaetui.core.run import RunOptions
-
-        options = RunOptions()
-    return VaeApp(list(paths), options, poll=poll, follow=follow, clock=clock)
+    return VaeApp(
+        list(paths),
+        options or RunOptions(),
+        poll=poll,
+        follow=follow,
+        clock=clock,
+        on_snapshot=on_snapshot,
+    )

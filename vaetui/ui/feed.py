@@ -28,6 +28,8 @@ from vaetui.core.source import SourceError, newest_part
 from vaetui.ui.messages import SnapshotUpdated
 
 Clock = Callable[[], float]
+#: Told of every picture of a run taken while following: (snapshot, run name, path).
+OnSnapshot = Callable[[Snapshot, str, str], object]
 #: How much of a big log's end is judged first, while the whole history is read.
 PREVIEW_BYTES = 1 << 20
 
@@ -48,6 +50,7 @@ class RunFeed:
         poll: Use polling instead of inotify.
         live: Judge stalls and note verdict changes (the core's ``RunOptions.live``).
         clock: Time source passed to ``Run.snapshot`` (tests inject a fixed one).
+        on_snapshot: Called on the follower's thread with each picture taken (alerts).
     """
 
     def __init__(
@@ -59,7 +62,9 @@ class RunFeed:
         poll: bool = False,
         live: bool = True,
         clock: Clock | None = None,
+        on_snapshot: OnSnapshot | None = None,
     ) -> None:
+        self.on_snapshot = on_snapshot
         if live:
             options = dataclasses.replace(options, live=True)
         self.index = index
@@ -147,4 +152,7 @@ class RunFeed:
             self._post(SnapshotUpdated(self.index, self._preview, status))
             return
         self._preview = None
-        self._post(SnapshotUpdated(self.index, self._take(), status))
+        snap = self._take()
+        if self.on_snapshot is not None:
+            self.on_snapshot(snap, self.name, self.path)
+        self._post(SnapshotUpdated(self.index, snap, status))

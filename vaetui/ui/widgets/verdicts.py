@@ -8,7 +8,7 @@ the level WORD is always printed too, for colour-blind users and monochrome term
 from __future__ import annotations
 
 import math
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,11 +17,14 @@ from textual.containers import Grid
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from vaetui.core.alerts.model import is_news
 from vaetui.core.snapshot import ALL_LEVELS, CRITERIA_IDS, CRITERIA_TITLES, Snapshot, Verdict
 from vaetui.ui.messages import CriterionChosen
 from vaetui.ui.widgets.fmt import fit_value, fmt_age
 
 OVERALL = "overall"
+#: A badge whose level changed blinks this many times, this many seconds apart.
+FLASHES, FLASH_PERIOD = 4, 0.5
 #: Criteria whose judged value is a fraction, shown as a percentage.
 PERCENT = frozenset({"kl_share", "kl_trend", "balance"})
 
@@ -48,6 +51,18 @@ class VerdictBadge(Widget, can_focus=True):
         super().__init__(id=f"badge-{criterion_id}", classes="badge -pending")
         self.criterion_id = criterion_id
         self.title_text = title
+        self._blinks = 0
+
+    def flash(self) -> None:
+        """Blink (class ``-flash`` on and off) to show that the level just changed."""
+        if self._blinks <= 0:
+            self.set_interval(FLASH_PERIOD / 2, self._blink, repeat=FLASHES * 2)
+        self._blinks = FLASHES * 2
+        self.add_class("-flash")
+
+    def _blink(self) -> None:
+        self._blinks -= 1
+        self.set_class(self._blinks > 0 and self._blinks % 2 == 0, "-flash")
 
     def watch_level(self, old: str, new: str) -> None:
         self.remove_class(level_class(old))
@@ -91,7 +106,15 @@ class VerdictBadge(Widget, can_focus=True):
 
 
 class VerdictPanel(Grid):
-    """All eight criteria in their fixed order, then the overall verdict."""
+    """All eight criteria in their fixed order, then the overall verdict.
+
+    A badge blinks when the core reports a change of its criterion that is news (see
+    ``vaetui.core.alerts.is_news``); changes are numbered, so each blinks once.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._seen: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
         for cid in CRITERIA_IDS:
@@ -108,3 +131,14 @@ class VerdictPanel(Grid):
                 badge.show(v.level, v.value)
             else:
                 badge.show("pending", None)
+        if snapshot is not None and snapshot.changes:
+            self._flash_changes(snapshot)
+
+    def _flash_changes(self, snapshot: Snapshot) -> None:
+        seen = self._seen.get(snapshot.file, 0)
+        self._seen[snapshot.file] = snapshot.changes[-1].seq
+        for change in snapshot.changes:
+            if change.seq > seen and is_news(change):
+                for badge in self.query(VerdictBadge):
+                    if badge.criterion_id == change.criterion:
+                        badge.flash()
