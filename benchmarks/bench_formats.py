@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import PYTHON, VAETUI, Row, format_table, med, print_machine, ratio, run_process
+from common import PYTHON, VAETUI, Row, Run, format_table, med, print_machine, ratio, run_process
 from format_logs import FORMATS, format_log, wide_log
 from make_log import make_log
 
@@ -44,7 +44,10 @@ def _rounds(commands: dict[str, list[str]], reps: int, max_seconds: float) -> di
         if i and time.perf_counter() - t0 > max_seconds:
             break
         for name, cmd in commands.items():
-            runs[name].append(run_process(cmd))
+            try:
+                runs[name].append(run_process(cmd, timeout=max_seconds))
+            except TimeoutError:
+                runs[name].append(Run(max_seconds, 0.0, -9, f"took more than {max_seconds:.0f} s"))
     return runs
 
 
