@@ -71,6 +71,11 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--latent-dim", type=_positive_int, help="latent size, for KL per element")
     g.add_argument("--rank", type=int, help="in multi-rank logs, the rank to read (default 0)")
     g.add_argument("--poll", action="store_true", help="poll instead of inotify (NFS, Lustre)")
+    g.add_argument(
+        "--images",
+        metavar="DIR",
+        help="where the sample images are (default: images/, samples/, ... beside the log)",
+    )
     ema = g.add_mutually_exclusive_group()
     ema.add_argument(
         "--ema", type=_positive_float, metavar="ALPHA", help="EMA weight of each new value (0-1]"
@@ -139,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--rate", type=_positive_float, help="lines per second (live writer)")
     sim.add_argument("--format", dest="sim_format", choices=FORMATS, default="kv")
     sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument(
+        "--images",
+        action="store_true",
+        help="also write input/reconstruction grids to images/train/ beside OUT",
+    )
 
     demo = sub.add_parser("demo", help="simulate a run live and tail it")
     demo.add_argument("--scenario", choices=SCENARIOS, default="healthy")
@@ -160,6 +170,9 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
     ema = getattr(args, "ema", None)
     if ema is not None and ema > 1:
         raise UsageError("--ema must be between 0 and 1")
+    images = getattr(args, "images", None)
+    if images is not None and os.path.exists(images) and not os.path.isdir(images):
+        raise UsageError(f"--images {images} is not a directory")
     return RunOptions(
         fmt=args.fmt,
         profile=profile,
@@ -171,6 +184,7 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
         ema_alpha=ema,
         halflife=getattr(args, "halflife", None),
         live=live,
+        images=images,
     )
 
 
@@ -247,6 +261,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 fmt=args.sim_format,
                 rate=args.rate,
                 seed=args.seed,
+                images=args.images,
             )
         except OSError as exc:
             raise InputError(f"cannot write {args.out}: {exc.strerror or exc}") from None

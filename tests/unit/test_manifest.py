@@ -108,7 +108,8 @@ def test_simulated_scenario_verdict(scenario: str, fmt: str) -> None:
     assert snap.format == ("jsonl" if fmt == "jsonl" else "kv")
     kinds = [e.kind for e in snap.events]
 
-    if scenario == "healthy":
+    if scenario in ("healthy", "blurry"):  # blurry: healthy numbers, only its images tell
+        assert levels["sharpness"] == "n/a", levels  # the log alone, without its images
         for cid in ("kl_zone", "kl_share", "rec_range", "divergence"):
             assert levels[cid] not in ("watch", "bad"), (cid, levels)
         assert snap.overall in ("excellent", "ok"), levels

@@ -8,12 +8,15 @@ prints are the core's (``Snapshot.changes``).
 from __future__ import annotations
 
 import json
+import os
 import signal
 import threading
 
 from vaetui.commands.alerting import run_label, start_dispatcher
 from vaetui.core.alerts import AlertConfig
 from vaetui.core.follow import make_follower, read_whole
+from vaetui.core.images.store import ImageStore, read_once, store_for
+from vaetui.core.images.watch import ImageWatcher
 from vaetui.core.run import Run, RunOptions
 from vaetui.core.snapshot import OVERALL, Snapshot
 from vaetui.core.source import SourceError
@@ -41,10 +44,14 @@ def check(
     With ``follow``, ``alerts`` says which hooks, webhooks and notifications hear of changes.
     """
     run = Run(path, options)
+    images = store_for(path, options.images)
+    if images is not None:
+        run.attach_images(images)
     if follow:
-        snap = _follow(path, run, poll=poll, alerts=alerts)
+        snap = _follow(path, run, poll=poll, alerts=alerts, images=images)
     else:
         _read_whole(path, run)
+        _read_images(path, run, images)
         snap = run.snapshot()
         if snap.records == 0:
             raise InputError(
@@ -85,37 +92,64 @@ def _read_whole(path: str, run: Run) -> None:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def _follow(path: str, run: Run, poll: bool, alerts: AlertConfig | None = None) -> Snapshot:
+def _read_images(path: str, run: Run, images: ImageStore | None) -> None:
+    """Every sample image beside the log, measured; their steps from names or the log's time."""
+    if images is None:
+        return
+    try:
+        run.note_history_time(os.stat(path).st_mtime)
+    except (OSError, ValueError):
+        pass  # standard input: images without a step in their name stay without one
+    read_once(images, run.step_times.step_at)
+
+
+def _follow(
+    path: str,
+    run: Run,
+    poll: bool,
+    alerts: AlertConfig | None = None,
+    images: ImageStore | None = None,
+) -> Snapshot:
     """Follow ``path`` until SIGINT/SIGTERM/SIGHUP; print a JSON line per verdict change."""
     stop = threading.Event()
     printed = 0  # the number of the newest change printed
     dispatcher = start_dispatcher(alerts) if alerts is not None else None
+    # The log's follower and the image watcher both call back, each on its own thread.
+    printing = threading.Lock()
 
     def on_update() -> None:
         nonlocal printed
-        with follower.lock:
-            snap = run.snapshot()
-        if snap.records == 0:
-            return
-        for change in snap.changes:
-            if change.seq > printed and change.criterion != OVERALL:
-                print(json.dumps(change.to_json()), flush=True)
-                printed = change.seq
-        if dispatcher is not None:
-            dispatcher.observe(snap, run_label(path), path)
+        with printing:
+            with follower.lock:
+                snap = run.snapshot()
+            if snap.records == 0:
+                return
+            for change in snap.changes:
+                if change.seq > printed and change.criterion != OVERALL:
+                    print(json.dumps(change.to_json()), flush=True)
+                    printed = change.seq
+            if dispatcher is not None:
+                dispatcher.observe(snap, run_label(path), path)
 
     follower = make_follower(path, run, on_update=on_update, poll=poll)
+    watcher = (
+        ImageWatcher(images, run.step_times.step_at, on_update) if images is not None else None
+    )
     previous = {
         sig: signal.signal(sig, lambda *_: stop.set())
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     }
     try:
         follower.start()
+        if watcher is not None:
+            watcher.start()
         while not stop.wait(0.5):
             if follower.status().state == "finished":
                 break
     finally:
         follower.stop()
+        if watcher is not None:
+            watcher.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if dispatcher is not None:

@@ -87,9 +87,29 @@ def print_report(snap: Snapshot, console: Console) -> None:
     if kl is not None and kl.ema is not None and snap.latent_dim:
         overall.append(f"   KL per latent element {fmt_number(kl.ema / snap.latent_dim)}")
     console.print(overall)
+    _print_images(snap, console)
     notable = [e for e in snap.events if e.kind in ("restart", "nan")][:10]
     for e in notable:
         console.print(Text(f"  {e.kind:8s} line {e.line} step {_step(e.step)}: {e.message}"))
+
+
+def _print_images(snap: Snapshot, console: Console) -> None:
+    """One line on the sample images: how many, the newest pair's numbers, what was skipped."""
+    images = snap.images
+    if images is None or not images.count:
+        return
+    line = Text(f"images: {images.count} set{'s' if images.count != 1 else ''}")
+    newest = images.newest
+    if newest is not None:
+        line.append(f", newest at step {_step(newest.step)}")
+        if newest.psnr is not None:
+            line.append(f": PSNR {fmt_number(newest.psnr)} dB")
+        if newest.sharpness is not None:
+            line.append(f", sharpness {newest.sharpness:.2f}")
+    skipped = sum(images.skipped.values())
+    if skipped:
+        line.append(f" ({skipped} file{'s' if skipped != 1 else ''} skipped)")
+    console.print(line)
 
 
 def _step(step: float | None) -> str:

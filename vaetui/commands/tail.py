@@ -37,6 +37,7 @@ def run_tail(
     """
     if "-" in paths and not os.isatty(0):
         _keyboard_from_terminal()
+    _ask_terminal_for_images(paths, options)
     if alerts is None or not alerts.active:
         app = build_app(paths, options, poll=poll)
         result = app.run()
@@ -58,6 +59,18 @@ def run_tail(
     if app.return_code not in (None, 0):
         return int(app.return_code)
     return int(result or 0)
+
+
+def _ask_terminal_for_images(paths: list[str], options: RunOptions | None) -> None:
+    """Where sample images are to be shown, let textual-image ask the terminal what it
+    supports (Kitty graphics, Sixel) now: once the app runs, it could not without a pause."""
+    from vaetui.core.images.discover import any_folder_exists, roots_for
+
+    images = options.images if options is not None else None
+    if images is not None or any(any_folder_exists(roots_for(p)) for p in paths):
+        from vaetui.ui import imaging
+
+        imaging.prepare()
 
 
 def _keyboard_from_terminal() -> None:
@@ -99,13 +112,22 @@ def run_demo(
         The TUI's exit code.
     """
     from vaetui.simulate import write_log
+    from vaetui.simulate.images import images_dir
 
     tmpdir = tempfile.mkdtemp(prefix="vaetui-demo-")
     path = os.path.join(tmpdir, f"{scenario}.log")
+    images_dir(path).mkdir(parents=True)  # so the terminal is asked about images at start
     stop = threading.Event()
     writer = threading.Thread(
         target=write_log,
-        kwargs={"path": path, "scenario": scenario, "steps": steps, "rate": rate, "stop": stop},
+        kwargs={
+            "path": path,
+            "scenario": scenario,
+            "steps": steps,
+            "rate": rate,
+            "stop": stop,
+            "images": True,
+        },
         name="vaetui-demo-writer",
         daemon=True,
     )

@@ -83,7 +83,7 @@ class SegmentView:
     def summary(self, name: str) -> MetricSummary:
         h = self._histories[name]
         key = (h.version(), self.alpha)
-        cached = self._cache.get(name)
+        cached = self._cache.get(name) if h.writes else None  # writes 0: built elsewhere
         if cached is not None and cached[0] == key:
             return cached[1]  # nothing new since the last snapshot
         values = h.values.view()[h.segment_start :]
@@ -100,7 +100,8 @@ class SegmentView:
             count=h.seg_count,
             nan_count=h.seg_nan,
         )
-        self._cache[name] = (key, summary)
+        if h.writes:
+            self._cache[name] = (key, summary)
         return summary
 
     def warmup_end(self, facts: RunFacts) -> tuple[float | None, bool]:

@@ -106,6 +106,18 @@ class Stall:
 
 
 @dataclass(frozen=True)
+class Sharpness:
+    """Reconstruction detail relative to its input (Laplacian variance ratio of image pairs)."""
+
+    excellent_min: float = 0.75
+    ok_min: float = 0.5
+    #: Above this the reconstruction has more fine structure than its input: noise, artefacts.
+    noisy_above: float = 2.0
+    #: The newest image pairs averaged for the verdict.
+    window: int = 3
+
+
+@dataclass(frozen=True)
 class Smoothing:
     """EMA weight of each new value, and the trend window as a share of the segment."""
 
@@ -129,6 +141,7 @@ class Profile:
     balance: Balance = field(default_factory=Balance)
     divergence: Divergence = field(default_factory=Divergence)
     stall: Stall = field(default_factory=Stall)
+    sharpness: Sharpness = field(default_factory=Sharpness)
     smoothing: Smoothing = field(default_factory=Smoothing)
 
 

@@ -10,9 +10,11 @@ for snapshots under one lock.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +24,8 @@ from vaetui.core.changes import VerdictTracker
 from vaetui.core.criteria import judge
 from vaetui.core.formats.base import Record
 from vaetui.core.formats.fastkv import Batch
+from vaetui.core.images.clock import StepTimes
+from vaetui.core.images.series import image_histories, newest_pairs
 from vaetui.core.metrics import canonical_columns, canonicalize, metric_order
 from vaetui.core.pace import Pace
 from vaetui.core.profile import Profile
@@ -29,7 +33,10 @@ from vaetui.core.reader import Item, RecordReader
 from vaetui.core.recorder import Recorder
 from vaetui.core.segments import StepContinuity
 from vaetui.core.snapshot import OVERALL, Series, Snapshot, Verdict, worst_level
-from vaetui.core.stats import alpha_from_halflife
+from vaetui.core.stats import MetricHistory, alpha_from_halflife
+
+if TYPE_CHECKING:
+    from vaetui.core.images.store import ImageStore
 
 #: A chunk this big is history being read, not lines arriving live (for steps/s).
 _HISTORY_CHUNK = 256 << 10
@@ -50,6 +57,8 @@ class RunOptions:
     halflife: float | None = None
     #: Live following: judge stalls and record verdict changes as events.
     live: bool = False
+    #: ``--images DIR``: where the sample images are (None: the usual folders by the log).
+    images: str | None = None
 
 
 class Run:
@@ -63,6 +72,9 @@ class Run:
         self._extra_lines = 0
         #: Kept across re-reads, so a run read again does not report its levels as new.
         self._tracker = VerdictTracker()
+        self._images: ImageStore | None = None
+        #: When the log reached which step: for images whose name states no step.
+        self.step_times = StepTimes()
         self._clear()
         self.bytes_read = 0
         self.bytes_total = 0
@@ -91,11 +103,17 @@ class Run:
             self._pace.clear()  # history read in bulk says nothing about the live pace
         elif self.options.live and last is not None:
             self._pace.note_read(time.time(), last)
+            self.step_times.note(time.time(), last)
 
     def note_history_time(self, mtime: float) -> None:
         """The log was last written at ``mtime``: the records read so far are that old."""
+        self.step_times.note(mtime, self._steps.last_step)
         if self.options.live:
             self._pace.note_history_time(mtime)
+
+    def attach_images(self, store: ImageStore) -> None:
+        """Show and judge the sample images ``store`` finds (it is refreshed elsewhere)."""
+        self._images = store
 
     def finish(self) -> None:
         """End of input: parse the unterminated last line too."""
@@ -185,10 +203,14 @@ class Run:
             return self._snapshot(time.time() if now is None else now)
 
     def _snapshot(self, now: float) -> Snapshot:
-        view = SegmentView(self._recorder.histories, self.options.profile, 0.0, self._summaries)
+        images = self._images.summary() if self._images is not None else None
+        histories = {**image_histories(images), **self._recorder.histories}
+        view = SegmentView(histories, self.options.profile, 0.0, self._summaries)
         view.alpha = self._alpha(view)
-        summaries = {name: view.summary(name) for name in self._recorder.histories}
+        summaries = {name: view.summary(name) for name in histories}
         judged, warmup_end = judge_input(view, self._facts(now))
+        sharp, psnr, pairs = newest_pairs(images, self.options.profile.sharpness.window, warmup_end)
+        judged = dataclasses.replace(judged, sharpness=sharp, psnr=psnr, image_pairs=pairs)
         verdicts = judge(judged, self.options.profile)
         if self.options.live:
             self._note_verdict_changes(verdicts)
@@ -217,15 +239,16 @@ class Run:
             cut_lines=self._reader.splitter.cut_lines,
             last_record_time=self._pace.last_record_time,
             steps_per_second=self._pace.steps_per_second(),
-            history=self._history(),
+            history=self._history(histories),
             changes=tuple(self._tracker.changes) if self.options.live else (),
             ema_alpha=view.alpha,
+            images=images,
         )
 
-    def _history(self) -> dict[str, Series]:
+    def _history(self, histories: dict[str, MetricHistory]) -> dict[str, Series]:
         return {
             name: Series(h.steps.view(), h.values.view(), h.segments.view())
-            for name, h in self._recorder.histories.items()
+            for name, h in histories.items()
         }
 
     def _facts(self, now: float) -> RunFacts:

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from vaetui.core.images.model import ImagesSummary
+
 #: Levels from best to worst; ``pending`` and ``n/a`` sit outside the ranking.
 LEVELS: tuple[str, ...] = ("excellent", "ok", "watch", "bad")
 PENDING = "pending"
@@ -28,6 +30,7 @@ CRITERIA_IDS: tuple[str, ...] = (
     "perception",
     "divergence",
     "stall",
+    "sharpness",
 )
 
 #: Short titles for the criteria, for badges and tables.
@@ -40,6 +43,7 @@ CRITERIA_TITLES: dict[str, str] = {
     "perception": "Perception",
     "divergence": "Divergence",
     "stall": "Stall",
+    "sharpness": "Sharpness",
 }
 
 
@@ -218,6 +222,8 @@ class Snapshot:
     changes: tuple[VerdictChange, ...] = ()
     #: The EMA weight of each new point, as the core applies it (plots draw the same EMA).
     ema_alpha: float = 0.1
+    #: Sample images found beside the log (None: none looked for or none found).
+    images: ImagesSummary | None = None
 
     def verdict(self, criterion_id: str) -> Verdict | None:
         """The verdict for ``criterion_id``, if present."""
@@ -245,6 +251,7 @@ class Snapshot:
             "criteria": [v.to_json() for v in self.criteria],
             "overall": self.overall,
             "events": [e.to_json() for e in self.events],
+            "images": self.images.to_json() if self.images and self.images.count else None,
         }
 
 

@@ -12,7 +12,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-SCENARIOS = ("healthy", "collapse", "kl-explodes", "diverge", "warmup", "restart")
+#: ``blurry`` logs the healthy curves; only its sample images tell (``simulate --images``).
+SCENARIOS = ("healthy", "collapse", "kl-explodes", "diverge", "warmup", "restart", "blurry")
 FORMATS = ("kv", "logging", "jsonl", "tqdm")
 
 #: Metric keys of a record, in the order the text formats print them.
@@ -105,12 +106,17 @@ def _healthy_perception(t: np.ndarray) -> np.ndarray:
     return 0.03 + 0.006 * (1.0 - t) + 0.27 * np.exp(-t / 0.08)
 
 
+def collapse_mix(t: np.ndarray) -> np.ndarray:
+    """How far the collapse scenario has collapsed at run fractions ``t`` (0 -> 1 near 0.22)."""
+    return 1.0 / (1.0 + np.exp(-(t - 0.22) / 0.04))
+
+
 def _curves(scenario: str, t: np.ndarray) -> dict[str, np.ndarray]:
     """Noise-free rec/KL/perception curves of a scenario at run fractions ``t``."""
     kl, rec, perc = _healthy_kl(t), _healthy_rec(t), _healthy_perception(t)
     if scenario == "collapse":
         # The KL term wins: KL drains to a few nats, rec climbs to the "grey smudge" level.
-        c = 1.0 / (1.0 + np.exp(-(t - 0.22) / 0.04))
+        c = collapse_mix(t)
         kl = kl * (1.0 - c) + (2.0 + 1.5 * (1.0 - t)) * c
         rec = rec * (1.0 - c) + (0.092 + 0.006 * t) * c
         perc = perc * (1.0 - c) + 0.38 * c

@@ -164,6 +164,14 @@ def log_chunks(
     physical line, exactly as in a real redirected tqdm log. ``logging`` adds a ``WARNING`` line
     before the first non-finite record.
     """
+    for chunk, _step in _pieces(scenario, steps, fmt, seed, log_every, start_time):
+        yield chunk
+
+
+def _pieces(
+    scenario: str, steps: int, fmt: str, seed: int, log_every: int, start_time: float | None
+) -> Iterator[tuple[str, int | None]]:
+    """``log_chunks`` with the step of each record's piece (None for banners and footers)."""
     name = check_args(scenario, steps, log_every, fmt)
     prev: dict | None = None
     warned = False
@@ -172,31 +180,31 @@ def log_chunks(
         if prev is None or rec["step"] <= prev["step"]:  # a (re)started process
             began = float(rec["time"]) - float(rec["elapsed"]) - STARTUP_SECONDS
             for line in header_lines(name, fmt, steps, seed=seed, at=began):
-                yield line + "\n"
+                yield line + "\n", None
             warned, last_len = False, 0
             if fmt == "tqdm":
                 bar = _tqdm_bar(0, steps, 0.0)
                 last_len = len(bar)
-                yield "\r" + bar
+                yield "\r" + bar, None
         line = format_record(rec, fmt)
         if fmt == "tqdm":
             pad = max(0, last_len - (len(line) - 1))
             last_len = len(line) - 1
-            yield line + " " * pad
+            yield line + " " * pad, int(rec["step"])
         else:
             if fmt == "logging" and not warned and not math.isfinite(rec["total_loss"]):
                 warned = True
                 when = _timestamp(float(rec["time"]))
                 loss = _tqdm_num(rec["total_loss"])
-                yield f"{when} WARNING vae.train: non-finite loss (loss={loss}); continuing\n"
-            yield line + "\n"
+                yield f"{when} WARNING vae.train: non-finite loss (loss={loss}); continuing\n", None
+            yield line + "\n", int(rec["step"])
         prev = rec
     if prev is not None:
         footer = _footer(fmt, prev)
         if fmt == "tqdm":
-            yield "\n" + (footer or "") + "\n"
+            yield "\n" + (footer or "") + "\n", None
         elif footer is not None:
-            yield footer + "\n"
+            yield footer + "\n", None
 
 
 def write_log(
@@ -210,6 +218,7 @@ def write_log(
     stop: threading.Event | None = None,
     *,
     start_time: float | None = None,
+    images: bool = False,
 ) -> int:
     """Write a simulated training log to ``path`` (truncated first) or an open text stream.
 
@@ -217,13 +226,16 @@ def write_log(
     bar refreshes per second) it is written live: one line at a time, flushed, paced on a
     monotonic clock, stopping early (mid-run, like a killed trainer) as soon as ``stop`` is set.
     Returns the number of lines (tqdm: refreshes) written, banner and footer included.
+    With ``images`` (a file path only) input/reconstruction grids are saved to
+    ``images/train/`` beside the log as their steps are written (``vaetui.simulate.images``).
     """
     check_args(scenario, steps, log_every, fmt)
     if rate is not None and not rate > 0:
         raise ValueError("rate must be a positive number of lines per second")
     interval = 1.0 / rate if rate else 0.0
-    chunks = log_chunks(scenario, steps, fmt, seed, log_every, start_time=start_time)
+    chunks = _pieces(scenario, steps, fmt, seed, log_every, start_time)
     own = isinstance(path, (str, os.PathLike))
+    grids = _grid_writer(path, scenario, steps, log_every, seed) if images else None
     fh: TextIO = (
         open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
         if isinstance(path, (str, os.PathLike))
@@ -232,7 +244,7 @@ def write_log(
     written = 0
     due = time.monotonic()
     try:
-        for chunk in chunks:
+        for chunk, step in chunks:
             if stop is not None and stop.is_set():
                 break
             if rate is not None and written:
@@ -246,6 +258,8 @@ def write_log(
             written += 1
             if rate is not None:
                 fh.flush()
+            if grids is not None and step is not None:
+                grids.maybe_write(step)
     finally:
         if own:
             fh.close()
@@ -260,3 +274,13 @@ def _sleep(delay: float, stop: threading.Event | None) -> bool:
         time.sleep(delay)
         return False
     return stop.wait(delay)
+
+
+def _grid_writer(path: object, scenario: str, steps: int, log_every: int, seed: int):
+    """The image writer beside the log at ``path`` (a stream has no "beside": none)."""
+    if not isinstance(path, (str, os.PathLike)):
+        return None
+    from vaetui.simulate.images import GridWriter, image_every, images_dir
+
+    every = image_every(steps, log_every)
+    return GridWriter(images_dir(path), scenario.replace("_", "-"), steps, every, seed)

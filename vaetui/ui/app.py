@@ -35,6 +35,7 @@ from vaetui.ui.throttle import Throttle
 from vaetui.ui.widgets.detail import DetailScreen
 from vaetui.ui.widgets.events import EventsTable
 from vaetui.ui.widgets.help import HelpScreen
+from vaetui.ui.widgets.images import ImageScreen, Thumbnail
 from vaetui.ui.widgets.metrics import MetricList, default_metric
 from vaetui.ui.widgets.plot import MetricPlot, PlotData
 from vaetui.ui.widgets.status import ReadProgress, StatusBar
@@ -48,6 +49,8 @@ HEAVY_INTERVAL = 1.0
 QUIET_REFRESH = 15.0
 #: Below this size the compact layout is used.
 COMPACT_WIDTH, COMPACT_HEIGHT = 76, 22
+#: From this size on the main screen has room for a thumbnail of the newest reconstruction.
+THUMB_WIDTH, THUMB_HEIGHT = 110, 36
 
 
 class VaeApp(AlertOutlets, App[int]):
@@ -92,6 +95,7 @@ class VaeApp(AlertOutlets, App[int]):
             yield MetricList(id="metrics")
             with Vertical(id="right"):
                 yield MetricPlot(id="plot")
+                yield Thumbnail(id="thumb")
                 yield EventsTable(id="events")
         yield Footer(compact=True)
 
@@ -134,6 +138,7 @@ class VaeApp(AlertOutlets, App[int]):
         """Compact layout (no events list, smaller panes) for narrow or short terminals."""
         if self._main is not None:
             self._main.set_class(width < COMPACT_WIDTH or height < COMPACT_HEIGHT, "-compact")
+            self._main.set_class(width >= THUMB_WIDTH and height >= THUMB_HEIGHT, "-roomy")
 
     # -- snapshots in, at a bounded rate ------------------------------------------------
 
@@ -199,6 +204,16 @@ class VaeApp(AlertOutlets, App[int]):
         self._on_main(MetricList).show(snap, self.selected)
         self._on_main(EventsTable).show(snap.events if snap else ())
         self._render_plot()
+        self._render_thumbnail(snap)
+
+    def _render_thumbnail(self, snap: Snapshot | None) -> None:
+        """The newest reconstruction, small, when there are images and room for them."""
+        images = snap.images if snap else None
+        has = images is not None and bool(images.sets)
+        if self._main is not None:
+            self._main.set_class(has, "-images")
+        if has and self._main is not None and self._main.has_class("-roomy"):
+            self._on_main(Thumbnail).show_newest(images)
 
     def _render_light(self) -> Snapshot | None:
         """Redraw the cheap part: status line, progress, waiting note and badges."""
@@ -216,6 +231,8 @@ class VaeApp(AlertOutlets, App[int]):
         self._on_main(VerdictPanel).show(snap)
         if isinstance(self.screen, DetailScreen) and snap is not None:
             self.screen.update_verdicts({v.id: v for v in snap.criteria})
+        if isinstance(self.screen, ImageScreen) and snap is not None:
+            self.screen.update_images(snap.images, snap.verdict("sharpness"))
         return snap
 
     def _render_plot(self) -> None:
@@ -267,6 +284,11 @@ class VaeApp(AlertOutlets, App[int]):
         snap = self.feeds[self.current].snapshot
         verdicts = {v.id: v for v in snap.criteria} if snap else {}
         self.push_screen(DetailScreen(CRITERIA_IDS[number - 1], verdicts))
+
+    def action_images(self) -> None:
+        snap = self.feeds[self.current].snapshot
+        images = snap.images if snap else None
+        self.push_screen(ImageScreen(images, snap.verdict("sharpness") if snap else None))
 
     def action_pause(self) -> None:
         self.throttle.set_paused(not self.throttle.paused)

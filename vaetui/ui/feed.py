@@ -12,6 +12,7 @@ import dataclasses
 import os
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 
 from textual.message import Message
 
@@ -22,6 +23,8 @@ from vaetui.core.follow import (
     read_whole,
     wants_event_reader,
 )
+from vaetui.core.images.store import read_once, store_for
+from vaetui.core.images.watch import ImageWatcher
 from vaetui.core.run import Run, RunOptions
 from vaetui.core.snapshot import Snapshot
 from vaetui.core.source import SourceError, newest_part
@@ -76,6 +79,12 @@ class RunFeed:
         self.clock = clock
         self._post = post
         self._follower: RunFollower | None = None
+        #: The run's sample images (none for standard input without ``--images``).
+        self.images = store_for(path, options.images)
+        if self.images is not None:
+            self.run.attach_images(self.images)
+        self._image_watcher: ImageWatcher | None = None
+        self._posting = threading.Lock()
         self._preview: Snapshot | None = None
         self._lock = threading.Lock()
         #: What the UI shows; set only on the UI thread when a message is applied.
@@ -100,6 +109,11 @@ class RunFeed:
         self._follower = make_follower(self.path, self.run, self._updated, self.poll)
         self._lock = self._follower.lock
         self._follower.start()
+        if self.images is not None:
+            self._image_watcher = ImageWatcher(
+                self.images, self.run.step_times.step_at, self._updated
+            )
+            self._image_watcher.start()
         self.status = self.follow_status()
 
     def _read_newest_part(self) -> Snapshot | None:
@@ -125,6 +139,10 @@ class RunFeed:
         except SourceError:
             self.run.finish()
             self.status = FollowStatus("waiting for file", "read once")
+        if self.images is not None:
+            with suppress(OSError):
+                self.run.note_history_time(os.stat(self.path).st_mtime)
+            read_once(self.images, self.run.step_times.step_at)
         return SnapshotUpdated(self.index, self._take(), self.status)
 
     def refresh(self) -> None:
@@ -135,6 +153,8 @@ class RunFeed:
         """Stop the follower thread, if one runs."""
         if self._follower is not None:
             self._follower.stop()
+        if self._image_watcher is not None:
+            self._image_watcher.stop()
 
     def follow_status(self) -> FollowStatus:
         """The follower's current state (cheap: attribute reads only)."""
@@ -145,14 +165,16 @@ class RunFeed:
             return self.run.snapshot(now=None if self.clock is None else self.clock())
 
     def _updated(self) -> None:
-        """Called from the follower thread after new data was fed."""
-        status = self.follow_status()
-        if self._preview is not None and status.state == "reading":
-            # Still reading the history: keep showing the newest part's verdicts.
-            self._post(SnapshotUpdated(self.index, self._preview, status))
-            return
-        self._preview = None
-        snap = self._take()
-        if self.on_snapshot is not None:
-            self.on_snapshot(snap, self.name, self.path)
-        self._post(SnapshotUpdated(self.index, snap, status))
+        """Called from the follower thread after new data was fed (and from the image
+        watcher's thread after new images): one at a time, so pictures arrive in order."""
+        with self._posting:
+            status = self.follow_status()
+            if self._preview is not None and status.state == "reading":
+                # Still reading the history: keep showing the newest part's verdicts.
+                self._post(SnapshotUpdated(self.index, self._preview, status))
+                return
+            self._preview = None
+            snap = self._take()
+            if self.on_snapshot is not None:
+                self.on_snapshot(snap, self.name, self.path)
+            self._post(SnapshotUpdated(self.index, snap, status))

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from vaetui.core.snapshot import CRITERIA_IDS
+
+#: Criteria with a number key for their detail view (1-9).
+DETAIL_KEYS = min(len(CRITERIA_IDS), 9)
+
 ZOOM = Binding.Group("Zoom", compact=True)
 PAN = Binding.Group("Pan", compact=True)
 RUN = Binding.Group("Run", compact=True)
@@ -25,8 +30,19 @@ BINDINGS: list[Binding] = [
     Binding("left", "pan(-1)", "Pan left", group=PAN),
     Binding("right", "pan(1)", "Pan right", group=PAN),
     Binding("o", "overlay", "Overlay", tooltip="Overlay this metric from every run"),
-    Binding("1", "detail(1)", "Detail", key_display="1-8"),
-    *(Binding(str(n), f"detail({n})", f"Detail {n}", show=False) for n in range(2, 9)),
+    Binding("1", "detail(1)", "Detail", key_display=f"1-{DETAIL_KEYS}"),
+    *(
+        Binding(str(n), f"detail({n})", f"Detail {n}", show=False)
+        for n in range(2, DETAIL_KEYS + 1)
+    ),
+    Binding(
+        "i",
+        "images",
+        "Images",
+        show=False,
+        tooltip="Sample images: newest input and "
+        "reconstruction side by side, ←/→ through earlier steps",
+    ),
     Binding("e", "focus_events", "Events", show=False, tooltip="Go to the events list"),
     Binding("f", "follow", "Follow newest (reset zoom)", show=False),
     Binding("left_square_bracket", "run(-1)", "Previous run", group=RUN, key_display="["),
@@ -52,6 +68,6 @@ def help_rows() -> list[tuple[str, str]]:
         keys = b.key_display or b.key
         description = b.tooltip or b.description
         if b.key == "1":
-            description = "Detail view of criterion 1-8 (in badge order)"
+            description = f"Detail view of criterion 1-{DETAIL_KEYS} (in badge order)"
         rows.append((keys, description))
     return rows + EXTRA_HELP

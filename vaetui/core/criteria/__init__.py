@@ -12,6 +12,7 @@ from vaetui.core.criteria.base import MIN_POINTS, JudgeInput, fmt_number
 from vaetui.core.criteria.health import divergence, stall
 from vaetui.core.criteria.kl import kl_share, kl_trend, kl_zone
 from vaetui.core.criteria.reconstruction import balance, perception, rec_range
+from vaetui.core.criteria.sharpness import sharpness
 from vaetui.core.profile import Profile
 from vaetui.core.snapshot import Verdict
 
@@ -26,6 +27,7 @@ CRITERIA: tuple[Callable[[JudgeInput, Profile], Verdict], ...] = (
     perception,
     divergence,
     stall,
+    sharpness,
 )
 
 

@@ -33,6 +33,10 @@ class JudgeInput:
     #: Live only: seconds since the last new line, and the usual interval between lines.
     seconds_quiet: float | None = None
     usual_interval: float | None = None
+    #: Sample images: mean sharpness ratio and PSNR of the newest pairs, and how many there are.
+    sharpness: float | None = None
+    psnr: float | None = None
+    image_pairs: int = 0
 
 
 #: Records needed after warm-up before a trend is judged.
