@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-packages demo test lint typecheck format bench screenshots check clean
+.PHONY: install system-packages demo test lint typecheck format bench accuracy screenshots check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ check: lint typecheck test
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+accuracy: $(STAMP)
+	$(BIN)/python benchmarks/accuracy.py
 
 screenshots: $(STAMP)
 	$(BIN)/python screenshots/make_screenshots.py

@@ -64,11 +64,15 @@ class Writer:
         self.after: list[int] = []
         self._fh = open(path, "ab", buffering=0)  # noqa: SIM115 - held open like a trainer's
 
+    #: Constant fields at the end of every line (host, GPU, driver), longer than a short
+    #: comparison window: a rewritten file then ends its lines like the old one.
+    SUFFIX = " host=gpu-node-0001 gpu=NVIDIA-A100-SXM4-80GB driver=535.104.05 cuda=12.2"
+
     @staticmethod
     def line(step: int) -> bytes:
         rec = 0.05 + 0.5 / step
-        text = f"step {step} loss={rec + 0.03:.6f} rec_loss={rec:.6f} kl_loss={300 + step % 7}\n"
-        return text.encode()
+        text = f"step {step} loss={rec + 0.03:.6f} rec_loss={rec:.6f} kl_loss={300 + step % 7}"
+        return (text + Writer.SUFFIX + "\n").encode()
 
     def raw(self, data: bytes) -> None:
         self._fh.write(data)
@@ -127,6 +131,23 @@ def fault_delete(w: Writer) -> None:
     w.metrics(3)
 
 
+def fault_rewrite(w: Writer) -> None:
+    """Truncate and write the file again in one go, longer than before (a trainer restarted
+    with ``open(log, "w")``): nothing but the content says it is not plain growth."""
+    fd = os.open(w.path, os.O_WRONLY | os.O_TRUNC)
+    try:
+        os.write(fd, b"".join(w.next_line() for _ in range(8)))
+    finally:
+        os.close(fd)
+    w.metrics(2)
+
+
+def fault_nested(w: Writer) -> None:
+    depth = 100_000
+    w.raw(b'{"a": ' * depth + b"1" + b"}" * depth + b"\n")
+    w.metrics(3)
+
+
 def fault_garbage(w: Writer) -> None:
     rng = random.Random(1)
     alphabet = bytes(range(0x80, 0x100)) + b"\x00\x01\x07\x08\x7f"
@@ -155,6 +176,11 @@ FAULTS: dict[str, tuple[str, Callable[[Writer], None]]] = {
     "copytruncate": ("copytruncate (copy away, truncate to 0, keep writing)", fault_copytruncate),
     "rename": ("rename-rotation (mv log log.1; 1 line to old handle; new log)", fault_rename),
     "delete": ("delete + recreate (1 line to the deleted file first)", fault_delete),
+    "rewrite": (
+        "truncate + rewrite, longer than before, lines ending alike (one write)",
+        fault_rewrite,
+    ),
+    "nested": ("a JSON object nested 100,000 deep on one line", fault_nested),
     "garbage": ("garbage bytes (random binary, invalid UTF-8, NUL)", fault_garbage),
     "long": ("a 2 MiB line without metrics", fault_long_line),
     "escapes": ("hostile escapes (OSC 2/52/8, CSI colour, Rich markup)", fault_escapes),

@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+import accuracy
 import bench_backfill
 import bench_formats
 import bench_live
@@ -67,12 +68,19 @@ def main(argv: list[str] | None = None) -> int:
     """Command line."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller logs, fewer repetitions")
-    p.add_argument("--only", default=ALL_PARTS, help=f"comma list of: {ALL_PARTS} (default all)")
+    p.add_argument(
+        "--only",
+        default=f"{ALL_PARTS},accuracy",
+        help=f"comma list of: {ALL_PARTS}, accuracy (default all)",
+    )
     p.add_argument("--save", type=Path, help="also write the report to this file")
     args = p.parse_args(argv)
     t0 = time.perf_counter()
     rows = run(args.quick, args.only)
     text = report(rows, args.quick, time.perf_counter() - t0)
+    if "accuracy" in args.only:
+        results, took = accuracy.run(args.quick)
+        text += "\n\nVerdict accuracy (benchmarks/accuracy.py)\n" + accuracy.report(results, took)
     print(text)
     if args.save:
         args.save.write_text(text + "\n")

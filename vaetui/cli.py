@@ -7,16 +7,17 @@ Every error a user can cause ends in one sentence on stderr and a distinct exit 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from vaetui import __version__
 from vaetui.commands.alerting import add_alert_arguments, alert_config
 from vaetui.core.formats import FORMAT_NAMES
 from vaetui.core.profile import ProfileError, load_profile, profile_to_toml
 from vaetui.core.run import RunOptions
-from vaetui.errors import EXIT_OK, EXIT_USAGE, InputError, UsageError
+from vaetui.errors import EXIT_OK, EXIT_SOFTWARE, EXIT_USAGE, InputError, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,8 +36,20 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number")
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def _rank(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
     return value
 
 
@@ -55,9 +68,10 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--format",
         dest="fmt",
-        choices=FORMAT_NAMES,
         default="auto",
-        help="log format (default: detect)",
+        metavar="FORMAT",
+        help=f"log format: {', '.join(FORMAT_NAMES)} or a [[formats]] name of the profile"
+        " (default: detect)",
     )
     g.add_argument("--profile", help="thresholds: a built-in name or a TOML file")
     g.add_argument("--kl-weight", type=_positive_float, help="KL weight, when the log lacks it")
@@ -69,7 +83,13 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--warmup-steps", type=_positive_float, help="KL warm-up length in steps")
     g.add_argument("--latent-dim", type=_positive_int, help="latent size, for KL per element")
-    g.add_argument("--rank", type=int, help="in multi-rank logs, the rank to read (default 0)")
+    g.add_argument(
+        "--rec-scale",
+        type=_positive_float,
+        metavar="N",
+        help="elements per sample of a sum-reduced rec_loss (it is divided by N)",
+    )
+    g.add_argument("--rank", type=_rank, help="in multi-rank logs, the rank to read (default 0)")
     g.add_argument("--poll", action="store_true", help="poll instead of inotify (NFS, Lustre)")
     g.add_argument(
         "--images",
@@ -102,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="judge a whole log and exit 0/1/2")
     check.add_argument("path", metavar="PATH", help="log file; '-' for stdin")
     check.add_argument("--json", action="store_true", help="print the machine-readable form")
+    check.add_argument(
+        "--explain",
+        action="store_true",
+        help="show what was read: the line shapes that became records, and the skipped"
+        " lines that carry numbers",
+    )
     check.add_argument(
         "--follow",
         action="store_true",
@@ -167,6 +193,11 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
         profile = load_profile(args.profile)
     except ProfileError as exc:
         raise UsageError(str(exc)) from None
+    if args.fmt not in FORMAT_NAMES and profile.line_format(args.fmt) is None:
+        raise UsageError(
+            f"unknown format {args.fmt!r}: choose one of {', '.join(FORMAT_NAMES)}"
+            " or a [[formats]] name of the profile"
+        )
     ema = getattr(args, "ema", None)
     if ema is not None and ema > 1:
         raise UsageError("--ema must be between 0 and 1")
@@ -183,6 +214,7 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
         rank=args.rank,
         ema_alpha=ema,
         halflife=getattr(args, "halflife", None),
+        rec_scale=getattr(args, "rec_scale", None),
         live=live,
         images=images,
     )
@@ -206,9 +238,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `vaetui check x | head`: the reader left; say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:  # a bug: one sentence, never a traceback
+        _say(f"internal error ({type(exc).__name__}: {exc}); please report it")
+        return EXIT_SOFTWARE
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "check" and args.explain:
+        from vaetui.commands.explain import explain
+
+        if args.follow:
+            raise UsageError("--explain reads the whole file once; it cannot --follow")
+        return explain(args.path, run_options(args, live=False), as_json=args.json)
     if args.command == "check":
         from vaetui.commands.check import check
 
@@ -281,14 +322,25 @@ def _say(message: str) -> None:
 
 
 def _reject_directory(path: str, fmt: str) -> None:
-    """``tail`` follows files and TensorBoard run folders: another directory (or an
-    unreadable path) is a clear error."""
+    """``tail`` follows files, FIFOs and TensorBoard run folders: another directory, a
+    device or an unreadable path is a clear error."""
+    from vaetui.core.filekind import refusal, stdin_refusal
     from vaetui.core.follow import wants_event_reader
 
+    refused = stdin_refusal() if path == "-" else _path_refusal(path, refusal)
+    if refused is not None:
+        raise InputError(refused)
     if path != "-" and os.path.isdir(path) and not wants_event_reader(path, fmt):
         raise InputError(f"{path} is a directory, not a log file")
     if path != "-" and os.path.exists(path) and not os.access(path, os.R_OK):
         raise InputError(f"cannot read {path}: permission denied")
+
+
+def _path_refusal(path: str, refusal: Callable[[str, int], str | None]) -> str | None:
+    try:
+        return refusal(path, os.stat(path).st_mode)
+    except OSError:
+        return None  # missing (tail waits for it) or unreadable (said below)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 EXIT_OK, EXIT_WATCH, EXIT_BAD = 0, 1, 2
 EXIT_USAGE, EXIT_NO_METRICS, EXIT_UNREADABLE = 64, 65, 66
+#: A bug in vaetui itself (sysexits' EX_SOFTWARE): reported in one sentence, not a traceback.
+EXIT_SOFTWARE = 70
 
 
 class UsageError(Exception):

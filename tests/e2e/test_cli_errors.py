@@ -31,8 +31,15 @@ def run_main(argv: list[str]) -> int:
         return exc.code if isinstance(exc.code, int) else 1
 
 
-def one_line_error(captured, *needles: str) -> str:
-    assert captured.out == ""
+def one_line_error(captured, *needles: str, json_code: int | None = None) -> str:
+    """One sentence on stderr; nothing on stdout, or with ``--json`` exactly one JSON object
+    saying ``"records": 0`` and the error (SPEC: --json always prints one object)."""
+    if json_code is None:
+        assert captured.out == ""
+    else:
+        doc = json.loads(captured.out)
+        assert captured.out.count("\n") == 1
+        assert doc["records"] == 0 and doc["error"]["code"] == json_code
     assert "Traceback" not in captured.err
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1, f"expected one line on stderr, got {captured.err!r}"
@@ -55,7 +62,7 @@ def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert run_main(["check", str(path)]) == 66
     one_line_error(capsys.readouterr(), "nope.log")
     assert run_main(["check", "--json", str(path)]) == 66
-    one_line_error(capsys.readouterr(), "nope.log")
+    one_line_error(capsys.readouterr(), "nope.log", json_code=66)
 
 
 def test_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -94,7 +101,7 @@ def test_unreadable_file_as_any_user(
     assert run_main(["check", str(path)]) == 66
     assert "permission" in one_line_error(capsys.readouterr(), "locked.log").lower()
     assert run_main(["check", "--json", str(path)]) == 66
-    one_line_error(capsys.readouterr(), "locked.log")
+    one_line_error(capsys.readouterr(), "locked.log", json_code=66)
 
 
 @pytest.mark.parametrize(
@@ -124,7 +131,7 @@ def test_random_bytes(seed: int, tmp_path: Path, capsys: pytest.CaptureFixture[s
     path = tmp_path / "random.bin"
     path.write_bytes(random.Random(seed).randbytes(64 * 1024))
     assert run_main(["check", "--json", str(path)]) == 65
-    one_line_error(capsys.readouterr(), "random.bin")
+    one_line_error(capsys.readouterr(), "random.bin", json_code=65)
 
 
 @pytest.mark.parametrize(

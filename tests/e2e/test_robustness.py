@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 
 from tests.support.paths import SHARED_LOGS
 from tests.support.runs import fed_in_pieces
+from vaetui.core.recorder import MAX_METRICS
 from vaetui.core.run import Run, RunOptions
 
 VAETUI = [sys.executable, "-m", "vaetui"]
@@ -442,8 +443,11 @@ def test_thousands_of_keys_on_one_line() -> None:
     run = read_run(data)
     out = strict_json(run)
     assert out["records"] == 2
-    assert len(out["metrics"]) == 5003
-    assert out["metrics"]["k4999"]["last"] == 4999
+    # The first MAX_METRICS distinct metrics are kept (the losses among them); the rest counted.
+    assert len(out["metrics"]) == MAX_METRICS
+    assert out["metrics"]["kl_loss"]["last"] == 300
+    assert out["metrics"]["k1996"]["last"] == 1996
+    assert run.snapshot().dropped_metrics == 5003 - MAX_METRICS
 
 
 def _distinct_key_lines(n: int) -> bytes:
@@ -460,14 +464,15 @@ def test_thousands_of_keys_across_lines_fed_line_by_line() -> None:
     run.finish()
     out = strict_json(run)
     assert out["records"] == 3000
-    assert len(out["metrics"]) == 3003
-    assert out["metrics"]["m3000"] == {**out["metrics"]["m3000"], "last": 3000, "count": 1}
+    assert len(out["metrics"]) == MAX_METRICS  # the first ones; the rest are counted
+    assert out["metrics"]["m1997"] == {**out["metrics"]["m1997"], "last": 1997, "count": 1}
+    assert run.snapshot().dropped_metrics == 3003 - MAX_METRICS
 
 
 def test_thousands_of_keys_across_lines_fed_whole() -> None:
     out = strict_json(read_run(_distinct_key_lines(3000)))
     assert out["records"] == 3000
-    assert len(out["metrics"]) == 3003
+    assert len(out["metrics"]) == MAX_METRICS
     assert out["metrics"]["m1"]["count"] == 1
 
 

@@ -70,3 +70,29 @@ def test_tui_keeps_following_through_faults(tmp_path: Path) -> None:
     log = tmp_path / "train.log"
     log.write_text("".join(_line(s) for s in range(1, 51)))
     asyncio.run(_faults(log))
+
+
+async def _dead_reader(log: Path) -> None:
+    app = build_app([str(log)])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _until(pilot, lambda: _shows_step(app, 50))
+        overall = app.query_one("#badge-overall", VerdictBadge)
+        assert overall.level not in ("n/a", "pending")
+
+        def boom(data: bytes) -> None:
+            raise RuntimeError("a bug in the reader")
+
+        app.feeds[0].run.feed = boom  # type: ignore[method-assign]
+        with log.open("a") as fh:
+            fh.write(_line(51))
+        await _until(pilot, lambda: "ERROR" in _status(pilot.app), timeout=40.0)
+        await _until(pilot, lambda: overall.level == "n/a", timeout=40.0)
+        levels = {b.criterion_id: b.level for b in app.query(VerdictBadge)}
+        assert set(levels.values()) == {"n/a"}, levels
+        assert app.is_running
+
+
+def test_a_dead_reader_shows_error_and_no_verdicts(tmp_path: Path) -> None:
+    log = tmp_path / "train.log"
+    log.write_text("".join(_line(s) for s in range(1, 51)))
+    asyncio.run(_dead_reader(log))

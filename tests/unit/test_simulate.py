@@ -160,6 +160,11 @@ def test_every_scenario_and_format_writes_parseable_lines(
     out = tmp_path / "train.log"
     written = write_log(out, scenario, 300, fmt, seed=1)
     text = _read(out)
+    # eval-nan: evaluation rows (their own step counter and keys) beside the training lines
+    evals = [ln for ln in re.split(r"[\r\n]", text) if "val_rec_loss" in ln]
+    for ln in evals:
+        text = text.replace(("\r" if fmt == "tqdm" else "") + ln + "\n", "", 1)
+    assert len(evals) == (10 if scenario == "eval-nan" else 0)
     parsed, skipped = _parse(text, fmt)
     records = _records(scenario, 300, seed=1)
     assert [s for s, _ in parsed] == [r["step"] for r in records]
@@ -177,9 +182,9 @@ def test_every_scenario_and_format_writes_parseable_lines(
     # Lines written: per process the banner (+ tqdm's initial 0% refresh), one per record, the
     # "training finished" footer (not in jsonl) and logging's warning before the first NaN.
     per_process = len(header_lines(scenario, fmt, 300)) + (fmt == "tqdm")
-    processes = 2 if scenario == "restart" else 1
+    processes = 2 if scenario in ("restart", "resume-short") else 1
     extra = (fmt != "jsonl") + (fmt == "logging" and scenario == "diverge")
-    assert written == processes * per_process + len(records) + extra
+    assert written == processes * per_process + len(records) + extra + len(evals)
 
 
 def test_kv_and_logging_lines_look_like_the_brief() -> None:

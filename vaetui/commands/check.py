@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import threading
 
 from vaetui.commands.alerting import run_label, start_dispatcher
 from vaetui.core.alerts import AlertConfig
+from vaetui.core.failure import FAILED, reader_failed
 from vaetui.core.follow import make_follower, read_whole
 from vaetui.core.images.store import ImageStore, read_once, store_for
 from vaetui.core.images.watch import ImageWatcher
@@ -44,19 +46,22 @@ def check(
     With ``follow``, ``alerts`` says which hooks, webhooks and notifications hear of changes.
     """
     run = Run(path, options)
+    failure = None
     images = store_for(path, options.images)
     if images is not None:
         run.attach_images(images)
-    if follow:
-        snap = _follow(path, run, poll=poll, alerts=alerts, images=images)
-    else:
-        _read_whole(path, run)
-        _read_images(path, run, images)
-        snap = run.snapshot()
-        if snap.records == 0:
-            raise InputError(
-                f"{path}: no metric lines found ({snap.lines} lines read)", EXIT_NO_METRICS
-            )
+    try:
+        if follow:
+            snap, failure = _follow(path, run, poll=poll, alerts=alerts, images=images)
+        else:
+            _read_whole(path, run)
+            _read_images(path, run, images)
+            snap = run.snapshot()
+            _refuse_empty(path, snap)
+    except InputError as exc:
+        if as_json:
+            print(json.dumps(error_json(run, exc)))
+        raise
     if as_json:
         print(json.dumps(snap.to_json()))
     else:
@@ -65,7 +70,29 @@ def check(
         from vaetui.commands.report import print_report
 
         print_report(snap, Console(highlight=False))
+    if failure is not None:
+        raise InputError(failure, EXIT_UNREADABLE)
     return exit_code(snap)
+
+
+def _refuse_empty(path: str, snap: Snapshot) -> None:
+    """A file that is not text (exit 66) or holds no metric lines (exit 65) is an error."""
+    if snap.read_error:
+        raise InputError(f"{path}: {snap.read_error}", EXIT_UNREADABLE)
+    if snap.records == 0:
+        raise InputError(
+            f"{path}: no metric lines found ({snap.lines} lines read)", EXIT_NO_METRICS
+        )
+
+
+def error_json(run: Run, exc: InputError) -> dict:
+    """The ``--json`` object of a log that could not be judged: the usual fields (what
+    was read, ``"records": 0``) and ``"error": {"code": ..., "message": ...}``."""
+    out = run.snapshot().to_json()
+    out["records"] = 0
+    out["overall"] = "n/a"  # nothing was judged
+    out["error"] = {"code": exc.code, "message": str(exc)}
+    return out
 
 
 def exit_code(snap: Snapshot) -> int:
@@ -109,17 +136,26 @@ def _follow(
     poll: bool,
     alerts: AlertConfig | None = None,
     images: ImageStore | None = None,
-) -> Snapshot:
-    """Follow ``path`` until SIGINT/SIGTERM/SIGHUP; print a JSON line per verdict change."""
+) -> tuple[Snapshot, str | None]:
+    """Follow ``path`` until SIGINT/SIGTERM/SIGHUP; print a JSON line per verdict change.
+
+    Returns the final picture and, if the reader stopped for good, why (its verdicts n/a).
+    A problem with the path (it became a device, it went unreadable) is said on stderr.
+    """
     stop = threading.Event()
     printed = 0  # the number of the newest change printed
+    said: str | None = None
     dispatcher = start_dispatcher(alerts) if alerts is not None else None
     # The log's follower and the image watcher both call back, each on its own thread.
     printing = threading.Lock()
 
     def on_update() -> None:
-        nonlocal printed
+        nonlocal printed, said
         with printing:
+            error = follower.status().error
+            if error is not None and error != said:
+                print(f"vaetui: {error}", file=sys.stderr, flush=True)
+            said = error
             with follower.lock:
                 snap = run.snapshot()
             if snap.records == 0:
@@ -144,9 +180,10 @@ def _follow(
         if watcher is not None:
             watcher.start()
         while not stop.wait(0.5):
-            if follower.status().state == "finished":
+            if follower.status().state in ("finished", FAILED):
                 break
     finally:
+        status = follower.status()  # before stop(), which turns every state into "stopped"
         follower.stop()
         if watcher is not None:
             watcher.stop()
@@ -156,4 +193,8 @@ def _follow(
             dispatcher.close()
     with follower.lock:
         run.finish()
-        return run.snapshot()
+        snap = run.snapshot()
+    if status.state == FAILED:
+        message = status.error or f"reading {path} stopped"
+        return reader_failed(snap, message), message
+    return snap, None

@@ -15,6 +15,7 @@ import threading
 from vaetui.core.alerts import AlertConfig
 from vaetui.core.run import RunOptions
 from vaetui.ui.app import VaeApp, build_app
+from vaetui.ui.lifeline import Lifeline
 
 
 def run_tail(
@@ -40,7 +41,8 @@ def run_tail(
     _ask_terminal_for_images(paths, options)
     if alerts is None or not alerts.active:
         app = build_app(paths, options, poll=poll)
-        result = app.run()
+        with Lifeline() as app.lifeline:  # whatever happens, the process ends
+            result = app.run()
     else:
         from vaetui.core.alerts import AlertDispatcher
 
@@ -53,7 +55,8 @@ def run_tail(
         app = build_app(paths, options, poll=poll, on_snapshot=dispatcher.observe)
         outlets.append(app)
         try:
-            result = app.run()
+            with Lifeline() as app.lifeline:
+                result = app.run()
         finally:
             dispatcher.close()
     if app.return_code not in (None, 0):

@@ -9,15 +9,31 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from vaetui.core.criteria import JudgeInput
+from vaetui.core.criteria import MIN_POINTS, JudgeInput
+from vaetui.core.criteria.base import Curve, fmt_number
 from vaetui.core.metrics import KL, KL_WEIGHT, PERCEPTION, REC, TOTAL
+from vaetui.core.phases import Schedule, detect, moving_since
 from vaetui.core.profile import Profile
-from vaetui.core.snapshot import MetricSummary
-from vaetui.core.stats import MetricHistory, ema_last, relative_change, trend_word
+from vaetui.core.snapshot import MetricSummary, Verdict
+from vaetui.core.stats import (
+    MetricHistory,
+    Trend,
+    ema_last,
+    ema_series,
+    relative_change,
+    trend_fit,
+    trend_word,
+)
+
+#: Points of a metric's newest judged values kept as its curve (for evidence steps).
+CURVE_POINTS = 4096
+#: Raw points kept for the fast path into a bad band.
+TAIL_POINTS = 64
 
 #: Losses whose NaN means divergence and whose spikes are reported.
 LOSSES = (TOTAL, REC, KL, PERCEPTION)
@@ -39,6 +55,8 @@ class RunFacts:
     spike_steps: dict[str, frozenset[float]]
     seconds_quiet: float | None
     usual_interval: float | None
+    rec_scale: float | None = None
+    finished: bool = False
 
 
 class SegmentView:
@@ -104,48 +122,56 @@ class SegmentView:
             self._cache[name] = (key, summary)
         return summary
 
-    def warmup_end(self, facts: RunFacts) -> tuple[float | None, bool]:
+    def schedule(self) -> Schedule:
+        """The kl_weight schedule of the newest segment (warm-up, changes, cycles)."""
+        weights = self.arrays(KL_WEIGHT)
+        return Schedule() if weights is None else detect(*weights)
+
+    def warmup_end(self, facts: RunFacts, schedule: Schedule) -> tuple[float | None, bool]:
         """Step where KL warm-up ends, and whether the run is still inside it.
 
-        ``--warmup-steps`` if given; else where a rising kl_weight levels off; else the
-        first ``warmup_fraction`` of the segment's steps.
+        ``--warmup-steps`` if given; else where a kl_weight rising from about zero at the
+        segment's start levels off; else the first ``warmup_fraction`` of the segment's steps.
+        A later change of the weight is a schedule change, not a warm-up.
         """
         first, last = facts.segment_first_step, facts.last_step
         if first is None or last is None:
             return None, False
         if facts.warmup_steps is not None:
             return float(facts.warmup_steps), last < facts.warmup_steps
-        weights = self.arrays(KL_WEIGHT)
-        if weights is not None:
-            steps, w = weights
-            ok = np.isfinite(w)
-            steps, w = steps[ok], w[ok]
-            if w.size >= 2 and w[-1] > w[0] * 1.5 + 1e-12:
-                reached = int(np.argmax(w >= 0.99 * w.max()))
-                still_rising = reached == w.size - 1 and w[-1] > w[-2]
-                return float(steps[reached]), bool(still_rising)
+        if schedule.cyclic:
+            return None, schedule.full is None or not bool(np.any(schedule.full))
+        if schedule.warmup_end_step is not None:
+            return schedule.warmup_end_step, schedule.in_warmup
+        if schedule.in_warmup:
+            return float(last), True
         return first + self._profile.smoothing.warmup_fraction * (last - first), False
 
     def judged(
-        self, name: str, warmup_end: float | None, spikes: frozenset[float] = frozenset()
-    ) -> np.ndarray | None:
-        """Values of ``name`` after warm-up (all of the segment if none come after it).
+        self,
+        name: str,
+        warmup_end: float | None,
+        spikes: frozenset[float] = frozenset(),
+        only_steps: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Steps and values of ``name`` after warm-up (all of the segment if none come after).
 
         Points reported as spikes are left out: one wild step (the last before a NaN, say)
-        must not decide the zone a run is in; the divergence criterion reports it.
+        must not decide the zone a run is in; the divergence criterion reports it. With
+        ``only_steps`` (a cyclical schedule's full-weight steps) only those points count.
         """
         arrays = self.arrays(name)
         if arrays is None:
             return None
         steps, values = arrays
+        keep = np.ones(steps.size, dtype=bool)
         if spikes:
-            keep = ~np.isin(steps, np.fromiter(spikes, dtype=np.float64))
-            steps, values = steps[keep], values[keep]
-        if warmup_end is not None:
-            after = values[steps >= warmup_end]
-            if after.size:
-                return after
-        return values
+            keep &= ~np.isin(steps, np.fromiter(spikes, dtype=np.float64))
+        if only_steps is not None:
+            keep &= np.isin(steps, only_steps)
+        if warmup_end is not None and np.any(keep & (steps >= warmup_end)):
+            keep &= steps >= warmup_end
+        return steps[keep], values[keep]
 
     def kl_weight(self, weights: np.ndarray | None, fallback: float | None):
         """The kl_weight in force and whether it moved within the trend window."""
@@ -156,6 +182,45 @@ class SegmentView:
                 top = float(np.max(np.abs(window)))
                 return float(finite[-1]), bool(top > 0 and float(np.ptp(window)) > 0.01 * top)
         return fallback, False
+
+    def trend(self, arrays: Curve | None) -> tuple[Trend | None, float | None]:
+        """The fitted trend over the trend window, and the window's first step."""
+        if arrays is None:
+            return None, None
+        steps, values = arrays
+        ok = np.isfinite(values)
+        steps, values = steps[ok], values[ok]
+        if values.size == 0:
+            return None, None
+        n = self.window(values.size)
+        return trend_fit(steps[-n:], values[-n:]), float(steps[-n:][0])
+
+    def curve(self, arrays: Curve | None) -> Curve:
+        """The EMA at every one of the newest judged points."""
+        assert arrays is not None
+        steps, values = arrays[0][-CURVE_POINTS:], arrays[1][-CURVE_POINTS:]
+        return steps, ema_series(values, self.alpha)
+
+    @staticmethod
+    def tail(arrays: Curve | None) -> Curve:
+        """The newest finite raw points."""
+        assert arrays is not None
+        ok = np.isfinite(arrays[1])
+        return arrays[0][ok][-TAIL_POINTS:], arrays[1][ok][-TAIL_POINTS:]
+
+    def per_element_rec(self) -> tuple[float, str] | None:
+        """A per-element reconstruction error the log prints beside its rec (PSNR, an MSE)."""
+        for name, h in self._histories.items():
+            if name == REC or len(h) <= h.segment_start:
+                continue
+            value = ema_last(h.values.view()[h.segment_start :], self.alpha)
+            if value is None:
+                continue
+            if "psnr" in name and 0 < value < 200:
+                return float(10.0 ** (-value / 10.0)), f"MSE from {name} {fmt_number(value)} dB"
+            if name.endswith("mse") and 0 <= value <= 1:
+                return float(value), name
+        return None
 
     def step_interval(self) -> float | None:
         """Median distance between logged steps (for ``--halflife`` in steps)."""
@@ -185,43 +250,97 @@ def finite_range(values: np.ndarray) -> tuple[float | None, float | None]:
     return float(finite.min()), float(finite.max())
 
 
-def judge_input(view: SegmentView, facts: RunFacts) -> tuple[JudgeInput, float | None]:
-    """Everything the criteria need, and the step where warm-up ends."""
-    warmup_end, in_warmup = view.warmup_end(facts)
+def judge_input(
+    view: SegmentView, facts: RunFacts, previous: Mapping[str, Verdict] | None = None
+) -> tuple[JudgeInput, float | None, Schedule]:
+    """Everything the criteria need, the step where warm-up ends, and the schedule."""
+    schedule = view.schedule()
+    warmup_end, in_warmup = view.warmup_end(facts, schedule)
+    only = None
+    weights = view.arrays(KL_WEIGHT)
+    if schedule.cyclic and schedule.full is not None and weights is not None:
+        only = weights[0][np.isfinite(weights[1])][schedule.full]
     judged = {
-        name: view.judged(name, warmup_end, facts.spike_steps.get(name, frozenset()))
+        name: view.judged(name, warmup_end, facts.spike_steps.get(name, frozenset()), only)
         for name in (*LOSSES, KL_WEIGHT)
     }
+    logged_rec = judged[REC]
+    if facts.rec_scale and judged[REC] is not None:
+        steps, values = judged[REC]  # type: ignore[misc]
+        judged[REC] = (steps, values / facts.rec_scale)
 
     def ema(name: str) -> float | None:
         v = judged[name]
-        return None if v is None else ema_last(v, view.alpha)
+        return None if v is None else ema_last(v[1], view.alpha)
 
-    def change(name: str) -> float | None:
-        v = judged[name]
-        return None if v is None else view.change(v)
-
-    kl_weight, weight_changed = view.kl_weight(judged[KL_WEIGHT], facts.kl_weight_fallback)
-    kl_values = judged[KL]
+    weight_points = judged[KL_WEIGHT]
+    kl_weight, weight_changed = view.kl_weight(
+        None if weight_points is None else weight_points[1], facts.kl_weight_fallback
+    )
+    kl = judged[KL]
+    kl_trend, kl_from = view.trend(kl)
+    curves = {n: view.curve(judged[n]) for n in (KL, REC, PERCEPTION) if judged[n] is not None}
+    rec_best, kl_at_best = _rec_best(curves.get(REC), curves.get(KL))
     spike = facts.worst_spike
-    return JudgeInput(
-        kl=ema(KL),
-        kl_change=change(KL),
-        kl_weight=kl_weight,
-        kl_weight_changed=weight_changed,
-        total=ema(TOTAL),
-        rec=ema(REC),
-        rec_change=change(REC),
-        rec_metric=facts.rec_metric,
-        perception=ema(PERCEPTION),
-        latent_dim=facts.latent_dim,
-        in_warmup=in_warmup,
-        points=0 if kl_values is None else int(np.isfinite(kl_values).sum()),
-        first_nonfinite_step=facts.nonfinite[0] if facts.nonfinite else None,
-        nonfinite_metric=facts.nonfinite[1] if facts.nonfinite else None,
-        last_is_finite=view.last_is_finite(REC) and view.last_is_finite(KL),
-        max_spike_ratio=spike[1] if spike else None,
-        spike_step=spike[0] if spike else None,
-        seconds_quiet=facts.seconds_quiet,
-        usual_interval=facts.usual_interval,
-    ), warmup_end
+    return (
+        JudgeInput(
+            kl=ema(KL),
+            kl_change=None if kl_trend is None else kl_trend.change,
+            kl_weight=kl_weight,
+            kl_weight_changed=weight_changed,
+            total=ema(TOTAL),
+            rec=ema(REC),
+            rec_change=None,
+            rec_metric=facts.rec_metric,
+            perception=ema(PERCEPTION),
+            latent_dim=facts.latent_dim,
+            in_warmup=in_warmup,
+            points=0 if kl is None else int(np.isfinite(kl[1]).sum()),
+            first_nonfinite_step=facts.nonfinite[0] if facts.nonfinite else None,
+            nonfinite_metric=facts.nonfinite[1] if facts.nonfinite else None,
+            last_is_finite=view.last_is_finite(REC) and view.last_is_finite(KL),
+            max_spike_ratio=spike[1] if spike else None,
+            spike_step=spike[0] if spike else None,
+            seconds_quiet=facts.seconds_quiet,
+            usual_interval=facts.usual_interval,
+            kl_trend=kl_trend,
+            rec_trend=view.trend(judged[REC])[0],
+            kl_weight_move=_weight_move(schedule, kl_from),
+            cyclic=schedule.cyclic,
+            low_phase=schedule.low_phase,
+            previous=previous or {},
+            curves=curves,
+            raw={n: view.tail(judged[n]) for n in (KL, REC) if judged[n] is not None},
+            rec_best=rec_best,
+            kl_at_rec_best=kl_at_best,
+            rec_logged=None if logged_rec is None else ema_last(logged_rec[1], view.alpha),
+            rec_scale=facts.rec_scale,
+            rec_per_element=view.per_element_rec(),
+            finished=facts.finished,
+        ),
+        warmup_end,
+        schedule,
+    )
+
+
+def _weight_move(schedule: Schedule, since: float | None) -> str | None:
+    """ "up" or "down" when the kl_weight schedule moved at or after ``since``."""
+    if since is None:
+        return None
+    change = moving_since(schedule, since)
+    if change is None:
+        return None
+    return "up" if change.rising else "down"
+
+
+def _rec_best(rec: Curve | None, kl: Curve | None) -> tuple[float | None, float | None]:
+    """rec's lowest smoothed level, and the smoothed KL at that step."""
+    if rec is None or kl is None or rec[1].size < MIN_POINTS or kl[1].size == 0:
+        return None, None
+    ok = np.isfinite(rec[1])
+    if not np.any(ok):
+        return None, None
+    i = int(np.nanargmin(np.where(ok, rec[1], np.nan)))
+    j = max(int(np.searchsorted(kl[0], rec[0][i], side="right")) - 1, 0)
+    k = float(kl[1][j])
+    return float(rec[1][i]), k if math.isfinite(k) else None

@@ -9,7 +9,7 @@ it has not seen.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from vaetui.core.snapshot import LEVELS, OVERALL, Verdict, VerdictChange, worst_level
 
@@ -36,17 +36,32 @@ class VerdictTracker:
         return self._seq
 
     def update(
-        self, verdicts: Iterable[Verdict], step: float | None, line: int | None
+        self,
+        verdicts: Iterable[Verdict],
+        step: float | None,
+        line: int | None,
+        evidence: Mapping[str, tuple[float | None, int | None]] | None = None,
     ) -> list[VerdictChange]:
-        """Compare ``verdicts`` with the levels seen last; return (and keep) the changes."""
+        """Compare ``verdicts`` with the levels seen last; return (and keep) the changes.
+
+        ``step`` and ``line`` are those of the read; ``evidence`` gives, per criterion, the
+        step and line where the evidence for its new level began, which a change carries
+        instead when known. The overall change carries the stamp of the criterion behind it.
+        """
         verdicts = list(verdicts)
+        evidence = evidence or {}
         found: list[VerdictChange] = []
         for v in verdicts:
-            change = self._compare(v.id, v.level, step, line, v.summary, v.advice)
+            at_step, at_line = evidence.get(v.id, (step, line))
+            if at_step is None:
+                at_step, at_line = step, line
+            change = self._compare(v.id, v.level, at_step, at_line, v.summary, v.advice)
             if change is not None:
                 found.append(change)
         overall = worst_level([v.level for v in verdicts])
-        change = self._compare(OVERALL, overall, step, line, _overall_summary(verdicts), "")
+        behind = next((c for c in found if c.after == overall), None)
+        o_step, o_line = (behind.step, behind.line) if behind else (step, line)
+        change = self._compare(OVERALL, overall, o_step, o_line, _overall_summary(verdicts), "")
         if change is not None:
             found.append(change)
         return found

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from vaetui.core.failure import FAILED
 from vaetui.core.follow import FollowStatus
 from vaetui.core.formats.tfevents import TensorBoardMissing, event_files, read_events
 from vaetui.core.run import Run
@@ -85,6 +86,15 @@ class EventFollower:
         return True
 
     def _loop(self) -> None:
+        try:
+            self._look_until_stopped()
+        except Exception as exc:  # supervised: a dead reader must not look alive
+            self.error = f"reading {self._path} stopped: {type(exc).__name__}: {exc}"
+            self.state = FAILED
+            if self._on_update is not None:
+                self._on_update()
+
+    def _look_until_stopped(self) -> None:
         while not self._stop.is_set():
             try:
                 changed = self.read_now()

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from vaetui.core.failure import FAILED
+from vaetui.core.filekind import stdin_refusal
+from vaetui.core.pool import FollowPool, shared_pool
 from vaetui.core.source import FileSource, ReadResult, SourceError
 
 if TYPE_CHECKING:
@@ -25,6 +28,9 @@ if TYPE_CHECKING:
 
 CHUNK_BYTES = 4 * 1024 * 1024
 """Bytes fed per step; `on_update` runs between steps, so a UI can show backfill progress."""
+
+#: Reads per turn on a pool thread: then the other followed files get theirs.
+STEP_CHUNKS = 4
 
 BATCH_CHUNK_BYTES = 4 * 1024 * 1024  # bigger chunks buy no speed and cost memory
 """Bytes per step in `follow_once`, where nobody watches progress."""
@@ -36,7 +42,8 @@ _log = logging.getLogger(__name__)
 class FollowStatus:
     """What a follower reports about the file itself (not about the training run)."""
 
-    #: "waiting for file", "reading", "following", "finished" or "stopped".
+    #: "waiting for file", "reading", "following", "finished", "stopped" or "failed" (the
+    #: reader stopped for good: see ``vaetui.core.failure``).
     state: str = "waiting for file"
     #: How changes are noticed ("inotify", "polling", "stream", "read once", ...).
     mode: str = ""
@@ -51,7 +58,7 @@ class Consumer(Protocol):
 
     def feed(self, data: bytes) -> None: ...
 
-    def source_reset(self) -> None: ...
+    def source_reset(self, reason: str = "") -> None: ...
 
     def finish(self) -> None: ...
 
@@ -81,11 +88,12 @@ class Follower:
     Args:
         source_path: the log file (need not exist yet), or ``"-"`` for standard input.
         consumer: receives the bytes; called only with `lock` held.
-        on_update: called on the follower's thread after each chunk or state change.
+        on_update: called on a pool thread after each chunk or state change.
         poll: poll the directory instead of using inotify (NFS, Lustre).
         safety_interval: seconds between checks when no event arrives.
         on_history_time: called (with `lock` held) with the file's modification time once
             the existing file has been read, so an old log does not look fresh.
+        pool: the worker threads that run its steps (default: the process's shared pool).
     """
 
     def __init__(
@@ -96,6 +104,7 @@ class Follower:
         poll: bool = False,
         safety_interval: float = 1.0,
         on_history_time: Callable[[float], None] | None = None,
+        pool: FollowPool | None = None,
     ) -> None:
         self.lock = threading.Lock()
         self._on_history_time = on_history_time
@@ -103,11 +112,12 @@ class Follower:
         self._consumer = consumer
         self._on_update = on_update
         self._safety_interval = safety_interval
-        self._wake = threading.Event()
         self._stopping = threading.Event()
-        self._source = FileSource(self._path, on_data=self._wake.set)
-        self._watcher = None if self._path == "-" else _watcher(self._path, self._wake.set, poll)
-        self._thread: threading.Thread | None = None
+        self._pool = pool or shared_pool()
+        self._source = FileSource(self._path, on_data=self._wake)
+        self._watcher = None if self._path == "-" else _watcher(self._path, self._wake, poll)
+        self._started = False
+        self._history_noted = False
         self._state = "waiting for file"
         self._error: str | None = None
 
@@ -137,50 +147,67 @@ class Follower:
         return self._source.size
 
     def status(self) -> FollowStatus:
-        """State, mode, error and progress in one picture."""
-        return FollowStatus(self._state, self.mode, self._error, self.bytes_read, self.bytes_total)
+        """State, mode, error and progress in one picture; "failed" if the reader died."""
+        state, error = self._state, self._error
+        active = state not in ("stopped", "finished", FAILED) and not self._stopping.is_set()
+        if active and self._started and not self._pool.has(self):
+            state, error = FAILED, error or f"reading {self._path} stopped"
+        return FollowStatus(state, self.mode, error, self.bytes_read, self.bytes_total)
 
     def start(self) -> None:
-        """Start watching, then backfill and follow on a thread; returns at once.
-
-        A follower runs once: `start()` after `stop()` does nothing.
-        """
-        if self._thread is not None or self._stopping.is_set():
+        """Start watching, then backfill and follow on the pool's threads; returns at once."""
+        if self._started:
             return
         if self._watcher is not None:
             self._watcher.start()  # before the first read, so no change falls in between
         self._state = "reading"
-        self._thread = threading.Thread(
-            target=self._run, name=f"vaetui-follow {self._path}", daemon=True
-        )
-        self._thread.start()
+        self._started = True
+        self._pool.add(self)
 
     def stop(self) -> None:
-        """Stop following and join every thread; safe to call twice, or before `start()`."""
+        """Stop following and wait for a running step; safe to call twice, or before `start()`."""
         self._stopping.set()
-        self._wake.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
+        self._pool.remove(self)
         if self._watcher is not None:
             self._watcher.stop()
         self._source.close()
         self._state = "stopped"
 
-    def _run(self) -> None:
+    def _wake(self) -> None:
+        """The file may have changed (called by the watcher or the pipe reader)."""
+        self._pool.wake(self)
+
+    def step(self, timed_out: bool) -> float | None:
+        """One turn on a pool thread: read up to ``STEP_CHUNKS`` chunks, then say when to
+        look again (0: at once, more is waiting; None: finished, stopped or failed)."""
+        if self._stopping.is_set():
+            return None
         try:
-            finished = self._drain()
-            self._note_history_age()
-            while not finished and not self._stopping.is_set():
-                if not self._wake.wait(self._safety_interval) and self._watcher is not None:
-                    self._watcher.check()  # no event for a while: make sure the watch is sound
-                self._wake.clear()  # before reading: a change during the read wakes us again
-                if not self._stopping.is_set():
-                    finished = self._drain()
-        except Exception as exc:  # a bug must not vanish silently with the thread
+            return self._step(timed_out)
+        except Exception as exc:  # a bug must not vanish silently with the reader
             _log.exception("follower for %s crashed", self._path)
-            self._error = f"internal error while reading {self._path}: {exc}"
-            self._state = "stopped"
+            self._error = f"reading {self._path} stopped: {type(exc).__name__}: {exc}"
+            self._state = FAILED
             self._notify()
+            return None
+
+    def _step(self, timed_out: bool) -> float | None:
+        if self._watcher is not None:
+            if timed_out:
+                self._watcher.check()  # no event for a while: make sure the watch is sound
+            else:
+                self._watcher.maintain()
+        finished, more = self._drain(STEP_CHUNKS)
+        if finished:
+            return None
+        if more:
+            return 0.0
+        if not self._history_noted:
+            self._history_noted = True
+            self._note_history_age()
+        if self._watcher is not None and self._watcher.uncertain:
+            return min(self._safety_interval, self._watcher.interval)
+        return self._safety_interval
 
     def _note_history_age(self) -> None:
         """Tell the consumer when the history it just read was written (the file's mtime),
@@ -195,29 +222,31 @@ class Follower:
             self._on_history_time(mtime)
         self._notify()
 
-    def _drain(self) -> bool:
-        """Feed everything available now; return True once a stream has ended."""
-        while not self._stopping.is_set():
+    def _drain(self, chunks: int) -> tuple[bool, bool]:
+        """Feed up to ``chunks`` reads; return (a stream has ended, more may be waiting)."""
+        for _ in range(chunks):
+            if self._stopping.is_set():
+                return False, False
             try:
                 result = self._source.read(CHUNK_BYTES)
             except SourceError as exc:
                 self._set(str(exc), "waiting for file")
-                return False
+                return False, False
             self._deliver(result)
             if self._source.finished:
                 with self.lock:
                     self._consumer.finish()
                 self._set(None, "finished", force=True)
-                return True
+                return True, False
             if not result.data and not result.reset:
-                return False
-        return False
+                return False, False
+        return False, True
 
     def _deliver(self, result: ReadResult) -> None:
         """Hand one read to the consumer, then tell the UI."""
         with self.lock:
             if result.reset:
-                self._consumer.source_reset()
+                self._consumer.source_reset(result.reason)
             if result.data:
                 self._consumer.feed(result.data)
         state = self._state_after(result)
@@ -293,6 +322,8 @@ def read_whole(path: str, run: Run) -> FollowStatus:
         return FollowStatus(
             "finished", "read once", reader.error, reader.bytes_read, reader.bytes_read
         )
+    if path == "-" and (refused := stdin_refusal()) is not None:
+        raise SourceError(refused)
     size = _read_stdin(run) if path == "-" else follow_once(path, run)
     return FollowStatus("finished", "read once", None, size, size)
 
@@ -338,7 +369,7 @@ def follow_once(path: str | os.PathLike[str], consumer: Consumer, finish: bool =
             if not (result.exists or result.data or total):
                 raise SourceError(f"{source.path} does not exist")
             if result.reset:
-                consumer.source_reset()
+                consumer.source_reset(result.reason)
             if result.data:
                 consumer.feed(result.data)
                 total += len(result.data)

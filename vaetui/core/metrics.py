@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 KL = "kl_loss"
@@ -39,6 +40,11 @@ _ALIASES: dict[str, str] = {
             "loss_kl",
             "kl_loss_raw",
             "latent_loss",
+            "kld_loss",
+            "kl_div_loss",
+            "kl_term",
+            "kld_term",
+            "loss_kld",
         ),
         KL,
     ),
@@ -56,6 +62,12 @@ _ALIASES: dict[str, str] = {
             "reconstruction",
             "rec_mse",
             "recon_mse",
+            "reconstruct_loss",
+            "recons_loss",
+            "recons",
+            "recon_error",
+            "reconstruction_error",
+            "rec_err",
         ),
         REC,
     ),
@@ -73,14 +85,20 @@ _ALIASES: dict[str, str] = {
         ),
         PERCEPTION,
     ),
-    **dict.fromkeys(("total_loss", "loss", "vae_loss", "total", "elbo_loss"), TOTAL),
-    **dict.fromkeys(("kl_weight", "beta", "kl_beta", "kl_scale", "kl_coef", "klw"), KL_WEIGHT),
+    **dict.fromkeys(
+        ("total_loss", "loss", "vae_loss", "total", "elbo_loss", "neg_elbo", "nelbo"), TOTAL
+    ),
+    **dict.fromkeys(
+        ("kl_weight", "beta", "kl_beta", "kl_scale", "kl_coef", "klw", "kld_weight"), KL_WEIGHT
+    ),
 }
 
 #: Aliases that only apply when the record does not already carry the canonical key.
 _WEAK_ALIASES: dict[str, str] = {
     "nll_loss": REC,
     "nll": REC,
+    "bce": REC,
+    "bce_loss": REC,
     "train_loss": TOTAL,
     "batch_loss": TOTAL,
 }
@@ -118,13 +136,21 @@ _REC_TYPE_BY_KEY = {
     "lpips_loss": "lpips",
 }
 
-_NON_WORD = re.compile(r"[^0-9a-z]+")
+#: Anything but a letter or digit, in any script: ``Потеря`` and ``训练损失`` stay names.
+_NON_WORD = re.compile(r"[\W_]+")
+#: Words that say "the training series" and can be dropped to find an alias
+#: (``Total Training Loss`` is the total loss, ``train_kl`` the KL).
+_TRAIN_WORDS = frozenset({"train", "training"})
 
 
 @lru_cache(maxsize=8192)
 def clean_key(raw: str) -> str:
-    """Lower-case a key and turn every run of non-alphanumerics into one ``_``."""
-    return _NON_WORD.sub("_", raw.strip().lower()).strip("_")
+    """Lower-case a key and turn every run of non-alphanumerics into one ``_``.
+
+    Letters and digits of every script are kept, so names in other languages stay apart;
+    a key with no letter or digit at all becomes ``value``.
+    """
+    return _NON_WORD.sub("_", raw.strip().lower()).strip("_") or "value"
 
 
 def is_eval_key(cleaned: str) -> bool:
@@ -145,19 +171,26 @@ def canonical_name(raw: str) -> tuple[str, bool]:
         key = key[:-5]  # Lightning's per-step twin of a metric
     if is_eval_key(key):
         return key, False
-    if key in _WEAK_ALIASES:
-        return _WEAK_ALIASES[key], True
-    for prefix in ("train_", "training_"):
-        if key.startswith(prefix) and len(key) > len(prefix):
-            rest = key[len(prefix) :]
-            if rest in _ALIASES or rest in _WEAK_ALIASES:
-                key = rest
-                break
-    if key in _ALIASES:
-        return _ALIASES[key], False
-    if key.startswith("loss_") and key[5:] in _ALIASES:
-        return _ALIASES[key[5:]], False
+    for candidate in _candidates(key):
+        if candidate in _WEAK_ALIASES:
+            return _WEAK_ALIASES[candidate], True
+        if candidate in _ALIASES:
+            return _ALIASES[candidate], False
     return key, False
+
+
+def _candidates(key: str) -> list[str]:
+    """The key, then the key without its "train" words, then without a ``loss_`` prefix."""
+    out = [key]
+    words = key.split("_")
+    if _TRAIN_WORDS.intersection(words) and len(words) > 1:
+        rest = "_".join(w for w in words if w not in _TRAIN_WORDS)
+        if rest:
+            out.append(rest)
+    for k in list(out):
+        if k.startswith("loss_") and len(k) > 5:
+            out.append(k[5:])
+    return out
 
 
 def rec_type_from_key(raw: str) -> str | None:
@@ -169,48 +202,76 @@ def rec_type_from_key(raw: str) -> str | None:
     return _REC_TYPE_BY_KEY.get(key)
 
 
+@dataclass(frozen=True)
+class NameMap:
+    """How the raw keys of one record become metric names (see ``resolve_names``)."""
+
+    #: ``(index of the raw key, metric name)`` for every raw key, in the record's order.
+    columns: tuple[tuple[int, str], ...]
+    #: ``canonical metric -> raw key`` that feeds it, for the canonical metrics present.
+    sources: tuple[tuple[str, str], ...]
+    #: The rec-metric type the rec key's name implies (``mse``, ``l1``...), if any.
+    rec_type: str | None
+
+
+def _rank(raw: str, name: str, weak: bool) -> int:
+    """How strongly ``raw`` claims ``name``: 0 verbatim, 1 same once cleaned, 2 an alias,
+    3 a weak alias (``nll_loss`` for the rec loss)."""
+    if weak:
+        return 3
+    if raw == name:
+        return 0
+    return 1 if clean_key(raw) == name else 2
+
+
+@lru_cache(maxsize=4096)
+def resolve_names(names: tuple[str, ...]) -> NameMap:
+    """Give every raw key of a record its own metric name; no key overwrites another.
+
+    Keys that claim the same name are ranked: the canonical name written out beats the same
+    name once cleaned (``KL Loss``), which beats an alias (``kl``), which beats a weak alias;
+    ties go to the first key. Each loser is kept under its own cleaned name (with ``_2``,
+    ``_3``... if that is taken too), so ``kl_loss=400 kl=0.031`` keeps both values and judges
+    ``kl_loss``.
+    """
+    claims: dict[str, list[tuple[int, int]]] = {}
+    for col, raw in enumerate(names):
+        name, weak = canonical_name(raw)
+        claims.setdefault(name, []).append((_rank(raw, name, weak), col))
+    final: dict[int, str] = {}
+    for name, ranked in claims.items():
+        final[min(ranked)[1]] = name
+    taken = set(final.values())
+    for ranked in claims.values():
+        winner = min(ranked)[1]
+        for _rank_value, col in sorted(ranked):
+            if col == winner:
+                continue
+            base = clean_key(names[col])
+            alt, n = base, 2
+            while alt in taken:
+                alt, n = f"{base}_{n}", n + 1
+            final[col] = alt
+            taken.add(alt)
+    columns = tuple(sorted(final.items()))
+    sources = tuple((name, names[col]) for col, name in columns if name in CANONICAL)
+    rec_col = next((col for col, name in columns if name == REC), None)
+    rec_type = rec_type_from_key(names[rec_col]) if rec_col is not None else None
+    return NameMap(columns, sources, rec_type)
+
+
 def canonicalize(pairs: dict[str, float]) -> tuple[dict[str, float], str | None]:
-    """Rename a record's raw keys to canonical names.
+    """Rename a record's raw keys to metric names (``resolve_names``'s rules).
 
     Returns the renamed values and the rec-metric type implied by the keys, if any.
-    A strong alias wins over a weak one; a later duplicate overwrites an earlier one.
     """
-    out: dict[str, float] = {}
-    weak: dict[str, tuple[str, float]] = {}
-    rec_type: str | None = None
-    for raw, value in pairs.items():
-        name, is_weak = canonical_name(raw)
-        if name == REC and rec_type is None:
-            rec_type = rec_type_from_key(raw)
-        if is_weak:
-            weak[name] = (raw, value)
-        else:
-            out[name] = value
-    for name, (raw, value) in weak.items():
-        if name in out:
-            out[clean_key(raw)] = value  # the stronger key won; keep this one by its own name
-        else:
-            out[name] = value
-    return out, rec_type
+    raw = tuple(pairs)
+    names = resolve_names(raw)
+    values = list(pairs.values())
+    return {name: values[col] for col, name in names.columns}, names.rec_type
 
 
 def canonical_columns(names: tuple[str, ...]) -> tuple[list[tuple[int, str]], str | None]:
-    """Column-wise ``canonicalize``: ``(column, canonical name)`` pairs for a batch.
-
-    The same rules as for one record: a strong alias wins over a weak one, a later
-    duplicate over an earlier one.
-    """
-    strong: dict[str, int] = {}
-    weak: dict[str, int] = {}
-    rec_type: str | None = None
-    for col, raw in enumerate(names):
-        name, is_weak = canonical_name(raw)
-        if name == REC and rec_type is None:
-            rec_type = rec_type_from_key(raw)
-        (weak if is_weak else strong)[name] = col
-    for name, col in weak.items():
-        if name in strong:
-            strong[clean_key(names[col])] = col
-        else:
-            strong[name] = col
-    return [(col, name) for name, col in strong.items()], rec_type
+    """Column-wise ``canonicalize``: ``(column, metric name)`` pairs for a batch."""
+    resolved = resolve_names(tuple(names))
+    return list(resolved.columns), resolved.rec_type

@@ -25,6 +25,10 @@ class Pace:
         self._reads: deque[tuple[float, float]] = deque(maxlen=PACE_READS)
         #: Wall-clock time (``time.time()``) of the newest record, None before the first.
         self.last_record_time: float | None = None
+        #: How old the history was when it had been read (None until told), and the
+        #: records that arrived after it.
+        self._history_age: float | None = None
+        self._records_after_history = 0
 
     def clear(self) -> None:
         """Forget the reads (history arrived in bulk); the newest record's time stays."""
@@ -38,11 +42,29 @@ class Pace:
     def note_record(self, when: float) -> None:
         """A record was read at ``when``."""
         self.last_record_time = when
+        if self._history_age is not None:
+            self._records_after_history += 1
 
     def note_history_time(self, mtime: float) -> None:
         """The records read so far were written by ``mtime`` at the latest."""
         if self.last_record_time is not None:
+            self._history_age = max(self.last_record_time - mtime, 0.0)
             self.last_record_time = min(self.last_record_time, mtime)
+
+    def finished(self, now: float, stale_seconds: float, finished_seconds: float) -> bool:
+        """The log looks finished: it was already ``stale_seconds`` old when read and nothing
+        came since, or it has been quiet for ``finished_seconds``."""
+        if self.last_record_time is None:
+            return False
+        if now - self.last_record_time > finished_seconds:
+            return True
+        age = self._history_age
+        return age is not None and age > stale_seconds and self._records_after_history == 0
+
+    def quiet_after(self) -> float:
+        """Seconds without a record after which a live run no longer reads LIVE."""
+        _quiet, usual = self.quiet(self.last_record_time or 0.0)
+        return max(5.0, 3.0 * usual) if usual else 5.0
 
     def quiet(self, now: float) -> tuple[float | None, float | None]:
         """Seconds since the newest record, and the usual seconds between reads (median).

@@ -7,15 +7,25 @@ error with one clear sentence, never silently ignored.
 
 from __future__ import annotations
 
+import math
+import os
+import stat
 import sys
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from vaetui.core.formats.custom import FormatError, LineFormat, compile_format
+from vaetui.core.profilecheck import InvalidSetting, validate
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+
+#: A profile file larger than this is refused: thresholds fit in a few kilobytes.
+MAX_PROFILE_BYTES = 1 << 20
 
 
 class ProfileError(ValueError):
@@ -72,6 +82,8 @@ class RecBands:
 
 @dataclass(frozen=True)
 class RecRange:
+    #: An MSE or L1 above this cannot be per element of [0, 1] data: it looks summed.
+    summed_above: float = 1.0
     mse: RecBands = field(
         default_factory=lambda: RecBands(0.0001, 0.02, 0.05, 0.1, excellent_inclusive=True)
     )
@@ -92,6 +104,12 @@ class Balance:
 
     flat: float = 0.03
     kl_near_zero: float = 10.0
+    #: The danger zone: rec above this multiple of its best of the segment while KL has sunk
+    #: below ``danger_kl_fraction`` of its level at that best; it lasts until rec is back
+    #: under ``danger_rec_leave`` times its best.
+    danger_rec_factor: float = 2.0
+    danger_rec_leave: float = 1.5
+    danger_kl_fraction: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -103,6 +121,8 @@ class Divergence:
 class Stall:
     interval_factor: float = 10.0
     min_seconds: float = 60.0
+    #: Quiet this long after a steady pace, a run reads finished (and stall is not judged).
+    finished_seconds: float = 1800.0
 
 
 @dataclass(frozen=True)
@@ -129,6 +149,26 @@ class Smoothing:
 
 
 @dataclass(frozen=True)
+class Steady:
+    """What keeps a badge still: hysteresis, significance and a minimum dwell."""
+
+    #: Records a new level must hold before it shows (NaN/inf show at once).
+    dwell_records: int = 3
+    #: Records a new trend level (kl_trend, balance) must hold; bad needs only dwell_records.
+    trend_dwell_records: int = 10
+    #: A level is kept while its number is within this margin (relative) of its band.
+    level_margin: float = 0.1
+    #: A trend direction is kept while its change is beyond (1 - margin) x the flat band.
+    trend_margin: float = 0.5
+    #: A trend needs a change this many standard errors from zero to count.
+    t_crit: float = 2.0
+    #: This many newest raw records all in a bad band make it bad without waiting for the EMA.
+    fast_bad_records: int = 5
+    #: A newest segment with fewer records shows the previous segment's verdicts.
+    min_segment_records: int = 20
+
+
+@dataclass(frozen=True)
 class Profile:
     """All thresholds in force."""
 
@@ -143,6 +183,13 @@ class Profile:
     stall: Stall = field(default_factory=Stall)
     sharpness: Sharpness = field(default_factory=Sharpness)
     smoothing: Smoothing = field(default_factory=Smoothing)
+    steady: Steady = field(default_factory=Steady)
+    #: Line formats of the user's own (``[[formats]]``), tried first on every text line.
+    formats: tuple[LineFormat, ...] = ()
+
+    def line_format(self, name: str) -> LineFormat | None:
+        """The profile's format called ``name``, if it has one."""
+        return next((f for f in self.formats if f.name == name), None)
 
 
 BUILTIN: dict[str, Profile] = {
@@ -160,14 +207,61 @@ def load_profile(spec: str | None) -> Profile:
         names = ", ".join(BUILTIN)
         raise ProfileError(f"profile {spec!r} is neither a built-in ({names}) nor a file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(_read_small(path))
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"cannot read profile {spec}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise ProfileError(f"profile {spec} is not valid TOML: {exc}") from None
-    base = BUILTIN.get(str(data.pop("base", "default")), Profile())
+    base = _base(data.pop("base", "default"))
+    name = data.pop("name", path.stem)
+    if not isinstance(name, str):
+        raise ProfileError("profile key name must be a string")
+    formats = _formats(data.pop("formats", []), spec)
     merged = _merge(base, data, "")
-    return replace(merged, name=str(data.get("name", path.stem)))
+    try:
+        validate(merged)
+    except InvalidSetting as exc:
+        raise ProfileError(f"profile setting {exc}") from None
+    return replace(merged, name=name, formats=formats)
+
+
+def _read_small(path: Path) -> str:
+    """A profile's text; anything but a regular file of at most ``MAX_PROFILE_BYTES`` is
+    refused (``--profile /dev/zero`` would otherwise be read for ever)."""
+    with path.open("rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ProfileError(f"profile {path} is not a regular file")
+        data = fh.read(MAX_PROFILE_BYTES + 1)
+    if len(data) > MAX_PROFILE_BYTES:
+        raise ProfileError(f"profile {path} is larger than {MAX_PROFILE_BYTES >> 20} MB")
+    return data.decode("utf-8")
+
+
+def _base(value: Any) -> Profile:
+    """The built-in profile a file starts from; an unknown name is an error, not a fallback."""
+    if not isinstance(value, str) or value not in BUILTIN:
+        names = ", ".join(BUILTIN)
+        raise ProfileError(
+            f"profile key base must name a built-in profile ({names}), not {value!r}"
+        )
+    return BUILTIN[value]
+
+
+def _formats(tables: Any, spec: str) -> tuple[LineFormat, ...]:
+    """The ``[[formats]]`` tables of a profile, each checked (one sentence if broken)."""
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ProfileError(f"profile {spec}: formats must be [[formats]] tables")
+    out: list[LineFormat] = []
+    for table in tables:
+        unknown = set(table) - {"name", "pattern"}
+        if unknown:
+            raise ProfileError(f"profile {spec}: unknown key {sorted(unknown)[0]!r} in [[formats]]")
+        try:
+            out.append(compile_format(table.get("name"), table.get("pattern")))
+        except FormatError as exc:
+            raise ProfileError(f"profile {spec}: {exc}") from None
+    return tuple(out)
 
 
 def _merge(obj: Any, data: dict[str, Any], where: str) -> Any:
@@ -188,22 +282,70 @@ def _merge(obj: Any, data: dict[str, Any], where: str) -> Any:
         elif isinstance(current, (int, float)):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ProfileError(f"profile key {where}{key} must be a number")
-            changes[key] = type(current)(value)
+            changes[key] = _number(value, type(current), f"{where}{key}")
         else:
-            changes[key] = str(value)
+            if not isinstance(value, str):
+                raise ProfileError(f"profile key {where}{key} must be a string")
+            changes[key] = value
     return replace(obj, **changes)
+
+
+def _number(value: float, kind: type, name: str) -> float:
+    """``value`` as the setting's type (int or float); huge or fractional counts refused."""
+    if kind is int and not (
+        isinstance(value, int) or (math.isfinite(value) and value.is_integer())
+    ):
+        raise ProfileError(f"profile key {name} must be a whole number")
+    try:
+        return kind(value)
+    except (OverflowError, ValueError):
+        raise ProfileError(f"profile key {name} must be a finite number") from None
 
 
 def profile_to_toml(profile: Profile) -> str:
     """The profile as TOML that ``load_profile`` reads back unchanged."""
     data = asdict(profile)
+    data.pop("formats", None)
     lines = [
         "# vaetui profile: thresholds behind every verdict.",
         "# Copy, edit and pass with --profile FILE. Shares are fractions (0.33 = 33%).",
         f"name = {_toml_value(data.pop('name'))}",
     ]
     _emit_tables(data, "", lines)
+    lines.extend(_format_lines(profile.formats))
     return "\n".join(lines) + "\n"
+
+
+#: How ``profile show`` documents ``[[formats]]`` when the profile has none.
+FORMATS_EXAMPLE = """
+# Line formats of your own, for log lines nothing else reads. Each is a name and a regular
+# expression (Python syntax, in single quotes); its named groups are `step`, `epoch` and
+# metric names, mapped through the alias table like any other key. A format is tried first
+# on every line; --format NAME reads the log with that format only.
+# [[formats]]
+# name = "mytrainer"
+# pattern = 'it (?P<step>\\d+) \\| nll (?P<rec_loss>\\S+) \\| kld (?P<kl_loss>\\S+)'"""
+
+
+def _format_lines(formats: tuple[LineFormat, ...]) -> list[str]:
+    if not formats:
+        return FORMATS_EXAMPLE.split("\n")
+    out: list[str] = []
+    for f in formats:
+        out += [
+            "",
+            "[[formats]]",
+            f"name = {_toml_value(f.name)}",
+            f"pattern = {_literal(f.pattern)}",
+        ]
+    return out
+
+
+def _literal(text: str) -> str:
+    """A TOML literal string when possible (regexes read best without escapes)."""
+    if "'" not in text and "\n" not in text:
+        return f"'{text}'"
+    return _toml_value(text)
 
 
 def _emit_tables(data: dict[str, Any], prefix: str, lines: list[str]) -> None:

@@ -13,18 +13,23 @@ from collections import deque
 import numpy as np
 
 from vaetui.core.assess import LOSSES
-from vaetui.core.metrics import KL_WEIGHT
 from vaetui.core.profile import Profile
 from vaetui.core.snapshot import Event
-from vaetui.core.stats import MAX_POINTS, MetricHistory, ema_before, points_limit
-
-#: Metrics the criteria judge: they keep their full history whatever the metric count.
-JUDGED = frozenset((*LOSSES, KL_WEIGHT))
+from vaetui.core.stats import MAX_POINTS, Growable, MetricHistory, ema_before
 
 #: Points a metric needs in its segment before spikes are reported.
 SPIKE_MIN_POINTS = 10
 #: At most this many events are kept (the oldest are dropped).
 MAX_EVENTS = 2000
+#: Distinct metrics kept; the values of any further name are counted, not stored, so a log
+#: with a new key on every line cannot take all memory.
+MAX_METRICS = 2000
+#: Points kept across all metrics together; each metric's share is at most ``MAX_POINTS``.
+TOTAL_POINTS = 2_000_000
+#: However many metrics there are, each keeps at least this many points.
+MIN_POINTS = 512
+#: Refused metric names remembered (for ``check --explain``); beyond that only counted.
+_DROPPED_NAMES = 10_000
 
 
 class Recorder:
@@ -40,6 +45,24 @@ class Recorder:
         self.nonfinite: tuple[float, str] | None = None
         #: Spikes of the newest segment, as (step, ratio to the EMA, metric).
         self.spikes: list[tuple[float, float, str]] = []
+        #: Names refused once ``MAX_METRICS`` were kept (in first-seen order), and their values.
+        self.dropped_names: dict[str, None] = {}
+        self.dropped_values = 0
+        #: Points each metric may keep: the total budget shared out.
+        self.point_limit = MAX_POINTS
+        self.index = RecordIndex()
+        #: Schedule changes already listed, as (segment, step).
+        self.phases: set[tuple[int, float]] = set()
+        self.phase_steps: list[float] = []
+
+    def phase(self, step: float, message: str) -> None:
+        """A kl_weight schedule change at ``step`` (listed once)."""
+        key = (self.segment, step)
+        if key in self.phases:
+            return
+        self.phases.add(key)
+        self.phase_steps.append(step)
+        self.event(step, self.index.line_at(step), "phase", message)
 
     def spike_steps(self) -> dict[str, frozenset[float]]:
         """Steps of the newest segment's spikes, per metric."""
@@ -59,6 +82,7 @@ class Recorder:
             h.new_segment()
         self.nonfinite = None
         self.spikes = []
+        self.index = RecordIndex()
         self.event(
             step,
             line,
@@ -67,25 +91,24 @@ class Recorder:
             f"segment {self.segment + 1} (restart or resume)",
         )
 
-    def _history(self, name: str) -> MetricHistory:
+    def _history(self, name: str) -> MetricHistory | None:
+        """The history of ``name``; None (and counted) once ``MAX_METRICS`` are kept."""
         h = self.histories.get(name)
         if h is None:
+            if len(self.histories) >= MAX_METRICS:
+                if len(self.dropped_names) < _DROPPED_NAMES:
+                    self.dropped_names[name] = None
+                return None
             h = self.histories[name] = MetricHistory.empty()
-            self._share_budget()
+            self.point_limit = max(MIN_POINTS, min(MAX_POINTS, TOTAL_POINTS // len(self.histories)))
         return h
-
-    def _share_budget(self) -> None:
-        """Split the run's point budget among the metrics the criteria do not judge."""
-        others = [h for name, h in self.histories.items() if name not in JUDGED]
-        limit = points_limit(len(others))
-        for h in others:
-            h.limit = limit
-        for name in JUDGED & self.histories.keys():
-            self.histories[name].limit = MAX_POINTS
 
     def add_point(self, name: str, step: float, value: float, merge: bool, line: int) -> None:
         """One value of one record (``merge``: it updates the previous record's step)."""
         h = self._history(name)
+        if h is None:
+            self.dropped_values += 1
+            return
         h.writes += 1
         finite = math.isfinite(value)
         if merge and len(h) > h.segment_start and h.steps.last() == step:
@@ -97,7 +120,7 @@ class Recorder:
             h.segments.append(self.segment)
             h.seg_count += 1
             h.seg_nan += int(not finite)
-            h.thin_if_full()
+            h.thin_if_full(self.point_limit)
         if name not in LOSSES:
             return
         if not finite:
@@ -151,6 +174,9 @@ class Recorder:
     ) -> int | None:
         """Append a column of points; collect its spike events; return its first NaN row."""
         h = self._history(name)
+        if h is None:
+            self.dropped_values += steps.size
+            return None
         h.writes += 1
         before = h.seg_count
         h.steps.extend(steps)
@@ -160,7 +186,7 @@ class Recorder:
         finite = np.isfinite(values)
         bad = int(steps.size - np.count_nonzero(finite))
         h.seg_nan += bad
-        h.thin_if_full()
+        h.thin_if_full(self.point_limit)
         if name not in LOSSES:
             return None
         alpha = self._profile.smoothing.ema_alpha
@@ -178,6 +204,51 @@ class Recorder:
             )
             events.append((line, order, Event(step, line, "spike", message)))
         return int(np.argmin(finite)) if bad else None
+
+
+class RecordIndex:
+    """Step and line of each of the newest segment's records (the newest ``KEEP`` of them).
+
+    Where a verdict's evidence began is a step; this finds its line and counts the records
+    logged since.
+    """
+
+    KEEP = 1 << 15
+
+    def __init__(self) -> None:
+        self.steps = Growable()
+        self.lines = Growable()
+
+    def add(self, step: float, line: int) -> None:
+        self.steps.append(step)
+        self.lines.append(float(line))
+        self._trim()
+
+    def extend(self, steps: np.ndarray, lines: np.ndarray) -> None:
+        self.steps.extend(steps.astype(np.float64))
+        self.lines.extend(lines.astype(np.float64))
+        self._trim()
+
+    def _trim(self) -> None:
+        if len(self.steps) > 2 * self.KEEP:
+            steps, lines = self.steps.view()[-self.KEEP :], self.lines.view()[-self.KEEP :]
+            self.steps, self.lines = Growable(2 * self.KEEP), Growable(2 * self.KEEP)
+            self.steps.extend(steps.copy())
+            self.lines.extend(lines.copy())
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def since(self, step: float) -> int:
+        """Records at or after ``step``."""
+        steps = self.steps.view()
+        return int(steps.size - np.searchsorted(steps, step, side="left"))
+
+    def line_at(self, step: float) -> int | None:
+        """The line of the first record at or after ``step``."""
+        steps = self.steps.view()
+        i = int(np.searchsorted(steps, step, side="left"))
+        return int(self.lines.view()[i]) if i < steps.size else None
 
 
 def num(x: float | None) -> str:

@@ -11,9 +11,10 @@ for snapshots under one lock.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,19 +22,28 @@ import numpy as np
 from vaetui.core.assess import RunFacts, SegmentView, judge_input
 from vaetui.core.banner import BannerConfig
 from vaetui.core.changes import VerdictTracker
-from vaetui.core.criteria import judge
+from vaetui.core.criteria import fmt_number, judge
 from vaetui.core.formats.base import Record
 from vaetui.core.formats.fastkv import Batch
+from vaetui.core.guard import each_guarded, item_lines
 from vaetui.core.images.clock import StepTimes
 from vaetui.core.images.series import image_histories, newest_pairs
-from vaetui.core.metrics import canonical_columns, canonicalize, metric_order
+from vaetui.core.metrics import (
+    KL_WEIGHT,
+    NameMap,
+    metric_order,
+    resolve_names,
+)
 from vaetui.core.pace import Pace
+from vaetui.core.phases import Schedule, settled
 from vaetui.core.profile import Profile
 from vaetui.core.reader import Item, RecordReader
 from vaetui.core.recorder import Recorder
 from vaetui.core.segments import StepContinuity
-from vaetui.core.snapshot import OVERALL, Series, Snapshot, Verdict, worst_level
+from vaetui.core.snapshot import LEVELS, OVERALL, PENDING, Series, Snapshot, Verdict, worst_level
+from vaetui.core.source import TRUNCATIONS
 from vaetui.core.stats import MetricHistory, alpha_from_halflife
+from vaetui.core.steady import Stabiliser
 
 if TYPE_CHECKING:
     from vaetui.core.images.store import ImageStore
@@ -55,6 +65,8 @@ class RunOptions:
     rank: int | None = None
     ema_alpha: float | None = None
     halflife: float | None = None
+    #: Elements per sample of a sum-reduced reconstruction loss (rec is divided by it).
+    rec_scale: float | None = None
     #: Live following: judge stalls and record verdict changes as events.
     live: bool = False
     #: ``--images DIR``: where the sample images are (None: the usual folders by the log).
@@ -67,11 +79,20 @@ class Run:
     def __init__(self, name: str, options: RunOptions | None = None) -> None:
         self.name = name
         self.options = options or RunOptions()
-        self._reader = RecordReader(self.options.fmt, self.options.rank)
+        self._reader = RecordReader(
+            self.options.fmt, self.options.rank, self.options.profile.formats
+        )
         self._format: str | None = self._reader.format
         self._extra_lines = 0
         #: Kept across re-reads, so a run read again does not report its levels as new.
         self._tracker = VerdictTracker()
+        #: Called with ``(line, ((raw key, metric name), ...))`` for every record read;
+        #: ``vaetui check --explain`` listens here (None: nobody does, and it costs nothing).
+        self.record_tap: Callable[[int, tuple[tuple[str, str], ...]], None] | None = None
+        steady = self.options.profile.steady
+        self._stabiliser = Stabiliser(
+            steady.dwell_records, steady.trend_dwell_records, ("kl_trend", "balance")
+        )
         self._images: ImageStore | None = None
         #: When the log reached which step: for images whose name states no step.
         self.step_times = StepTimes()
@@ -87,6 +108,10 @@ class Run:
         self._rec_type_from_keys: str | None = None
         #: Per-metric summaries of earlier snapshots, reused while a history is unchanged.
         self._summaries: dict = {}
+        #: Canonical metric -> the raw key that feeds it (the newest record's choice).
+        self._sources: dict[str, str] = {}
+        #: The verdicts of the last segment long enough to judge (shown while a newer one is short).
+        self._previous_verdicts: tuple[Verdict, ...] | None = None
 
     # -- input ---------------------------------------------------------------------------
 
@@ -119,15 +144,20 @@ class Run:
         """End of input: parse the unterminated last line too."""
         self._ingest_all(self._reader.finish())
 
-    def source_reset(self) -> None:
+    def source_reset(self, reason: str = "") -> None:
         """The file was truncated or replaced: drop the held-back partial line.
 
         CSV and JSON metric files are rewritten whole by its logger, so its records start over
-        instead of being counted twice.
+        instead of being counted twice. A truncated or rewritten file (``reason`` says which)
+        is a ``truncation`` event: what follows is read from the file's beginning.
         """
         if self._reader.format in ("csv", "json"):
             self._clear()
         self._reader.reset()
+        if reason in TRUNCATIONS:
+            message = f"{reason}: reading it again from the start"
+            line = self._reader.splitter.lines + 1
+            self._recorder.event(self._steps.last_step, line, "truncation", message)
 
     def load_records(self, records: list[Record], fmt: str, lines: int) -> None:
         """Replace everything read so far with ``records`` (a run read again in full)."""
@@ -145,11 +175,13 @@ class Run:
 
     def _ingest_all(self, items: Sequence[Item]) -> None:
         with np.errstate(all="ignore"):
-            for item in items:
-                if isinstance(item, Batch):
-                    self._ingest_batch(item)
-                else:
-                    self._ingest(item)
+            each_guarded(items, self._ingest_item, item_lines, self._reader.skipped)
+
+    def _ingest_item(self, item: Item) -> None:
+        if isinstance(item, Batch):
+            self._ingest_batch(item)
+        else:
+            self._ingest(item)
 
     # -- records -------------------------------------------------------------------------
 
@@ -158,14 +190,22 @@ class Run:
             self._steps.note_banner(rec.line)
         if not rec.values:
             return
-        values, rec_type = canonicalize(rec.values)
-        self._note_rec_type(rec_type)
+        keys = tuple(rec.values)
+        names = resolve_names(keys)
+        raw_values = list(rec.values.values())
+        values = {name: raw_values[col] for col, name in names.columns}
+        self._note_names(names)
+        if self.record_tap is not None:
+            self.record_tap(rec.line, tuple((keys[c], n) for c, n in names.columns))
         place = self._steps.place(rec, values)
         if place.restart is not None:
             previous, line = place.restart
+            self._keep_segment_verdicts()
             self._recorder.new_segment(previous, place.step, line)
         for name, value in values.items():
             self._recorder.add_point(name, place.step, value, place.merge, rec.line)
+        if not place.merge:
+            self._recorder.index.add(place.step, rec.line)
         self._steps.accept(rec, place, values)
         self._note_record()
 
@@ -178,16 +218,26 @@ class Run:
                 epoch = None if batch.epochs is None else float(batch.epochs[row])
                 self._ingest(Record(float(batch.steps[row]), int(batch.lines[row]), values, epoch))
             return
-        columns, rec_type = canonical_columns(batch.names)
-        self._note_rec_type(rec_type)
+        names = resolve_names(tuple(batch.names))
+        columns = list(names.columns)
+        self._note_names(names)
+        if self.record_tap is not None:
+            taken = tuple((batch.names[c], n) for c, n in columns)
+            for line in batch.lines.tolist():
+                self.record_tap(line, taken)
         self._recorder.add_columns(columns, batch.steps, batch.values, batch.lines)
+        self._recorder.index.extend(batch.steps, batch.lines)
         last_values = {name: float(batch.values[-1, col]) for col, name in columns}
         self._steps.accept_batch(batch, last_values)
         self._note_record()
 
-    def _note_rec_type(self, rec_type: str | None) -> None:
-        if rec_type and self._rec_type_from_keys is None:
-            self._rec_type_from_keys = rec_type
+    def _note_names(self, names: NameMap) -> None:
+        """Keep the rec-metric type the keys imply, and which key feeds each canonical metric."""
+        if names.rec_type and self._rec_type_from_keys is None:
+            self._rec_type_from_keys = names.rec_type
+        for name, raw in names.sources:
+            if self._sources.get(name) != raw:
+                self._sources[name] = raw
 
     def _note_record(self) -> None:
         if self.options.live:
@@ -208,12 +258,20 @@ class Run:
         view = SegmentView(histories, self.options.profile, 0.0, self._summaries)
         view.alpha = self._alpha(view)
         summaries = {name: view.summary(name) for name in histories}
-        judged, warmup_end = judge_input(view, self._facts(now))
+        live = self.options.live
+        facts = self._facts(now)
+        shown = self._stabiliser.shown if live else None
+        judged, warmup_end, schedule = judge_input(view, facts, shown)
         sharp, psnr, pairs = newest_pairs(images, self.options.profile.sharpness.window, warmup_end)
         judged = dataclasses.replace(judged, sharpness=sharp, psnr=psnr, image_pairs=pairs)
-        verdicts = judge(judged, self.options.profile)
-        if self.options.live:
-            self._note_verdict_changes(verdicts)
+        verdicts = self._enough_evidence(judge(judged, self.options.profile))
+        self._note_phases(schedule)
+        if live:
+            index = self._recorder.index
+            verdicts, stamps = self._stabiliser.settle(
+                verdicts, self._steps.records, self._steps.last_step, index.since
+            )
+            self._note_verdict_changes(verdicts, stamps)
         steps, lines = self._steps, self._lines()
         return Snapshot(
             file=self.name,
@@ -221,6 +279,10 @@ class Run:
             lines=lines,
             records=steps.records,
             skipped_lines=max(lines - steps.record_lines, 0),
+            skip_reasons=dict(self._reader.skipped),
+            dropped_metric_names=tuple(itertools.islice(self._recorder.dropped_names, 50)),
+            dropped_metrics=len(self._recorder.dropped_names),
+            dropped_values=self._recorder.dropped_values,
             first_step=steps.first_step,
             last_step=steps.last_step,
             epoch=steps.epoch,
@@ -242,6 +304,11 @@ class Run:
             history=self._history(histories),
             changes=tuple(self._tracker.changes) if self.options.live else (),
             ema_alpha=view.alpha,
+            sources=dict(self._sources),
+            read_error=self._reader.refused,
+            phase_steps=tuple(self._recorder.phase_steps),
+            finished=facts.finished,
+            quiet_after=self._pace.quiet_after() if live else None,
             images=images,
         )
 
@@ -269,7 +336,71 @@ class Run:
             worst_spike=max(recorder.spikes, key=lambda s: s[1]) if recorder.spikes else None,
             seconds_quiet=quiet,
             usual_interval=usual,
+            rec_scale=self.options.rec_scale,
+            finished=self.options.live and self._finished(now),
         )
+
+    def _finished(self, now: float) -> bool:
+        s = self.options.profile.stall
+        return self._pace.finished(now, s.min_seconds, s.finished_seconds)
+
+    def _keep_segment_verdicts(self) -> None:
+        """A new segment begins: keep the ending one's verdicts if it was long enough."""
+        if len(self._recorder.index) < self.options.profile.steady.min_segment_records:
+            return
+        view = SegmentView(self._recorder.histories, self.options.profile, 0.0)
+        view.alpha = self._alpha(view)
+        facts = replace(self._facts(time.time()), seconds_quiet=None, usual_interval=None)
+        judged, _end, _schedule = judge_input(view, facts)
+        self._previous_verdicts = judge(judged, self.options.profile)
+
+    def _enough_evidence(self, verdicts: tuple[Verdict, ...]) -> tuple[Verdict, ...]:
+        """A newest segment too short to judge shows the previous segment's verdicts.
+
+        Divergence and stall stay the newest segment's own: a NaN is never hidden.
+        """
+        need = self.options.profile.steady.min_segment_records
+        have = len(self._recorder.index)
+        if have >= need:
+            return verdicts
+        out = []
+        previous = self._previous_verdicts or (None,) * len(verdicts)
+        for new, old in zip(verdicts, previous):
+            if new.id in ("divergence", "stall"):
+                out.append(new)
+            elif old is not None and old.level in LEVELS:
+                out.append(replace(old, summary=f"previous segment: {old.summary}", since=None))
+            elif new.level not in LEVELS:
+                out.append(new)
+            else:
+                out.append(
+                    replace(
+                        new,
+                        level=PENDING,
+                        summary=f"{have} of {need} records needed to judge: {new.summary}",
+                        since=None,
+                    )
+                )
+        return tuple(out)
+
+    def _note_phases(self, schedule: Schedule) -> None:
+        """List each settled kl_weight schedule change once, as a ``phase`` event."""
+        weights = self._recorder.histories.get(KL_WEIGHT)
+        points = 0 if weights is None else len(weights) - weights.segment_start
+        for c in schedule.changes:
+            if not (settled(c, points) or schedule.cyclic):
+                continue
+            what = (
+                "a new cycle of the kl_weight schedule"
+                if schedule.cyclic
+                else "kl_weight raised"
+                if c.rising
+                else "kl_weight lowered"
+            )
+            self._recorder.phase(
+                c.step,
+                f"{what}: {fmt_number(c.before)} -> {fmt_number(c.after)} at step {c.step:g}",
+            )
 
     def _lines(self) -> int:
         return self._reader.splitter.lines + self._extra_lines
@@ -292,10 +423,15 @@ class Run:
     def _latent_dim(self) -> int | None:
         return self.options.latent_dim or self._banner.latent_dim
 
-    def _note_verdict_changes(self, verdicts: Sequence[Verdict]) -> None:
-        """Track the levels; a criterion's change from one level to another is an event."""
+    def _note_verdict_changes(
+        self, verdicts: Sequence[Verdict], stamps: dict[str, float | None]
+    ) -> None:
+        """Track the levels; a criterion's change from one level to another is an event,
+        stamped at the step and line where its evidence began."""
         step, line = self._steps.last_step, self._steps.last_record_line
-        for c in self._tracker.update(verdicts, step, line):
+        index = self._recorder.index
+        at = {cid: (s, index.line_at(s) if s is not None else None) for cid, s in stamps.items()}
+        for c in self._tracker.update(verdicts, step, line, at):
             if c.before is not None and c.criterion != OVERALL:
                 self._recorder.event(
                     c.step, c.line, "verdict", f"{c.title}: {c.before} -> {c.after} ({c.summary})"

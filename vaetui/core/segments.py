@@ -55,6 +55,8 @@ class StepContinuity:
         last = self.last_step
         step = rec.step
         if step is None:
+            if last is not None and all(is_eval_key(name) for name in values):
+                return Placement(last, merge=True)  # a step-less evaluation row: the last step
             step = 0.0 if last is None else last + 1
         restart_line = self._banner_line if self._banner_line is not None else rec.line
         if last is not None and step < last:

@@ -77,6 +77,11 @@ class Verdict:
     thresholds: str = ""
     #: Extra numbers behind the judgement (name -> value), for the detail view.
     inputs: Mapping[str, float | str | None] = field(default_factory=dict)
+    #: Step where the evidence for this level begins (the first NaN; the step where the
+    #: smoothed value entered the band), when the criterion knows it.
+    since: float | None = None
+    #: Shown at once, without the minimum dwell (NaN/inf).
+    immediate: bool = False
 
     @property
     def title(self) -> str:
@@ -94,7 +99,7 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Event:
-    """Something worth a line in the events list: restart, nan, spike or verdict."""
+    """Something worth a line in the events list: restart, nan, spike, phase or verdict."""
 
     step: float | None
     line: int | None
@@ -213,6 +218,13 @@ class Snapshot:
     #: Lines the input could not use for a reason worth counting.
     bad_bytes: int = 0
     cut_lines: int = 0
+    #: Lines a parser could not read, by reason ("nested too deeply": 3); in ``skipped_lines``.
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+    #: Metric names not kept once the cap on distinct metrics was reached (the first ones,
+    #: in the order seen), how many there were, and how many of their values were dropped.
+    dropped_metric_names: tuple[str, ...] = ()
+    dropped_metrics: int = 0
+    dropped_values: int = 0
     #: Wall-clock time (time.time()) of the newest record, and records per second.
     last_record_time: float | None = None
     steps_per_second: float | None = None
@@ -222,6 +234,16 @@ class Snapshot:
     changes: tuple[VerdictChange, ...] = ()
     #: The EMA weight of each new point, as the core applies it (plots draw the same EMA).
     ema_alpha: float = 0.1
+    #: Canonical metric -> the key in the log that feeds it (``{"kl_loss": "KL_loss"}``).
+    sources: dict[str, str] = field(default_factory=dict)
+    #: Why the input could not be read as text at all (a gzip-compressed file), if so.
+    read_error: str | None = None
+    #: Steps where the kl_weight schedule changed after warm-up (marked on the plot).
+    phase_steps: tuple[float, ...] = ()
+    #: The log is finished (complete when opened, or quiet long after a steady pace).
+    finished: bool = False
+    #: Seconds without a new record after which a live run no longer reads LIVE.
+    quiet_after: float | None = None
     #: Sample images found beside the log (None: none looked for or none found).
     images: ImagesSummary | None = None
 
@@ -251,6 +273,7 @@ class Snapshot:
             "criteria": [v.to_json() for v in self.criteria],
             "overall": self.overall,
             "events": [e.to_json() for e in self.events],
+            "sources": dict(self.sources),
             "images": self.images.to_json() if self.images and self.images.count else None,
         }
 

@@ -14,13 +14,19 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from vaetui.core.filekind import refusal
 from vaetui.core.pipe import PipeReader
 
 CHUNK_BYTES = 4 * 1024 * 1024
 """Default upper bound on one `read()`; keeps memory flat on a huge log."""
 
-_TAIL_BYTES = 64
-"""How many bytes before the offset are remembered to notice a rewritten (truncated) file."""
+_BLOCK_BYTES = 4096
+"""The file's first block and the block before the offset are kept, so that a file truncated
+and written again is told from one that only grew, even when its lines end alike."""
+
+TRUNCATED, REWRITTEN = "file was truncated", "file was rewritten"
+#: Reset reasons that mean "the same file, with new content from its start".
+TRUNCATIONS = frozenset({TRUNCATED, REWRITTEN})
 
 
 class SourceError(Exception):
@@ -76,6 +82,8 @@ class FileSource:
         self._link: str | None = None
         self._offset = 0
         self._size = 0
+        self._mtime = 0
+        self._head = b""
         self._tail = b""
         self._reset_reason = ""
         self._stream: PipeReader | None = None
@@ -119,11 +127,10 @@ class FileSource:
             return self._open(max_bytes)
         path_stat = self._stat_path()
         replaced = path_stat is not None and _identity(path_stat) != self._identity
-        truncated = self._check_truncation()
+        reason = self._check_truncation()
         data = self._read_fd(max_bytes)
-        if data or truncated or not replaced:
-            reason = "file was truncated" if truncated else ""
-            return ReadResult(data, truncated, path_stat is not None, reason)
+        if data or reason or not replaced:
+            return ReadResult(data, bool(reason), path_stat is not None, reason)
         # The old handle is finished: only now move on to the file that replaced it.
         self._reset_reason = self._replacement_reason()
         self._close_fd()
@@ -155,10 +162,13 @@ class FileSource:
         path_stat = self._stat_path()
         if path_stat is None:
             return ReadResult(b"", False, False)
-        if not stat.S_ISREG(path_stat.st_mode) and not stat.S_ISDIR(path_stat.st_mode):
+        if stat.S_ISFIFO(path_stat.st_mode):
             # Checked before opening: opening a FIFO here would block, or break its writer.
             self._stream = PipeReader(self._path, self._name, self._on_data)
             return self._read_stream(max_bytes)
+        refused = refusal(self._name, path_stat.st_mode)
+        if refused is not None:
+            raise SourceError(refused)  # a device is never read
         try:
             fd = os.open(self._path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except FileNotFoundError:
@@ -172,7 +182,8 @@ class FileSource:
                 raise SourceError(f"{self._name} is a directory, not a log file")
             raise SourceError(f"{self._name} changed type while being opened; retrying")
         self._fd, self._identity, self._link = fd, _identity(st), self._read_link()
-        self._offset, self._size, self._tail = 0, st.st_size, b""
+        self._offset, self._size, self._mtime = 0, st.st_size, st.st_mtime_ns
+        self._head = self._tail = b""
         reason, self._reset_reason = self._reset_reason, ""
         return ReadResult(self._read_fd(max_bytes), bool(reason), True, reason)
 
@@ -188,23 +199,30 @@ class FileSource:
             return "symlink target changed"
         return "file was replaced"
 
-    def _check_truncation(self) -> bool:
-        """Start over from 0 if the open file shrank or its bytes before the offset changed."""
-        assert self._fd is not None
-        size = os.fstat(self._fd).st_size
-        changed = size != self._size
-        self._size = max(size, self._offset)
-        if size >= self._offset and (not changed or self._tail_matches()):
-            return False
-        os.lseek(self._fd, 0, os.SEEK_SET)
-        self._offset, self._size, self._tail = 0, size, b""
-        return True
+    def _check_truncation(self) -> str:
+        """Start over from 0 if the open file shrank or its bytes before the offset changed.
 
-    def _tail_matches(self) -> bool:
-        """True if the bytes just before the offset are still the ones already returned."""
+        Looked at only when the size or the modification time moved. Returns the reason
+        (``TRUNCATED`` or ``REWRITTEN``) when it started over, else "".
+        """
         assert self._fd is not None
-        if not self._tail:
-            return True
+        st = os.fstat(self._fd)
+        size = st.st_size
+        changed = size != self._size or st.st_mtime_ns != self._mtime
+        self._size, self._mtime = max(size, self._offset), st.st_mtime_ns
+        if size >= self._offset and (not changed or self._content_matches()):
+            return ""
+        reason = TRUNCATED if size < self._offset else REWRITTEN
+        os.lseek(self._fd, 0, os.SEEK_SET)
+        self._offset, self._size, self._head, self._tail = 0, size, b"", b""
+        return reason
+
+    def _content_matches(self) -> bool:
+        """True if the file's first block and the block before the offset are unchanged."""
+        assert self._fd is not None
+        head_ok = not self._head or os.pread(self._fd, len(self._head), 0) == self._head
+        if not head_ok or not self._tail:
+            return head_ok
         start = self._offset - len(self._tail)
         return os.pread(self._fd, len(self._tail), start) == self._tail
 
@@ -218,7 +236,9 @@ class FileSource:
             raise _describe(error, self._name) from None
         self._offset += len(data)
         self._size = max(self._size, self._offset)
-        self._tail = (self._tail + data[-_TAIL_BYTES:])[-_TAIL_BYTES:]
+        if len(self._head) < _BLOCK_BYTES:
+            self._head += data[: _BLOCK_BYTES - len(self._head)]
+        self._tail = (self._tail + data[-_BLOCK_BYTES:])[-_BLOCK_BYTES:]
         return data
 
     def _close_fd(self) -> None:

@@ -203,16 +203,6 @@ class Growable:
 MAX_POINTS = 1 << 16
 #: The newest points are never thinned (they feed the EMA, the trend and the sparklines).
 KEEP_RECENT = 1 << 13
-#: Points all the metrics of a run may keep together: with many metrics each keeps fewer
-#: (down to ``MIN_POINTS``), so memory follows what a screen can show, not the metric count.
-TOTAL_POINTS = 1 << 21
-MIN_POINTS = 1 << 11
-
-
-def points_limit(metrics: int) -> int:
-    """The most points each of ``metrics`` metrics keeps under the run's total budget."""
-    share = TOTAL_POINTS // max(metrics, 1)
-    return int(min(MAX_POINTS, max(MIN_POINTS, share)))
 
 
 @dataclass
@@ -229,8 +219,6 @@ class MetricHistory:
     seg_nan: int = 0
     #: Running EMA for spike detection (not debiased; None until the first finite value).
     spike_ema: float | None = None
-    #: Most points kept (see ``points_limit``); the recorder lowers it as metrics appear.
-    limit: int = MAX_POINTS
     #: Bumped by every write, so a summary computed earlier can tell it is still current.
     writes: int = 0
 
@@ -251,10 +239,10 @@ class MetricHistory:
         self.seg_nan = 0
         self.spike_ema = None
 
-    def thin_if_full(self) -> None:
-        """Halve the older points once the history passes its ``limit``."""
+    def thin_if_full(self, limit: int = MAX_POINTS) -> None:
+        """Halve the older points once the history passes ``limit`` (``MAX_POINTS`` at most;
+        less when many metrics share the total budget, see ``vaetui.core.recorder``)."""
         n = len(self)
-        limit = self.limit
         if n <= limit:
             return
         # Buckets big enough that the history drops to about half the limit, so thinning
@@ -312,3 +300,55 @@ def _growable(values: np.ndarray, limit: int = MAX_POINTS) -> Growable:
     g = Growable(max(values.size, limit) + limit // 2, values.dtype.type)
     g.extend(values)
     return g
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A fitted trend over a window: the relative change across it and its standard error.
+
+    ``change`` is the least-squares line's rise from the window's first to its last step,
+    relative to the window's mean level (``-0.10``: fell 10% across the window); ``se`` is its
+    standard error, widened where neighbouring residuals are significantly correlated, so a trend is
+    significant only when it stands out of the metric's own noise.
+    """
+
+    change: float
+    se: float
+    points: int
+
+    def significant(self, t_crit: float) -> bool:
+        """True when the change is more than ``t_crit`` standard errors from zero."""
+        return abs(self.change) > t_crit * self.se
+
+
+def trend_fit(steps: np.ndarray, values: np.ndarray) -> Trend | None:
+    """Least-squares trend of ``values`` over ``steps`` (non-finite points skipped).
+
+    None with fewer than four finite points, a window of one step, or a mean level of zero.
+    """
+    ok = np.isfinite(values) & np.isfinite(steps)
+    y, x = values[ok].astype(np.float64), steps[ok].astype(np.float64)
+    n = y.size
+    if n < 4:
+        return None
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        level = abs(float(np.mean(y)))
+        dx = x - x.mean()
+        sxx = float(np.dot(dx, dx))
+        if sxx <= 0.0 or level == 0.0 or not math.isfinite(level):
+            return None
+        slope = float(np.dot(dx, y - y.mean())) / sxx
+        resid = y - y.mean() - slope * dx
+        s2 = float(np.dot(resid, resid)) / (n - 2)
+        r1 = 0.0
+        if n > 4 and s2 > 0:
+            r1 = float(np.dot(resid[1:], resid[:-1])) / (s2 * (n - 2))
+            if r1 < 2.0 / math.sqrt(n):  # no significant correlation: the plain error stands
+                r1 = 0.0
+        inflate = math.sqrt((1 + min(max(r1, 0.0), 0.9)) / (1 - min(max(r1, 0.0), 0.9)))
+        span = float(x[-1] - x[0])
+        change = slope * span / level
+        se = math.sqrt(s2 / sxx) * span / level * inflate
+    if not (math.isfinite(change) and math.isfinite(se)):
+        return None
+    return Trend(change, se, n)

@@ -9,11 +9,11 @@ knows nothing of readers or widgets: it only calls `on_change()` from its own th
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import stat
 import threading
+import time
 from collections.abc import Callable
 
 from watchdog.events import (
@@ -27,9 +27,9 @@ from watchdog.events import (
     FileSystemEvent,
     FileSystemEventHandler,
 )
-from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
-from watchdog.observers.polling import PollingObserver
+
+from vaetui.core import observers
 
 # Only writes and namespace changes: open/close-without-write events are excluded, or the
 # follower's own reads would wake it up again.
@@ -70,11 +70,16 @@ class _Handler(FileSystemEventHandler):
 
 
 class FileWatcher:
-    """Calls `on_change()` from a background thread whenever the file at `path` may have changed.
+    """Calls `on_change()` from a watchdog thread whenever the file at `path` may have changed.
+
+    It has no thread of its own: the shared observer (see ``vaetui.core.observers``) delivers
+    the events, and the follower calls ``maintain()`` on each of its steps, which re-aims the
+    watches after a directory changed and, while the file or its directory is missing, looks
+    again every ``poll_interval`` seconds.
 
     Args:
         path: the log file; neither it nor its directory need exist yet.
-        on_change: called on the watcher's threads; keep it quick (e.g. set an Event).
+        on_change: called on watchdog's thread; keep it quick (e.g. wake a task).
         poll: use polling instead of inotify (network filesystems).
         poll_interval: seconds between polls, for polling and for a missing directory.
     """
@@ -92,11 +97,12 @@ class FileWatcher:
         self._interval = poll_interval
         self._mode = "polling" if poll else "inotify"
         self._observer: BaseObserver | None = None
+        self._handler = _Handler(self._on_event)
         self._watches: dict[str, tuple[ObservedWatch, tuple[int, int]]] = {}
         self._uncertain = False
         self._resync = threading.Event()
-        self._stopping = threading.Event()
-        self._supervisor: threading.Thread | None = None
+        self._synced_at = 0.0
+        self._lock = threading.Lock()
 
     @property
     def mode(self) -> str:
@@ -108,64 +114,69 @@ class FileWatcher:
         """The absolute path being watched."""
         return self._path
 
+    @property
+    def interval(self) -> float:
+        """Seconds between looks while the file or its directory is missing."""
+        return self._interval
+
+    @property
+    def uncertain(self) -> bool:
+        """True while the file or a directory to watch is missing: look again soon."""
+        return self._uncertain
+
     def start(self) -> None:
         """Start watching; when this returns, every existing directory is already watched."""
-        if self._supervisor is not None:
+        if self._observer is not None:
             return
         self._observer = self._new_observer()
-        self._sync_watches()
-        self._supervisor = threading.Thread(
-            target=self._supervise, name="vaetui-watch", daemon=True
-        )
-        self._supervisor.start()
+        with self._lock:
+            self._sync_watches()
 
     def stop(self) -> None:
-        """Stop watching and join the threads; safe to call twice."""
-        self._stopping.set()
-        self._resync.set()
-        if self._supervisor is not None:
-            self._supervisor.join()
-        observer, self._observer = self._observer, None
-        if observer is not None:
-            observer.stop()
-            observer.join()
-        self._watches.clear()
+        """Stop watching; safe to call twice."""
+        with self._lock:
+            observer, self._observer = self._observer, None
+            if observer is not None:
+                for directory in list(self._watches):
+                    self._unschedule(directory, observer)
+                observers.release(observer)
+            self._watches.clear()
 
     def check(self) -> None:
-        """Re-check the watched directories soon, e.g. after `mv run run.old && mkdir run`.
+        """Re-check the watched directories now, e.g. after `mv run run.old && mkdir run`.
 
         Such a move sends no event into the watched directory; the follower calls this on its
         safety tick so a stale watch is repaired within a tick. Costs a few stat() calls.
         """
         self._resync.set()
+        self.maintain()
+
+    def maintain(self) -> None:
+        """Re-aim the watches if asked to, or if uncertain and a poll interval has passed.
+
+        Polling is needed while the file is missing: `rm -r run && mkdir run` sends no event
+        while a handle on the old file pins the old directory. Calls `on_change()` when a new
+        watch was added, since the file may already be in a directory that just appeared.
+        """
+        due = self._uncertain and time.monotonic() - self._synced_at >= self._interval
+        if not (self._resync.is_set() or due):
+            return
+        self._resync.clear()
+        with self._lock:
+            if self._observer is None:
+                return
+            added = self._sync_watches()
+        if added:
+            self._on_change()
 
     def _new_observer(self) -> BaseObserver:
         """A started observer: inotify unless polling is asked for or inotify cannot start."""
         if self._mode == "inotify":
             try:
-                observer = Observer()
-                observer.start()
-                return observer
+                return observers.acquire(False, self._interval)
             except OSError:
                 self._mode = "polling (inotify unavailable)"
-        observer = PollingObserver(timeout=self._interval)
-        observer.start()
-        return observer
-
-    def _supervise(self) -> None:
-        """Re-aim the watches after a file or directory changed; poll while the file is missing.
-
-        Polling is needed then: `rm -r run && mkdir run` sends no event while a handle on the old
-        file pins the old directory. Only this thread (and `start()` before it) schedules
-        watches, so there is no locking against watchdog's dispatch thread, which only reads.
-        """
-        while not self._stopping.is_set():
-            self._resync.wait(self._interval if self._uncertain else None)
-            if self._stopping.is_set():
-                return
-            self._resync.clear()
-            if self._sync_watches():
-                self._on_change()  # the file may already be in a directory that just appeared
+        return observers.acquire(True, self._interval)
 
     def _wanted_dirs(self) -> set[str]:
         """The file's directory and, for a symlink, its target's directory."""
@@ -173,11 +184,12 @@ class FileWatcher:
 
     def _sync_watches(self) -> bool:
         """Watch each wanted directory as it is now; return True if a new watch was added."""
+        self._synced_at = time.monotonic()
         wanted = self._wanted_dirs()
         present = {d: ident for d in wanted if (ident := _dir_identity(d)) is not None}
         for directory, (_, ident) in list(self._watches.items()):
             if present.get(directory) != ident:  # gone, or replaced by a new directory
-                self._unschedule(directory)
+                self._unschedule(directory, self._observer)
         added = False
         for directory in sorted(present):
             if directory not in self._watches:  # re-checked: a fallback may have re-scheduled
@@ -188,9 +200,7 @@ class FileWatcher:
     def _schedule(self, directory: str, ident: tuple[int, int]) -> bool:
         assert self._observer is not None
         try:
-            watch = self._observer.schedule(
-                _Handler(self._on_event), directory, event_filter=_EVENTS
-            )
+            watch = observers.schedule(self._observer, self._handler, directory, _EVENTS)
         except OSError as error:
             if self._mode == "inotify" and error.errno in _INOTIFY_EXHAUSTED:
                 self._fall_back_to_polling()
@@ -199,20 +209,20 @@ class FileWatcher:
         self._watches[directory] = (watch, ident)
         return True
 
-    def _unschedule(self, directory: str) -> None:
+    def _unschedule(self, directory: str, observer: BaseObserver | None) -> None:
         watch, _ = self._watches.pop(directory)
-        if self._observer is not None:
-            with contextlib.suppress(KeyError):
-                self._observer.unschedule(watch)
+        if observer is not None:
+            observers.unschedule(observer, self._handler, watch)
 
     def _fall_back_to_polling(self) -> None:
-        """inotify ran out of watches: swap in a PollingObserver for every directory."""
-        old, self._watches = self._observer, {}
+        """inotify ran out of watches: move every directory to the shared PollingObserver."""
+        old = self._observer
+        for directory in list(self._watches):
+            self._unschedule(directory, old)
         self._mode = "polling (inotify unavailable)"
-        self._observer = self._new_observer()
+        self._observer = observers.acquire(True, self._interval)
         if old is not None:
-            old.stop()
-            old.join()
+            observers.release(old)
         self._sync_watches()
 
     def _on_event(self, event: FileSystemEvent) -> None:

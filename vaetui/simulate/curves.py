@@ -12,8 +12,19 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from vaetui.simulate import scenarios as more
+
 #: ``blurry`` logs the healthy curves; only its sample images tell (``simulate --images``).
-SCENARIOS = ("healthy", "collapse", "kl-explodes", "diverge", "warmup", "restart", "blurry")
+SCENARIOS = (
+    "healthy",
+    "collapse",
+    "kl-explodes",
+    "diverge",
+    "warmup",
+    "restart",
+    "blurry",
+    *more.SCHEDULE_SCENARIOS,
+)
 FORMATS = ("kv", "logging", "jsonl", "tqdm")
 
 #: Metric keys of a record, in the order the text formats print them.
@@ -71,6 +82,8 @@ def check_args(scenario: str, steps: int, log_every: int, fmt: str | None = None
 
 # --------------------------------------------------------------------------- curves
 def _kl_weight(scenario: str, t: np.ndarray) -> np.ndarray:
+    if scenario in more.SCHEDULE_SCENARIOS:
+        return more.kl_weight(scenario, t)
     if scenario == "collapse":
         return np.full_like(t, COLLAPSE_KL_WEIGHT)
     if scenario == "warmup":
@@ -111,9 +124,12 @@ def collapse_mix(t: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(t - 0.22) / 0.04))
 
 
-def _curves(scenario: str, t: np.ndarray) -> dict[str, np.ndarray]:
+def _curves(scenario: str, t: np.ndarray, steps: np.ndarray) -> dict[str, np.ndarray]:
     """Noise-free rec/KL/perception curves of a scenario at run fractions ``t``."""
     kl, rec, perc = _healthy_kl(t), _healthy_rec(t), _healthy_perception(t)
+    if scenario in more.SCHEDULE_SCENARIOS:
+        base = {"rec_loss": rec, "kl_loss": kl, "perception_loss": perc}
+        return more.curves(scenario, t, steps, base)
     if scenario == "collapse":
         # The KL term wins: KL drains to a few nats, rec climbs to the "grey smudge" level.
         c = collapse_mix(t)
@@ -179,7 +195,7 @@ class _Attempt:
     def _chunk(self, s: np.ndarray) -> Iterator[dict]:
         rng, n = self.rng, len(s)
         t = s / self.steps
-        m = _curves(self.scenario, t)
+        m = _curves(self.scenario, t, s)
         rec = m["rec_loss"] * _lognoise(rng, n, 0.05)
         perc = m["perception_loss"] * _lognoise(rng, n, 0.04)
         wander = np.empty(n)
@@ -205,7 +221,10 @@ class _Attempt:
                 j = self.spikes[step]
                 r, k = r * (60.0, 100.0, 200.0)[j], k * (40.0, 70.0, 150.0)[j]
                 p, g = p * (3.0, 5.0, 8.0)[j], g + (1.0, 2.0, 4.0)[j]
-            total = r + kl_weight[i] * k + PERCEPTION_WEIGHT * p + d * g
+            if self.scenario == "sum-reduced":
+                r *= more.REC_ELEMENTS
+            other = PERCEPTION_WEIGHT * p + d * g
+            total = more.total_loss(self.scenario, float(t[i]), r, k, kl_weight[i], other)
             if self.bad_step is not None and step >= self.bad_step:
                 if step == self.bad_step:  # overflow first, then everything is NaN
                     r, k, p, total = r * 500.0, math.inf, p * 10.0, math.inf
@@ -254,6 +273,13 @@ def generate_records(
     name = check_args(scenario, steps, log_every)
     rng = np.random.default_rng([seed, SCENARIOS.index(name)])
     start = START_TIME if start_time is None else start_time
+    if name == "resume-short":
+        first = _Attempt("healthy", steps, log_every, steps, rng, start)
+        yield from first.records()
+        start = first.end_time + RESTART_GAP_SECONDS
+        tail = min(steps, more.RESUME_RECORDS * log_every)
+        yield from _Attempt("healthy", steps, log_every, tail, rng, start).records()
+        return
     if name == "restart":
         kill = min(nearest_logged(KILL_AT, steps, log_every), max(log_every, steps - log_every))
         first = _Attempt("healthy", steps, log_every, kill, rng, start)

@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import TextIO
 
+from vaetui.simulate import scenarios as more
 from vaetui.simulate.curves import (
     BASE_LR,
     COLLAPSE_KL_WEIGHT,
     DISC_START,
     FORMATS,
     KL_WARMUP,
-    KL_WEIGHT,
     LATENT_DIM,
     LOGGED_NAME,
     METRICS,
@@ -98,6 +98,22 @@ def format_record(record: dict, fmt: str) -> str:
     return "\r" + _tqdm_bar(step, total, float(record.get("elapsed", 0.0)), postfix)
 
 
+def format_eval(record: dict, values: dict[str, float], fmt: str) -> str:
+    """An evaluation row after the training record at the same step, terminator included.
+
+    tqdm prints it as ``tqdm.write`` does: on its own line, the bar redrawn by the next refresh.
+    """
+    step = int(record["step"])
+    if fmt == "jsonl":
+        return json.dumps({"step": step, "split": "val", **values}) + "\n"
+    if fmt == "logging":
+        when = _timestamp(float(record.get("time", START_TIME)) + 0.2)
+        body = " | ".join(f"{k}: {v:.5g}" for k, v in values.items())
+        return f"{when} INFO vae.eval: step {step} | {body}\n"
+    body = " ".join(f"{k}={v:.5g}" for k, v in values.items())
+    return ("\r" if fmt == "tqdm" else "") + f"eval step {step} {body}\n"
+
+
 def header_lines(
     scenario: str, fmt: str, steps: int, *, seed: int = 0, at: float | None = None
 ) -> list[str]:
@@ -107,9 +123,11 @@ def header_lines(
     object instead of text.
     """
     name = check_args(scenario, steps, 1, fmt)
-    kl_weight = COLLAPSE_KL_WEIGHT if name == "collapse" else KL_WEIGHT
+    stated = more.banner(name)
+    if name == "collapse":
+        stated["kl_weight"] = COLLAPSE_KL_WEIGHT
     config: dict = {
-        "kl_weight": kl_weight,
+        **stated,
         "perceptual_weight": PERCEPTION_WEIGHT,
         "disc_weight": 0.5,
         "disc_start": nearest_logged(DISC_START, steps, 1),
@@ -173,6 +191,7 @@ def _pieces(
 ) -> Iterator[tuple[str, int | None]]:
     """``log_chunks`` with the step of each record's piece (None for banners and footers)."""
     name = check_args(scenario, steps, log_every, fmt)
+    evals = more.eval_steps(steps, log_every) if name == "eval-nan" else {}
     prev: dict | None = None
     warned = False
     last_len = 0
@@ -198,6 +217,8 @@ def _pieces(
                 loss = _tqdm_num(rec["total_loss"])
                 yield f"{when} WARNING vae.train: non-finite loss (loss={loss}); continuing\n", None
             yield line + "\n", int(rec["step"])
+        if rec["step"] in evals:
+            yield format_eval(rec, more.eval_record(rec, evals[rec["step"]]), fmt), None
         prev = rec
     if prev is not None:
         footer = _footer(fmt, prev)

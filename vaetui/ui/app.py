@@ -24,16 +24,19 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Label
 
+from vaetui.core.failure import FAILED
 from vaetui.core.run import RunOptions
 from vaetui.core.snapshot import CRITERIA_IDS, Snapshot
 from vaetui.ui.alerting import AlertOutlets
 from vaetui.ui.feed import OnSnapshot, RunFeed
 from vaetui.ui.keys import BINDINGS
+from vaetui.ui.lifeline import Lifeline
 from vaetui.ui.messages import CriterionChosen, MetricSelected, SnapshotUpdated, StepChosen
 from vaetui.ui.palette import MetricCommands, action_commands
 from vaetui.ui.throttle import Throttle
 from vaetui.ui.widgets.detail import DetailScreen
 from vaetui.ui.widgets.events import EventsTable
+from vaetui.ui.widgets.explain import ExplainScreen
 from vaetui.ui.widgets.help import HelpScreen
 from vaetui.ui.widgets.images import ImageScreen, Thumbnail
 from vaetui.ui.widgets.metrics import MetricList, default_metric
@@ -85,6 +88,8 @@ class VaeApp(AlertOutlets, App[int]):
         self._heavy_at = 0.0
         self._heavy_timer: Timer | None = None
         self._main: Screen[Any] | None = None
+        #: Set by ``vaetui tail`` before ``run()``: it owns the signals (see ``_exit_on_signals``).
+        self.lifeline: Lifeline | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -115,8 +120,15 @@ class VaeApp(AlertOutlets, App[int]):
         self.set_interval(1.0, self._tick)
 
     def _exit_on_signals(self) -> None:
-        """SIGTERM, SIGHUP and SIGINT end the app like ``q``: the terminal is restored."""
+        """SIGTERM, SIGHUP and SIGINT end the app like ``q``: the terminal is restored.
+
+        Under ``vaetui tail`` a :class:`~vaetui.ui.lifeline.Lifeline` catches them (and a
+        vanished terminal) and makes sure the process ends; it only needs a way in.
+        """
         loop = asyncio.get_running_loop()
+        if self.lifeline is not None:
+            self.lifeline.connect(lambda: loop.call_soon_threadsafe(self.exit))
+            return
         for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             try:
                 loop.add_signal_handler(sig, self.exit)
@@ -175,6 +187,9 @@ class VaeApp(AlertOutlets, App[int]):
         """Once a second: the age of the last line; rarely, a fresh snapshot for the stall badge."""
         with suppress(NoMatches):  # the app is closing: its widgets are gone
             self._render_status()
+        for f in self.feeds:  # a reader that died shows n/a verdicts, however it died
+            if f.status.state != FAILED and f.follow_status().state == FAILED:
+                self.run_worker(f.refresh, thread=True, group=f"failed-{f.index}")
         feed = self.feeds[self.current]
         quiet = time.monotonic() - self.throttle.last_apply
         if self.follow and not self.throttle.paused and quiet > QUIET_REFRESH:
@@ -321,6 +336,10 @@ class VaeApp(AlertOutlets, App[int]):
 
     def action_focus_events(self) -> None:
         self._on_main(EventsTable).focus()
+
+    def action_explain(self) -> None:
+        feed = self.feeds[self.current]
+        self.push_screen(ExplainScreen(feed.path, feed.options))
 
 
 def build_app(

@@ -16,6 +16,7 @@ from contextlib import suppress
 
 from textual.message import Message
 
+from vaetui.core.failure import FAILED, reader_failed
 from vaetui.core.follow import (
     FollowStatus,
     RunFollower,
@@ -160,9 +161,12 @@ class RunFeed:
         """The follower's current state (cheap: attribute reads only)."""
         return self.status if self._follower is None else self._follower.status()
 
-    def _take(self) -> Snapshot:
+    def _take(self, status: FollowStatus | None = None) -> Snapshot:
         with self._lock:
-            return self.run.snapshot(now=None if self.clock is None else self.clock())
+            snap = self.run.snapshot(now=None if self.clock is None else self.clock())
+        if status is not None and status.state == FAILED:
+            snap = reader_failed(snap, status.error or "the reader stopped")
+        return snap
 
     def _updated(self) -> None:
         """Called from the follower thread after new data was fed (and from the image
@@ -174,7 +178,7 @@ class RunFeed:
                 self._post(SnapshotUpdated(self.index, self._preview, status))
                 return
             self._preview = None
-            snap = self._take()
+            snap = self._take(status)
             if self.on_snapshot is not None:
                 self.on_snapshot(snap, self.name, self.path)
             self._post(SnapshotUpdated(self.index, snap, status))

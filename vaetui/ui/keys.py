@@ -44,6 +44,13 @@ BINDINGS: list[Binding] = [
         "reconstruction side by side, ←/→ through earlier steps",
     ),
     Binding("e", "focus_events", "Events", show=False, tooltip="Go to the events list"),
+    Binding(
+        "x",
+        "explain",
+        "Explain",
+        show=False,
+        tooltip="What was read from the log, and what was skipped",
+    ),
     Binding("f", "follow", "Follow newest (reset zoom)", show=False),
     Binding("left_square_bracket", "run(-1)", "Previous run", group=RUN, key_display="["),
     Binding("right_square_bracket", "run(1)", "Next run", group=RUN, key_display="]"),

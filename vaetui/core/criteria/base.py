@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from vaetui.core.snapshot import NOT_APPLICABLE, Verdict
+from vaetui.core.stats import Trend
+
+#: (steps, values) of one metric.
+Curve = tuple[np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,29 @@ class JudgeInput:
     #: Live only: seconds since the last new line, and the usual interval between lines.
     seconds_quiet: float | None = None
     usual_interval: float | None = None
+    #: Fitted trends over the window (None: judge ``kl_change``/``rec_change`` as given).
+    kl_trend: Trend | None = None
+    rec_trend: Trend | None = None
+    #: The kl_weight moved within the trend window: "up", "down" (None: it held).
+    kl_weight_move: str | None = None
+    #: The schedule is cyclical; the newest point is in a ramp's low-weight part.
+    cyclic: bool = False
+    low_phase: bool = False
+    #: The verdicts shown now (for hysteresis), by criterion id.
+    previous: Mapping[str, Verdict] = field(default_factory=dict)
+    #: EMA curves and raw points of the judged values, per metric (for evidence steps).
+    curves: Mapping[str, Curve] = field(default_factory=dict)
+    raw: Mapping[str, Curve] = field(default_factory=dict)
+    #: rec's best smoothed level of the segment, and KL's smoothed level at that moment.
+    rec_best: float | None = None
+    kl_at_rec_best: float | None = None
+    #: The raw rec EMA before ``--rec-scale`` (for the consistency of the total).
+    rec_logged: float | None = None
+    #: ``--rec-scale`` in force, and a per-element value logged beside a summed rec.
+    rec_scale: float | None = None
+    rec_per_element: tuple[float, str] | None = None
+    #: The log is finished: stall is not judged.
+    finished: bool = False
     #: Sample images: mean sharpness ratio and PSNR of the newest pairs, and how many there are.
     sharpness: float | None = None
     psnr: float | None = None
@@ -75,6 +105,24 @@ def duration(seconds: float) -> str:
 
 def pct(x: float | None) -> str:
     return "-" if x is None else f"{x * 100:+.1f}%"
+
+
+def previous_level(j: JudgeInput, cid: str) -> str | None:
+    v = j.previous.get(cid)
+    return None if v is None else v.level
+
+
+def previous_input(j: JudgeInput, cid: str, key: str) -> str | None:
+    v = j.previous.get(cid)
+    got = None if v is None else v.inputs.get(key)
+    return got if isinstance(got, str) else None
+
+
+def trend_of(given: Trend | None, change: float | None, points: int) -> Trend | None:
+    """The fitted trend, else a change given without its noise (counted as significant)."""
+    if given is not None:
+        return given
+    return None if change is None else Trend(change, 0.0, points)
 
 
 def not_applicable(cid: str, why: str) -> Verdict:

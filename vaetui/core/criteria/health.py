@@ -26,6 +26,8 @@ def divergence(j: JudgeInput, p: Profile) -> Verdict:
             "learning rate, enable gradient clipping, check for division by zero.",
             bands,
             inputs,
+            since=j.first_nonfinite_step,
+            immediate=True,
         )
     if j.max_spike_ratio is not None and j.max_spike_ratio > factor:
         return Verdict(
@@ -36,6 +38,7 @@ def divergence(j: JudgeInput, p: Profile) -> Verdict:
             "A loss spike: watch for divergence; consider gradient clipping.",
             bands,
             inputs,
+            since=j.spike_step,
         )
     return Verdict(
         "divergence",
@@ -56,6 +59,10 @@ def stall(j: JudgeInput, p: Profile) -> Verdict:
     )
     if j.seconds_quiet is None:
         return not_applicable("stall", "only judged while following a live log")
+    if j.finished:
+        return not_applicable(
+            "stall", f"the run has finished: quiet for {duration(j.seconds_quiet)}"
+        )
     usual = j.usual_interval
     inputs = {"seconds_quiet": j.seconds_quiet, "usual_interval": usual}
     limit = max(s.min_seconds, s.interval_factor * usual) if usual else s.min_seconds

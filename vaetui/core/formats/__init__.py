@@ -6,6 +6,7 @@ import csv
 
 from vaetui.core.formats.base import Parser, Record, parse_number
 from vaetui.core.formats.csvlog import CsvParser, looks_like_header
+from vaetui.core.formats.custom import LineFormat
 from vaetui.core.formats.jsondoc import JsonDocumentParser
 from vaetui.core.formats.jsonl import JsonLinesParser
 from vaetui.core.formats.text import TextParser
@@ -22,8 +23,17 @@ _PARSERS: dict[str, type] = {
 __all__ = ["FORMAT_NAMES", "Parser", "Record", "make_parser", "parse_number", "sniff"]
 
 
-def make_parser(name: str, rank: int | None = None) -> Parser:
-    """Build the parser for a format name (``kv``, ``jsonl``, ``csv``)."""
+def make_parser(name: str, rank: int | None = None, formats: tuple[LineFormat, ...] = ()) -> Parser:
+    """Build the parser for a format name (``kv``, ``jsonl``, ``csv``, ``json``).
+
+    ``formats`` are a profile's own line formats: tried first by the text parsers, and a
+    ``name`` that is one of them reads the log with that format only.
+    """
+    own = next((f for f in formats if f.name == name), None)
+    if own is not None:
+        return TextParser(rank=rank, formats=(own,), forced=True)
+    if name in ("kv", "jsonl"):
+        return _PARSERS[name](rank=rank, formats=formats)
     try:
         return _PARSERS[name](rank=rank)
     except KeyError:

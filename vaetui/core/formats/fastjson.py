@@ -15,18 +15,18 @@ writes are not JSON, so those lines fall back to ``json.loads``.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable
 from typing import Any
 
 from vaetui.core.formats.fastkv import FastPath, Shape
+from vaetui.core.formats.jsonrec import loads_object
 
 try:
     import orjson
 
-    _fast_loads: Callable[[str | bytes], Any] | None = orjson.loads
+    _fast_loads: Callable[[str], Any] | None = orjson.loads
 except ImportError:  # pragma: no cover - orjson is a dependency; stay correct without it
     _fast_loads = None
 
@@ -39,20 +39,19 @@ _PLAIN_KEY = re.compile(r'^[^\s{}":,\\]+$')
 _SHAPE_BLIND = re.compile(r"[0-9.+-]")
 
 
-def loads(text: str | bytes) -> Any:
+def loads(text: str) -> Any:
     """Decode one JSON document; None when it is not valid JSON.
 
-    Gives what ``json.loads`` gives (``NaN`` and ``Infinity`` included), faster.
+    Gives what ``jsonrec.loads_object`` gives (``NaN``, ``Infinity``, integers read as floats:
+    a 5,000-digit number is inf), faster: integers may come back as ``int``, which records
+    turn into the same float.
     """
     if _fast_loads is not None:
         try:
             return _fast_loads(text)
         except ValueError:
             pass
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
+    return loads_object(text)
 
 
 def json_fast_path(step_keys: tuple[str, ...], epoch_keys: tuple[str, ...], skip) -> FastPath:
@@ -90,9 +89,9 @@ def learn_json_shape(
             return None
         if not _PLAIN_KEY.match(key) or tokens[2 * i] != key:
             return None
-        if not _same(float(tokens[2 * i + 1]), float(value)):
+        if not _same(float(tokens[2 * i + 1]), _as_float(value)):
             return None
-        flat[key] = float(value)
+        flat[key] = _as_float(value)
     step_key = next((k for k in step_keys if k in flat and math.isfinite(flat[k])), None)
     if step_key is None:
         return None
@@ -113,6 +112,14 @@ def learn_json_shape(
         names=names,
         exact_keys=tuple(exact.items()),
     )
+
+
+def _as_float(value: float) -> float:
+    """A JSON number as the per-line rules read it (an integer past float range is inf)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _same(a: float, b: float) -> bool:

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from vaetui.core.formats.base import Record
-from vaetui.core.formats.jsonl import record_from_mapping
+from vaetui.core.formats.jsonrec import record_from_mapping
 from vaetui.core.lines import TextBlock
 
 #: Keys that mark a Hugging Face ``log_history`` entry as the run summary.

@@ -9,36 +9,46 @@ step counter, and ``name: value`` / ``name=value`` pairs. The rules are general 
   (``Epoch 3 ... Batch 10/1314`` is step ``2*1314 + 10`` for 1-based epochs);
 * a line with pairs but no counter belongs to the current ``Epoch N`` block when one was
   announced; otherwise it is a record only if it carries a loss the criteria read;
-* validation / test lines keep their metrics apart under a ``val_`` / ``test_`` prefix.
+* validation / test lines keep their metrics apart under a ``val_`` / ``test_`` prefix, and
+  their own batch counters do not move the training step;
+* a JSON object after a text prefix is read as JSON (:mod:`vaetui.core.formats.jsonrec`);
+* a record may span lines: after a line with a step (a progress frame, a record), indented
+  lines holding only pairs continue it (Rich / Lightning bars wrapped over lines);
+* a per-epoch ``Batch n/N`` counter with no epoch printed that starts again at 0 starts the
+  next epoch, unless a banner line came in between (then it is a rerun);
+* a profile's own line formats (``[[formats]]``) are tried first on every line.
+
+Pairs come from the general grammar of :mod:`vaetui.core.formats.grammar`.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from vaetui.core.formats import fastkv
-from vaetui.core.formats.base import NUMBER, Record, iter_segments, to_float
+from vaetui.core.formats.base import NUMBER, Record, iter_segments
+from vaetui.core.formats.custom import LineFormat, match_format
 from vaetui.core.formats.fastkv import Batch, FastPath, Shape, token_index, token_text
 from vaetui.core.formats.fasttqdm import split_refreshes
+from vaetui.core.formats.grammar import PAIR, find_pairs, iter_pairs, only_pairs
+from vaetui.core.formats.jsonrec import loads_object, record_from_mapping
 from vaetui.core.lines import TextBlock
-from vaetui.core.metrics import CANONICAL, EPOCH_KEYS, STEP_KEYS, canonical_name
-
-_KEY = r"(?<![\w./:-])['\"]?((?:[A-Za-z][A-Za-z]* )?[Ll]oss\b|[A-Za-z_][\w./-]*)['\"]?"
-# name=value or name: value; a value may carry a unit (20.2s, 91.7%, 15533M) but must not
-# run into another number (eta: 0:14:11 is not a pair).
-# A value may also run straight into a capitalised message ("loss: nanBatch 5: Invalid loss",
-# as Keras' TerminateOnNaN prints it glued to the bar).
-_PAIR = re.compile(
-    _KEY + rf"\s*[=:]\s*(?:tensor\(\s*)?['\"]?({NUMBER})['\"]?"
-    r"(?:(?:[A-Za-z%]{1,3})?(?![\w.:/])|(?=[A-Z][a-z]))"
+from vaetui.core.metrics import (
+    CANONICAL,
+    EPOCH_KEYS,
+    STEP_KEYS,
+    canonical_name,
+    clean_key,
+    is_eval_key,
 )
-# "Ret_loss 8.237", "Loss 6.80", "train 3.16 test 2.38": space-separated, only for losses.
-_SPACE_PAIR = re.compile(rf"(?<![\w./-])([A-Za-z_]*[Ll]oss|train|test|val)\s+({NUMBER})(?![\w.:/])")
 
 #: Characters a line's shape does not see (see ``fastkv``): keys holding them are counted.
 _SHAPE_BLIND = re.compile(r"[0-9.+-]")
 _TENSOR = re.compile(rf"tensor\(\s*({NUMBER})[^)]*\)")
 _TQDM = re.compile(r"(\d{1,3})%\|[^|]*\|\s*(\d+)/(\d+|\?)\s*\[")
+#: A Rich progress bar (Lightning's RichProgressBar): a run of bar glyphs, then ``n/N``.
+_RICH = re.compile(r"[━╸╺╾╼─]{3,}\s*(\d+)/(\d+)\b")
 _MMENGINE = re.compile(
     r"\b(Epoch|Iter)\((train|val|test)\)\s*\[\s*(\d+)(?:\s*/\s*\d+)?\s*\]"
     r"(?:\s*\[\s*(\d+)\s*/\s*(\d+)\s*\])?"
@@ -52,8 +62,13 @@ _EPOCH = re.compile(r"\b(?:epoch|ep)\b\s*[:=#]?\s*\[?\s*(\d+)(?:\s*/\s*(\d+))?",
 _BRACKET = re.compile(r"\[\s*(\d+)\s*/\s*(\d+)\s*(?:\(\s*\d+%\))?\s*\]")
 _LEADING = re.compile(r"^\s*(\d+)\s*/\s*(\d+)(?=\s)")
 _EPOCH_HEADER = re.compile(r"^\W*epoch\s*[:#]?\s*\[?\s*(\d+)(?:\s*/\s*(\d+))?\s*\]?\W*$", re.I)
-_SECTION = re.compile(r"^\W*(training|train|validation|valid|val|test|testing|eval)\W*$", re.I)
-_EVAL_LINE = re.compile(r"^\W*(?:validation|valid|val|test|eval)\b|\b(?:Test|Val) Epoch\b", re.I)
+_SECTION = re.compile(
+    r"^\W*(training|train|validation|valid|val|test|testing|eval|evaluation)"
+    r"(?:\s+(?:metrics|results|losses|loss|set|phase|stats|summary))?\W*$",
+    re.I,
+)
+_EVAL_START = re.compile(r"\W*(?:validation|valid|val|test|eval)\b", re.I)
+_EVAL_EPOCH = re.compile(r"\b(?:Test|Val) Epoch\b", re.I)
 _RANK = re.compile(r"^\s*\[(?:rank|RANK)\s*(\d+)\]\s*:?\s*")
 _CONFIG_KEYS = {
     "latent_dim": "latent_dim",
@@ -64,7 +79,9 @@ _CONFIG_KEYS = {
     "latent_size": "latent_dim",
     "latent_channels": "latent_dim",
 }
-_IGNORED_KEYS = {"v_num", "eta", "time", "data_time", "date"}
+_IGNORED_KEYS = frozenset({"v_num", "eta", "time", "data_time", "date"})
+#: A JSON object printed after a text prefix.
+_JSON_TAIL = re.compile(r"\{.*\}\s*$")
 
 _PER_EPOCH_LABELS = {"iter", "iters", "it", "iteration", "batch", "batch_idx"}
 #: Labels too common in config banners to be a step without an ``n/total`` form.
@@ -76,11 +93,21 @@ class TextParser:
 
     name = "kv"
 
-    def __init__(self, rank: int | None = None) -> None:
+    def __init__(
+        self, rank: int | None = None, formats: tuple[LineFormat, ...] = (), forced: bool = False
+    ) -> None:
         self._rank = rank
+        self._formats = formats
+        #: Only the profile's formats read lines (``--format NAME``).
+        self._forced = forced and bool(formats)
         self._fast = FastPath(self.learn_shape)
         self._fast_bars = FastPath(self.learn_bar_shape)
         self.reset()
+
+    @property
+    def has_formats(self) -> bool:
+        """True when a profile's own line formats are in force."""
+        return bool(self._formats)
 
     def reset(self) -> None:
         self._epoch_base: int | None = None
@@ -91,6 +118,19 @@ class TextParser:
         self._per_epoch = False
         self._last_counter: tuple[int, int] | None = None  # (epoch, n)
         self._summary_step: float | None = None
+        # A per-epoch counter printed without its epoch: (n, total) of the last one, and how
+        # the step its first count stands for (the batches of the epochs gone by).
+        self._bare_counter: tuple[int, int] | None = None
+        self._bare_offset = 0
+        self._banner_since = False
+        # The step a following indented pairs-only line continues (a wrapped record),
+        # and whether the line that opened it carried no metrics of its own (a bar frame).
+        self._open_step: float | None = None
+        self._open_frame = False
+        # Whether the newest step came from an ``Epoch N`` block (not from a counter), and
+        # whether an ``Epoch N`` header has just been read (its block is a new record).
+        self._step_from_block = False
+        self._fresh_block = False
 
     def parse(self, block: TextBlock) -> list[Record | Batch]:
         pieces = self._fast.split(block)
@@ -124,10 +164,23 @@ class TextParser:
                     out.append(rec)
         return out
 
+    def _after_batch(self, batch: Batch, bars: bool = False) -> None:
+        """Bring the per-line state up to date after a batch of same-shape lines."""
+        self._last_step = float(batch.steps[-1])
+        self._section_eval = None
+        self._summary_step = None
+        self._open_step = None
+        self._step_from_block = False
+        if bars:  # as a bar's record leaves it: its n/total had no epoch
+            self._last_counter = None
+            self._open_step, self._open_frame = self._last_step, False
+        if batch.epochs is not None:
+            self._note_epoch(int(batch.epochs[0]))
+
     def _bars_batchable(self, block: TextBlock) -> bool:
-        """tqdm refreshes may be batched: bars present, no epoch or section context in force
-        (those change how a bar's ``n/total`` becomes a step)."""
-        if self._context_epoch is not None or self._section_eval is not None:
+        """tqdm refreshes may be batched: bars present, no epoch, section or summary context
+        in force (those change how a bar's ``n/total`` becomes a step)."""
+        if self._formats or self._context_epoch is not None or self._section_eval is not None:
             return False
         if self._summary_step is not None or self._per_epoch:
             return False
@@ -141,27 +194,29 @@ class TextParser:
         against the per-line parser on the same text.
         """
         bar = _TQDM.search(line)
-        if bar is None or bar.group(2) == "0" or "[rank" in line or _line_eval_prefix(line):
+        if bar is None or bar.group(bar.re.groups - 1) == "0" or "[rank" in line:
             return None
-        if _EPOCH.search(line) or _MMENGINE.search(line) or not line.endswith("]"):
+        if _line_eval_prefix(line) or line[:1].isspace() or not line.endswith("]"):
+            return None
+        if _EPOCH.search(line) or _MMENGINE.search(line):
             return None
         rec = TextParser(rank=self._rank).parse_segment(line, 1)
-        if rec is None or rec.step != float(bar.group(2)) or rec.continues or not rec.values:
+        n = float(bar.group(bar.re.groups - 1))
+        if rec is None or rec.step != n or rec.continues or not rec.values:
             return None
-        step_col = token_index(line, bar.start(2))
+        step_col = token_index(line, bar.start(bar.re.groups - 1))
         columns: dict[str, int] = {}
         exact: dict[bytes, int] = {}
         start = bar.end()
-        for m in _PAIR.finditer(_postfix(line, bar)):
-            key = m.group(1)
-            if key in _IGNORED_KEYS or _is_counter_key(key):
+        for pair in iter_pairs(_postfix(line, bar), _IGNORED_KEYS):
+            if is_counter_key(pair.name):
                 continue
-            col = token_index(line, start + m.start(2))
-            if col is None or token_text(line, col) != m.group(2):
+            col = token_index(line, start + pair.start)
+            if col is None or token_text(line, col) != pair.text:
                 return None
-            columns[key] = col
-            if _SHAPE_BLIND.search(key):
-                text = line[max(start + m.start() - 1, 0) : start + m.start(2)]
+            columns[pair.name] = col
+            if _SHAPE_BLIND.search(pair.name):
+                text = line[max(start + pair.name_start - 1, 0) : start + pair.start]
                 exact[text.encode("utf-8")] = line.count(text)
         got = {k: float(token_text(line, c)) for k, c in columns.items()}
         if step_col is None or got.keys() != rec.values.keys():
@@ -170,25 +225,15 @@ class TextParser:
             return None
         return Shape(step_col, None, tuple(columns.values()), tuple(columns), tuple(exact.items()))
 
-    def _after_batch(self, batch: Batch, bars: bool = False) -> None:
-        """Bring the per-line state up to date after a batch of same-shape lines."""
-        self._last_step = float(batch.steps[-1])
-        if bars:
-            self._last_counter = None  # a bar's n/total without an epoch
-        self._section_eval = None
-        self._summary_step = None
-        if batch.epochs is not None:
-            self._note_epoch(int(batch.epochs[0]))
-
     def learn_shape(self, line: str) -> Shape | None:
         """Columns of a line whose step is a plain labelled counter, or None.
 
         The result is checked against the per-line parser on the same line, so a batch
         parsed with it gives the records the per-line parser would.
         """
-        if "[rank" in line or _TQDM.search(line) or _line_eval_prefix(line):
+        if "[rank" in line or _TQDM.search(line) or _line_eval_prefix(line) or line[:1].isspace():
             return None
-        rec = TextParser(rank=self._rank).parse_segment(line, 1)
+        rec = TextParser(rank=self._rank, formats=self._formats).parse_segment(line, 1)
         if rec is None or rec.step is None or rec.continues or not rec.values:
             return None
         epoch_m = _EPOCH.search(line)
@@ -202,20 +247,19 @@ class TextParser:
         columns: dict[str, int] = {}
         exact: dict[bytes, int] = {}
         key_tokens: list[tuple[int, bytes]] = []
-        for m in _PAIR.finditer(line):
-            key = m.group(1)
-            if key in _IGNORED_KEYS or _is_counter_key(key):
+        for pair in iter_pairs(line, _IGNORED_KEYS):
+            if is_counter_key(pair.name):
                 continue
-            col = token_index(line, m.start(2))
-            if col is None or token_text(line, col) != m.group(2):
+            col = token_index(line, pair.start)
+            if col is None or token_text(line, col) != pair.text:
                 return None
-            columns[key] = col
-            if _SHAPE_BLIND.search(key):
-                key_col = token_index(line, m.start(1))
-                if key_col is not None and token_text(line, key_col) == key:
-                    key_tokens.append((key_col, key.encode("utf-8")))
+            columns[pair.name] = col
+            if _SHAPE_BLIND.search(pair.name):
+                key_col = token_index(line, pair.name_start)
+                if key_col is not None and token_text(line, key_col) == pair.name:
+                    key_tokens.append((key_col, pair.name.encode("utf-8")))
                     continue
-                text = line[max(m.start() - 1, 0) : m.start(2)]
+                text = line[max(pair.name_start - 1, 0) : pair.start]
                 exact[text.encode("utf-8")] = line.count(text)
         got = {k: float(token_text(line, c)) for k, c in columns.items()}
         if step_col is None or got.keys() != rec.values.keys():
@@ -239,6 +283,12 @@ class TextParser:
                 if int(m.group(1)) != (self._rank or 0):
                     return None
                 seg = seg[m.end() :]
+        if self._formats:
+            rec = self._custom(seg, line)
+            if rec is not None or self._forced:
+                return rec
+        open_step, open_frame = self._open_step, self._open_frame
+        self._open_step = None
         header = _EPOCH_HEADER.match(seg)
         if header:
             self._set_context_epoch(int(header.group(1)))
@@ -248,58 +298,143 @@ class TextParser:
             word = section.group(1).lower()
             self._section_eval = None if word.startswith("train") else _eval_prefix(word)
             return None
-
+        if "{" in seg and seg.rstrip().endswith("}"):
+            found, rec = self._json(seg, line)
+            if found:
+                return rec
         if "tensor(" in seg:
             seg = _TENSOR.sub(r"\1", seg)  # tensor(0.01, device='cuda:0') -> 0.01
+        if (
+            open_step is not None
+            and (seg[:1].isspace() or open_frame)
+            and only_pairs(seg)
+            and not any(is_counter_key(k) for k in self._pairs(seg))
+        ):
+            return self._continuation(seg, line, open_step)
+        return self._pairs_record(seg, line)
+
+    def _pairs_record(self, seg: str, line: int) -> Record | None:
+        """A line read by the pair grammar: its step, its split, its metrics."""
         tqdm = _TQDM.search(seg)
+        rich = None if tqdm else _RICH.search(seg)
         pairs = self._pairs(_postfix(seg, tqdm) if tqdm else seg)
-        if not pairs:
-            if tqdm is None:
-                self._maybe_keras_epoch(seg)
-            return None
-        values = {k: v for k, v in pairs.items() if not _is_counter_key(k)}
+        values = {k: v for k, v in pairs.items() if not is_counter_key(k)}
         if not values:
+            if tqdm is None and rich is None:
+                self._maybe_keras_epoch(seg)
+            if rich is not None and not _line_eval_prefix(seg):
+                # A bar frame whose metrics wrap onto the next lines: they continue it.
+                step, _epoch = self._step(seg, rich)
+                self._open_step, self._open_frame = step, step is not None
+                if step is not None:
+                    self._last_step = step
             return None
+        line_eval = _line_eval_prefix(seg)
+        eval_prefix = self._section_eval or line_eval
         continues = False
         if tqdm is not None and tqdm.group(2) == "0":
             # A bar at 0/N has done no step yet: its postfix belongs to the newest record.
             step, epoch, continues = self._last_step, self._context_epoch, True
+        elif eval_prefix and self._last_step is not None:
+            # An evaluation line counts its own batches: they do not move the training step.
+            saved = self._counter_state()
+            own_step, epoch = self._step(seg, tqdm or rich)
+            self._restore(saved)
+            if own_step is not None:
+                step, continues = self._last_step, True
+            else:
+                step = None
         else:
-            step, epoch = self._step(seg, tqdm)
+            step, epoch = self._step(seg, tqdm or rich)
             continues = step is not None and step == self._summary_step
-        if step is not None:
+        if step is not None and not continues:
             self._section_eval = None  # a line with its own counter ends a section
-        eval_prefix = self._section_eval or _line_eval_prefix(seg)
+            eval_prefix = line_eval
         if eval_prefix:
             values = {_prefixed(eval_prefix, k): v for k, v in values.items()}
         if step is None:
             if self._context_epoch is not None and _block_line(seg, values):
-                step = max(float(self._context_epoch), self._last_step or 0.0)
+                step, continues = self._block_step()
                 epoch = self._context_epoch
-                continues = True
-            elif not _has_loss(values) or len(values) < 2:
+            elif self._last_step is not None and all(is_eval_key(clean_key(k)) for k in values):
+                # A step-less evaluation summary (``====> Test set loss: 296.3``): it
+                # belongs to the step it follows.
+                step, continues = self._last_step, True
+            elif not has_loss(values) or len(values) < 2:
                 # A banner or config line: remember its settings, make no record.
                 config = {_CONFIG_KEYS.get(k.lower(), k): v for k, v in pairs.items()}
+                self._banner_since = self._banner_since or bool(config)
                 return Record(None, line, {}, None, config)
+        else:
+            self._step_from_block = False
         if step is not None:
             self._last_step = step
+            self._open_step, self._open_frame = step, False
         self._summary_step = None
         return Record(step, line, values, epoch, continues=continues)
+
+    def _continuation(self, seg: str, line: int, step: float) -> Record:
+        """An indented pairs-only line after a line with a step: more of the same record."""
+        values = {k: v for k, v in self._pairs(seg).items() if not is_counter_key(k)}
+        if self._section_eval:
+            values = {_prefixed(self._section_eval, k): v for k, v in values.items()}
+        self._open_step, self._open_frame = step, self._open_frame
+        return Record(step, line, values, self._context_epoch, continues=True)
+
+    def _block_step(self) -> tuple[float, bool]:
+        """Step of a step-less line in an ``Epoch N`` block, and whether it continues.
+
+        The block sums up the steps counted before it (it takes the newest step), or, in a
+        log of blocks only, is the epoch's own record; the first line after a header starts
+        that record.
+        """
+        assert self._context_epoch is not None
+        epoch_step = float(self._context_epoch)
+        step = epoch_step if self._last_step is None else max(epoch_step, self._last_step)
+        fresh = self._fresh_block and step == epoch_step
+        self._fresh_block = False
+        self._step_from_block = True
+        return step, not fresh
+
+    def _json(self, seg: str, line: int) -> tuple[bool, Record | None]:
+        """A JSON (or Python dict) object after a text prefix: ``(found, record)``."""
+        start = seg.find("{")
+        for _attempt in range(3):
+            if start < 0:
+                break
+            obj = loads_object(seg[start:].strip())
+            if obj is None and "'" in seg:
+                obj = _literal(seg[start:].strip())
+            if isinstance(obj, dict):
+                rec = record_from_mapping(obj, line)
+                if rec is not None and rec.step is not None and rec.values:
+                    self._last_step = rec.step
+                    self._step_from_block = False
+                return True, rec
+            start = seg.find("{", start + 1)
+        return False, None
+
+    def _custom(self, seg: str, line: int) -> Record | None:
+        for fmt in self._formats:
+            rec = match_format(fmt, seg, line)
+            if rec is not None:
+                if rec.step is not None:
+                    self._last_step = rec.step
+                return rec
+        return None
 
     # -- pieces ------------------------------------------------------------------------------
 
     def _pairs(self, text: str) -> dict[str, float]:
-        pairs: dict[str, float] = {}
-        for key, value in _PAIR.findall(text):
-            if key not in _IGNORED_KEYS:
-                pairs[key] = to_float(value)
-        if "oss " in text or "train " in text or "test " in text or "val " in text:
-            for key, value in _SPACE_PAIR.findall(text):
-                key = f"{key}_loss" if key in ("train", "test", "val") else key
-                pairs.setdefault(key, to_float(value))
-        return pairs
+        return find_pairs(text, _IGNORED_KEYS)
 
-    def _step(self, seg: str, tqdm: re.Match[str] | None) -> tuple[float | None, int | None]:
+    def _counter_state(self) -> tuple:
+        return (self._per_epoch, self._last_counter, self._bare_counter, self._bare_offset)
+
+    def _restore(self, state: tuple) -> None:
+        self._per_epoch, self._last_counter, self._bare_counter, self._bare_offset = state
+
+    def _step(self, seg: str, bar: re.Match[str] | None) -> tuple[float | None, int | None]:
         """Find ``(step, epoch)`` on a segment; step None when there is no counter."""
         epoch_m = _EPOCH.search(seg)
         epoch = int(epoch_m.group(1)) if epoch_m else None
@@ -307,8 +442,8 @@ class TextParser:
             self._note_epoch(epoch)
         elif self._context_epoch is not None:
             epoch = self._context_epoch
-        if tqdm is not None:
-            n, total = int(tqdm.group(2)), tqdm.group(3)
+        if bar is not None:
+            n, total = int(bar.group(bar.re.groups - 1)), bar.group(bar.re.groups)
             return self._counter(epoch, n, int(total) if total.isdigit() else None), epoch
         mm = _MMENGINE.search(seg)
         if mm:
@@ -325,17 +460,34 @@ class TextParser:
         if lab:
             n, total = int(lab.group(2)), lab.group(3)
             if lab.group(1).lower() in _PER_EPOCH_LABELS and total:
+                if epoch is None:
+                    return self._bare(n, int(total)), epoch
                 return self._counter(epoch, n, int(total)), epoch
             return float(n), epoch
         br = _BRACKET.search(masked) or _LEADING.search(masked)
         if br:
             return self._counter(epoch, int(br.group(1)), int(br.group(2))), epoch
         if epoch_m is not None:
-            if self._last_counter is not None and self._last_step is not None:
+            counted = self._last_counter is not None or self._bare_counter is not None
+            if counted and self._last_step is not None:
                 self._summary_step = self._last_step  # an epoch summary after n/N counters
                 return self._last_step, epoch
             return None if epoch is None else float(epoch), epoch
         return None, epoch
+
+    def _bare(self, n: int, total: int) -> float:
+        """Step of a per-epoch ``Batch n/N`` counter printed without its epoch: when n starts
+        over (same N, no banner in between) the next epoch has begun, and its steps follow
+        the last one (``N`` may be the last index or the count: whichever is larger)."""
+        last = self._bare_counter
+        if last is not None and total == last[1] and n < last[0]:
+            if self._banner_since:
+                self._bare_offset = 0  # a banner, then the count again: a rerun
+            else:
+                self._bare_offset += max(total, last[0] + 1)
+        self._bare_counter = (n, total)
+        self._banner_since = False
+        return float(self._bare_offset + n)
 
     def _counter(self, epoch: int | None, n: int, total: int | None) -> float:
         """Step from an ``n/total`` counter, combined with the epoch when n is per epoch.
@@ -364,13 +516,27 @@ class TextParser:
 
     def _set_context_epoch(self, epoch: int) -> None:
         self._note_epoch(epoch)
+        rerun = self._context_epoch is not None and epoch <= self._context_epoch
+        if rerun and self._step_from_block:
+            self._last_step = None  # epoch blocks that start over: a rerun
         self._context_epoch = epoch
         self._section_eval = None
+        self._fresh_block = True
 
     def _maybe_keras_epoch(self, seg: str) -> None:
         m = _EPOCH.match(seg.strip())
         if m and m.end() >= len(seg.strip()) - 1:
             self._set_context_epoch(int(m.group(1)))
+
+
+def _literal(text: str) -> object:
+    """A Python ``dict`` printed with ``print(metrics)``, or None."""
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
 
 
 def _unglue(seg: str) -> tuple[str, ...]:
@@ -399,7 +565,7 @@ def _block_line(seg: str, values: dict[str, float]) -> bool:
     """A step-less line inside an ``Epoch N`` block that holds the block's metrics."""
     if len(values) >= 2:
         return True
-    m = _PAIR.search(seg)
+    m = PAIR.search(seg)
     return m is not None and not seg[: m.start()].strip(" \t|-")
 
 
@@ -410,12 +576,26 @@ def _mask(seg: str, m: re.Match[str] | None) -> str:
     return seg[: m.start()] + " " * (m.end() - m.start()) + seg[m.end() :]
 
 
-def _is_counter_key(key: str) -> bool:
-    low = key.lower().replace(" ", "_")
-    return low in STEP_KEYS or low in EPOCH_KEYS
+#: Words that may qualify a counter's name (``Train Epoch``, ``global step``).
+_COUNTER_QUALIFIERS = frozenset(
+    {"train", "training", "test", "testing", "val", "valid", "validation", "eval", "global", "cur"}
+)
 
 
-def _has_loss(values: dict[str, float]) -> bool:
+@lru_cache(maxsize=4096)
+def is_counter_key(key: str) -> bool:
+    """``step``, ``Train Epoch``, ``Starting training from iteration``: a counter, not a metric
+    (a phrase in words that ends in a counter word names the counter)."""
+    low = clean_key(key)
+    if low in STEP_KEYS or low in EPOCH_KEYS:
+        return True
+    *qualifiers, last = low.split("_")
+    if last not in STEP_KEYS and last not in EPOCH_KEYS:
+        return False
+    return " " in key or _COUNTER_QUALIFIERS.issuperset(qualifiers)
+
+
+def has_loss(values: dict[str, float]) -> bool:
     for key in values:
         name, _weak = canonical_name(key)
         if name in CANONICAL[:4]:
@@ -431,7 +611,9 @@ def _eval_prefix(word: str) -> str:
 def _line_eval_prefix(seg: str) -> str | None:
     if "(val)" in seg or "(test)" in seg:
         return "test" if "(test)" in seg else "val"
-    m = _EVAL_LINE.search(seg)
+    m = _EVAL_START.match(seg)
+    if m is None and "Epoch" in seg:
+        m = _EVAL_EPOCH.search(seg)
     if m is None:
         return None
     return _eval_prefix(m.group(0).strip(" -:|[").split()[0])

@@ -75,6 +75,9 @@ class ImageStore:
     def __init__(self, roots: list[Root], clock: Callable[[], float] = time.time) -> None:
         self.roots = roots
         self._clock = clock
+        #: Seconds a file must stay unchanged before it is decoded (0 in a batch read: the
+        #: files are taken as they are, and one that does not decode yet stays pending).
+        self.settle_seconds = SETTLE_SECONDS
         self._cache: FolderCache = {}
         self._files: dict[str, _File] = {}
         self._metrics: dict[tuple[str, int, str, int], PairMetrics] = {}
@@ -153,7 +156,7 @@ class ImageStore:
         due = [
             f
             for f in self._files.values()
-            if f.status == "pending" and f.size > 0 and now - f.mtime >= SETTLE_SECONDS
+            if f.status == "pending" and f.size > 0 and now - f.mtime >= self.settle_seconds
         ]
         due.sort(key=_age_key, reverse=True)
         changed = False
@@ -258,7 +261,11 @@ def store_for(
 
 
 def read_once(store: ImageStore, step_at: StepClock | None = None, rounds: int = 1000) -> None:
-    """Refresh until nothing more can be done now (a batch read: ``vaetui check``)."""
+    """Refresh until nothing more can be done now (a batch read: ``vaetui check``).
+
+    Files are not waited for: a batch read looks once, so what decodes now is shown.
+    """
+    store.settle_seconds = 0.0
     for _ in range(rounds):
         if not store.refresh(step_at):
             return

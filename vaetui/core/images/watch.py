@@ -1,8 +1,9 @@
-"""Follow a run's image folders on a thread: new images show up as they are written.
+"""Follow a run's image folders: new images show up as they are written.
 
 Polling, not inotify: image folders often sit on the same network filesystems as the logs,
 and a quiet folder costs one ``stat`` a second. While there is work (new files, pairs to
-measure) the next look comes sooner.
+measure) the next look comes sooner. Each look is a step on the shared reader pool
+(``vaetui.core.pool``), so 64 runs do not cost 64 threads.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 from collections.abc import Callable
 
 from vaetui.core.images.store import ImageStore, StepClock
+from vaetui.core.pool import FollowPool, shared_pool
 
 #: Seconds between looks while nothing changes, and while something just did.
 QUIET_INTERVAL = 1.0
@@ -21,12 +23,13 @@ _log = logging.getLogger(__name__)
 
 
 class ImageWatcher:
-    """Refreshes ``store`` on its own thread and calls ``on_update`` after each change.
+    """Refreshes ``store`` on the shared pool and calls ``on_update`` after each change.
 
     Args:
         store: What to refresh.
         step_at: The log's step at a given time (for images whose name states none).
-        on_update: Called on the watcher's thread after the summary changed.
+        on_update: Called on a pool thread after the summary changed.
+        pool: The threads that run its looks (default: the process's shared pool).
     """
 
     def __init__(
@@ -34,33 +37,36 @@ class ImageWatcher:
         store: ImageStore,
         step_at: StepClock | None = None,
         on_update: Callable[[], None] | None = None,
+        pool: FollowPool | None = None,
     ) -> None:
         self.store = store
         self._step_at = step_at
         self._on_update = on_update
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._pool = pool or shared_pool()
+        self._started = False
 
     def start(self) -> None:
         """Start looking; returns at once (a watcher runs once)."""
-        if self._thread is not None or self._stop.is_set():
+        if self._started or self._stop.is_set():
             return
-        self._thread = threading.Thread(target=self._run, name="vaetui-images", daemon=True)
-        self._thread.start()
+        self._started = True
+        self._pool.add(self)
 
     def stop(self) -> None:
-        """Stop and join the thread; safe to call twice or before ``start``."""
+        """Stop looking and wait for a look in progress; safe to call twice or before ``start``."""
         self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
+        self._pool.remove(self)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                changed = self.store.refresh(self._step_at)
-            except Exception:  # a bug must not end the thread silently and for good
-                _log.exception("image watcher failed")
-                changed = False
-            if changed and self._on_update is not None:
-                self._on_update()
-            self._stop.wait(BUSY_INTERVAL if changed else QUIET_INTERVAL)
+    def step(self, timed_out: bool) -> float | None:
+        """One look at the folders; the seconds until the next (None once stopped)."""
+        if self._stop.is_set():
+            return None
+        try:
+            changed = self.store.refresh(self._step_at)
+        except Exception:  # a bug must not end the looking silently and for good
+            _log.exception("image watcher failed")
+            changed = False
+        if changed and self._on_update is not None:
+            self._on_update()
+        return BUSY_INTERVAL if changed else QUIET_INTERVAL

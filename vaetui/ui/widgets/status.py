@@ -14,11 +14,17 @@ from vaetui.core.follow import FollowStatus
 from vaetui.core.snapshot import Snapshot
 from vaetui.ui.widgets.fmt import clean, fmt_age, fmt_step, fmt_value
 
-STATES = ("live", "stalled", "finished", "waiting", "paused", "reading", "error")
+STATES = ("live", "quiet", "stalled", "finished", "waiting", "paused", "reading", "error")
 
 
-def run_state(snapshot: Snapshot | None, status: FollowStatus, paused: bool) -> str:
-    """One word for the run: what the user would say looking at the trainer pane."""
+def run_state(
+    snapshot: Snapshot | None, status: FollowStatus, paused: bool, now: float | None = None
+) -> str:
+    """One word for the run: what the user would say looking at the trainer pane.
+
+    A log the core calls finished reads FINISHED; a live writer that stopped leaves LIVE
+    (QUIET) once the core's ``quiet_after`` has passed without a record.
+    """
     if status.error:
         return "error"
     if paused:
@@ -29,8 +35,16 @@ def run_state(snapshot: Snapshot | None, status: FollowStatus, paused: bool) -> 
         return "finished"
     if status.state == "reading":
         return "reading"
+    if snapshot is not None and snapshot.finished:
+        return "finished"
     stall = snapshot.verdict("stall") if snapshot else None
-    return "stalled" if stall is not None and stall.level in ("watch", "bad") else "live"
+    if stall is not None and stall.level in ("watch", "bad"):
+        return "stalled"
+    last = snapshot.last_record_time if snapshot else None
+    after = snapshot.quiet_after if snapshot else None
+    if now is not None and last is not None and after is not None and now - last > after:
+        return "quiet"
+    return "live"
 
 
 class StatusBar(Horizontal):
@@ -75,7 +89,7 @@ class StatusBar(Horizontal):
             now: Current time, for "time since the last line".
             run_label: ``2/3`` when several runs are open.
         """
-        state = run_state(snapshot, status, paused)
+        state = run_state(snapshot, status, paused, now)
         state_label = self.query_one("#st-state", Label)
         for s in STATES:
             state_label.set_class(s == state, f"-{s}")

@@ -27,6 +27,9 @@ OVERALL = "overall"
 FLASHES, FLASH_PERIOD = 4, 0.5
 #: Criteria whose judged value is a fraction, shown as a percentage.
 PERCENT = frozenset({"kl_share", "kl_trend", "balance"})
+#: Below this many cells for the number, a badge drops the number and shortens its title,
+#: never its level word.
+MIN_VALUE_CELLS = 5
 
 
 def level_class(level: str) -> str:
@@ -77,6 +80,8 @@ class VerdictBadge(Widget, can_focus=True):
         # "Title      LEVEL  value": words line up; the value is right-aligned after at
         # least one space. When the value would not fit, the title padding goes first.
         word = level_word(self.level)
+        if self.size.width < len(self.title_text) + len(word) + 1 + MIN_VALUE_CELLS:
+            return self._render_tight(word)
         left = f"{self.title_text:<10} "
         room = max(self.size.width - len(left) - len(word) - 1, 0)
         value = self._value_text(room)
@@ -87,6 +92,14 @@ class VerdictBadge(Widget, can_focus=True):
         text = Text(left, no_wrap=True, overflow="ellipsis")
         text.append(word, style="bold")
         text.append(" " + value.rjust(room) if value else "")
+        return text
+
+    def _render_tight(self, word: str) -> Text:
+        """A pane too narrow for the number: the level word first, then as much title as fits."""
+        room = self.size.width - len(word) - 1
+        title = self.title_text[: max(room, 0)].rstrip()
+        text = Text(f"{title} " if title else "", no_wrap=True, overflow="ellipsis")
+        text.append(word, style="bold")
         return text
 
     def _value_text(self, room: int) -> str:

@@ -1,0 +1,36 @@
+"""The level word survives small panes: titles are shortened first, the word never."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tests.support.apps import static_app
+from tests.support.snapshots import write_sim
+from vaetui.ui.widgets.verdicts import VerdictBadge, level_word
+
+
+def _visible(badge: VerdictBadge) -> str:
+    """What the badge's row shows on screen."""
+    strips = badge.app.screen._compositor.render_strips()
+    region = badge.region
+    row = "".join(seg.text for seg in strips[region.y])
+    return row[region.x : region.x + region.width]
+
+
+async def _words(log: Path, size: tuple[int, int]) -> dict[str, tuple[str, str]]:
+    app = static_app(log)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause(0.1)
+        return {b.criterion_id: (b.level, _visible(b)) for b in app.query(VerdictBadge)}
+
+
+@pytest.mark.parametrize("size", [(30, 8), (24, 8)])  # 60x20 and 80x24: the snapshots
+def test_every_badge_shows_its_level_word(tmp_path: Path, size: tuple[int, int]) -> None:
+    log = write_sim(tmp_path / "collapse.log", "collapse", steps=1000)
+    shown = asyncio.run(_words(log, size))
+    assert shown["overall"][0] == "bad"
+    for criterion, (level, text) in shown.items():
+        assert level_word(level) in text, (criterion, text)

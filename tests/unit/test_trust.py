@@ -1,0 +1,234 @@
+"""Verdicts you can trust: every schedule and units scenario judged at the end and followed
+live, the detection lags, the evidence stamps, and healthy runs under noise (property tests).
+
+Ground truth for the scenarios is ``vaetui.simulate.truth`` (each scenario's story and the
+seed's bands); the live replays feed the log one physical line at a time through the core, as
+``check --follow`` reads it (``tests/e2e/test_follow_scenarios.py`` does it through the CLI).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from tests.support.trust import OVER_BUDGET
+from vaetui.core.phases import detect
+from vaetui.core.run import Run, RunOptions
+from vaetui.simulate import generate_records, write_log
+from vaetui.simulate.replay import replay_in_process
+from vaetui.simulate.scenarios import SCHEDULE_SCENARIOS
+from vaetui.simulate.truth import TRUTH, evidence
+
+STEPS = 2000
+
+
+def _log(scenario: str, steps: int = STEPS, fmt: str = "kv") -> bytes:
+    buf = io.StringIO()
+    write_log(buf, scenario=scenario, steps=steps, fmt=fmt)
+    return buf.getvalue().encode("utf-8")
+
+
+def _options(scenario: str, live: bool) -> RunOptions:
+    return RunOptions(live=live, **TRUTH[scenario].options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("scenario", SCHEDULE_SCENARIOS)
+def test_new_scenario_end_and_live(scenario: str) -> None:
+    truth = TRUTH[scenario]
+    data = _log(scenario)
+    run = Run(scenario, _options(scenario, live=False))
+    run.feed(data)
+    run.finish()
+    end = {v.id: v.level for v in run.snapshot().criteria}
+    for cid, want in truth.levels.items():
+        assert end[cid] in want, (cid, end[cid], want)
+
+    replay = replay_in_process(data, _options(scenario, live=True))
+    live = {v.id: v.level for v in replay.final.criteria}  # type: ignore[union-attr]
+    for cid, want in truth.levels.items():
+        assert live[cid] in want, ("live", cid, live[cid], want)
+    if truth.healthy:
+        for cid, shown in replay.shown.items():
+            assert "bad" not in shown, (cid, [c for c in replay.changes if c.criterion == cid])
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        pytest.param(
+            s,
+            marks=pytest.mark.xfail(reason="late changes over budget, see docs/accuracy.md")
+            if s in OVER_BUDGET
+            else (),
+        )
+        for s in SCHEDULE_SCENARIOS
+        if TRUTH[s].healthy
+    ],
+)
+def test_new_healthy_scenario_late_change_budget(scenario: str) -> None:
+    truth = TRUTH[scenario]
+    replay = replay_in_process(_log(scenario), _options(scenario, live=True))
+    late = replay.late_changes(0.25 * STEPS)
+    assert len(late) <= 2 + 2 * truth.schedule_changes, late
+
+
+@pytest.mark.parametrize("scenario", ["collapse", "kl-raised", "danger-zone", "diverge"])
+def test_detection_lag_and_stamp(scenario: str) -> None:
+    data = _log(scenario)
+    replay = replay_in_process(data)
+    for ev in evidence(scenario, generate_records(scenario, STEPS)):
+        seen = replay.first(ev.criterion, ev.level)
+        assert seen is not None, (ev, replay.changes)
+        if ev.budget is not None:
+            assert seen.read_step - ev.step <= ev.budget, (ev, seen)
+            # stamped where the evidence began, not at the read
+            assert seen.step is not None and abs(seen.step - ev.step) <= ev.budget, (ev, seen)
+        if ev.criterion == "divergence":
+            assert seen.step == ev.step and seen.line is not None
+
+
+def test_nan_stamp_is_the_first_nan_line_however_lines_arrive() -> None:
+    """Lines in batches: the change still carries the NaN's own step and line."""
+    data = _log("diverge")
+    run = Run("batched", RunOptions(live=True))
+    chunk = 700  # several records per read
+    for i in range(0, len(data), chunk):
+        run.feed(data[i : i + chunk])
+        run.snapshot()
+    changes = [
+        c for c in run.snapshot().changes if c.criterion == "divergence" and c.after == "bad"
+    ]
+    text = data.decode()
+    first_nan = next(
+        i for i, line in enumerate(text.splitlines(), 1) if "=nan" in line or "=inf" in line
+    )
+    assert changes and changes[0].step == 0.8 * STEPS
+    assert changes[0].line == first_nan
+
+
+def test_kl_weight_raised_is_a_phase_event_not_warmup() -> None:
+    run = Run("raised")
+    run.feed(_log("kl-raised"))
+    run.finish()
+    snap = run.snapshot()
+    phases = [e for e in snap.events if e.kind == "phase"]
+    assert len(phases) == 1 and "raised" in phases[0].message
+    assert snap.phase_steps == (phases[0].step,)
+    assert phases[0].step == pytest.approx(1010, abs=20)
+    assert snap.warmup_end_step is not None and snap.warmup_end_step < 200
+    assert snap.verdict("kl_zone").level == "bad"  # type: ignore[union-attr]
+
+
+def test_cyclical_schedule_is_recognised_and_judged_at_full_weight() -> None:
+    records = list(generate_records("cyclical", STEPS))
+    steps = np.array([r["step"] for r in records], float)
+    weights = np.array([r["kl_weight"] for r in records])
+    schedule = detect(steps, weights)
+    assert schedule.cyclic and len(schedule.changes) == 4
+    run = Run("cyc")
+    run.feed(_log("cyclical"))
+    run.finish()
+    share = run.snapshot().verdict("kl_share")
+    assert share is not None and share.level == "excellent" and "full weight" in share.summary
+
+
+def test_sum_reduced_rec_is_not_bad_and_rec_scale_converts_it() -> None:
+    data = _log("sum-reduced")
+    run = Run("sum")
+    run.feed(data)
+    run.finish()
+    v = run.snapshot().verdict("rec_range")
+    assert v is not None and v.level == "watch" and "--rec-scale" in v.summary
+    scaled = Run("sum", RunOptions(rec_scale=3 * 64 * 64))
+    scaled.feed(data)
+    scaled.finish()
+    assert scaled.snapshot().verdict("rec_range").level == "excellent"  # type: ignore[union-attr]
+
+
+def test_capacity_objective_reads_inconsistent_never_bad() -> None:
+    run = Run("cap")
+    run.feed(_log("capacity"))
+    run.finish()
+    v = run.snapshot().verdict("kl_share")
+    assert v is not None and v.level == "n/a"
+    assert v.summary.startswith("inconsistent: the total is not rec + kl_weight·KL")
+
+
+def test_short_resume_shows_the_previous_segment_labelled() -> None:
+    run = Run("resume")
+    run.feed(_log("resume-short"))
+    run.finish()
+    snap = run.snapshot()
+    assert snap.segments == 2
+    zone = snap.verdict("kl_zone")
+    assert zone is not None and zone.level == "excellent"
+    assert zone.summary.startswith("previous segment: ")
+
+
+def test_finished_log_reads_finished_and_stall_does_not_watch() -> None:
+    run = Run("done", RunOptions(live=True))
+    run.feed(_log("healthy", 500))
+    run.note_history_time(1.0)  # written long ago
+    snap = run.snapshot()
+    assert snap.finished
+    assert snap.verdict("stall").level == "n/a"  # type: ignore[union-attr]
+    assert snap.overall != "watch"
+
+
+# ------------------------------------------------------------------------- property tests
+def _healthy_text(noise: float, every: int, records: int, seed: int) -> bytes:
+    """A healthy run in the seed's numbers: KL settles at ~500, MSE falls to ~0.007."""
+    rng = random.Random(seed)
+    lines = ["config: kl_weight=1e-4 latent_dim=16"]
+    total_steps = every * records
+    for i in range(1, records + 1):
+        s = i * every
+        t = s / total_steps
+        kl = (500.0 + 2500.0 * math.exp(-t / 0.06)) * (1 + rng.gauss(0, noise))
+        rec = (0.0068 + 0.003 * (1 - t) + 0.04 * math.exp(-t / 0.05)) * (1 + rng.gauss(0, noise))
+        perc = (0.03 + 0.2 * math.exp(-t / 0.06)) * (1 + rng.gauss(0, noise))
+        total = rec + 1e-4 * kl + perc + 0.06
+        lines.append(
+            f"step {s} loss={total:.6g} rec_loss={rec:.6g} kl_loss={kl:.6g} kl_weight=0.0001 "
+            f"perception_loss={perc:.6g}"
+        )
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.xfail(reason="a healthy run may still show 3-4 late changes, see docs/accuracy.md")
+@settings(
+    max_examples=6,
+    deadline=None,
+    phases=[Phase.generate],  # a known miss: no shrinking
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    noise=st.floats(0.005, 0.03),
+    every=st.sampled_from([1, 5, 10, 25, 50, 100]),
+    seed=st.integers(0, 10_000),
+)
+def test_healthy_runs_under_noise_stay_steady(noise: float, every: int, seed: int) -> None:
+    records = 200
+    replay = replay_in_process(_healthy_text(noise, every, records, seed))
+    late = replay.late_changes(0.25 * records * every)
+    assert len(late) <= 2, late
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    noise=st.floats(0.005, 0.03),
+    every=st.sampled_from([1, 5, 10, 25, 50, 100]),
+    seed=st.integers(0, 10_000),
+)
+def test_healthy_runs_under_noise_raise_no_false_alarm(noise: float, every: int, seed: int) -> None:
+    records = 200
+    replay = replay_in_process(_healthy_text(noise, every, records, seed))
+    for cid, shown in replay.shown.items():
+        assert "bad" not in shown, (cid, replay.changes)
+    assert replay.final is not None and replay.final.overall in ("excellent", "ok")

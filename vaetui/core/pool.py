@@ -1,0 +1,179 @@
+"""A few threads for every followed file: ``vaetui tail`` with 64 logs costs a handful.
+
+A follower used to own a thread that slept until its file changed. With dozens of logs that
+is dozens of threads fighting for the interpreter while their histories load, and the app
+stops answering keys. Here a follower is a *task*: woken by its watcher (or by its safety
+timer), a worker runs one ``step`` of it, which reads a bounded slice and says when to look
+again. Workers take tasks in turn, so 24 growing files all move on, and a task never runs on
+two workers at once. Workers start with the first task and end with the last.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections import deque
+from typing import Protocol
+
+_log = logging.getLogger(__name__)
+
+#: Worker threads of the shared pool.
+WORKERS = 3
+
+
+class Task(Protocol):
+    """Something the pool runs a step of, now and then."""
+
+    def step(self, timed_out: bool) -> float | None:
+        """Do a bounded amount of work; return seconds until the next look, or None if done.
+
+        Args:
+            timed_out: the step runs because its timer ran out, not because it was woken.
+        """
+
+
+class _Slot:
+    """The pool's bookkeeping for one task."""
+
+    __slots__ = ("again", "due", "queued", "running", "stopped", "task", "timed_out")
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.queued = self.running = self.again = self.stopped = self.timed_out = False
+        self.due = 0.0
+
+
+class FollowPool:
+    """Runs the steps of many tasks on a few daemon threads.
+
+    Args:
+        workers: how many threads serve the tasks.
+    """
+
+    def __init__(self, workers: int = WORKERS) -> None:
+        self._workers = workers
+        self._cond = threading.Condition()
+        self._ready: deque[_Slot] = deque()
+        self._timers: list[tuple[float, int, _Slot]] = []
+        self._order = itertools.count()
+        self._slots: dict[int, _Slot] = {}
+        self._threads: list[threading.Thread] = []
+
+    def add(self, task: Task) -> None:
+        """Run ``task``'s first step soon; start the workers if they are not running."""
+        with self._cond:
+            slot = self._slots[id(task)] = _Slot(task)
+            self._threads = [t for t in self._threads if t.is_alive()]
+            while len(self._threads) < self._workers:
+                thread = threading.Thread(
+                    target=self._work, name=f"vaetui-pool-{len(self._threads)}", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
+            self._queue(slot)
+
+    def wake(self, task: Task) -> None:
+        """Run a step of ``task`` soon (again after the current one, if it is running)."""
+        with self._cond:
+            slot = self._slots.get(id(task))
+            if slot is None or slot.stopped:
+                return
+            if slot.running:
+                slot.again = True
+            elif not slot.queued:
+                self._queue(slot)
+
+    def has(self, task: Task) -> bool:
+        """True while ``task`` is in the pool (it has not ended or been removed)."""
+        with self._cond:
+            return id(task) in self._slots
+
+    def remove(self, task: Task) -> None:
+        """Run no more steps of ``task``; wait for a running one to end (not from inside it)."""
+        with self._cond:
+            slot = self._slots.pop(id(task), None)
+            if slot is None:
+                return
+            slot.stopped = True
+            if slot.queued:
+                self._ready.remove(slot)
+                slot.queued = False
+            me = threading.current_thread()
+            if me not in self._threads:
+                while slot.running:
+                    self._cond.wait()
+            threads = [] if self._slots else list(self._threads)
+            if not self._slots:
+                self._timers.clear()
+            self._cond.notify_all()
+        for thread in threads:  # the last task went: the workers end
+            if thread is not threading.current_thread():
+                thread.join(timeout=2.0)
+
+    def _queue(self, slot: _Slot) -> None:
+        slot.queued = True
+        self._ready.append(slot)
+        self._cond.notify()
+
+    def _next(self) -> _Slot | None:
+        """The next slot to run (None: no task left, the worker ends). Holds the lock."""
+        while self._slots:
+            now = time.monotonic()
+            while self._timers and self._timers[0][0] <= now:
+                due, _, slot = heapq.heappop(self._timers)
+                if due == slot.due and not slot.stopped and not slot.queued and not slot.running:
+                    slot.timed_out = True
+                    self._queue(slot)
+            if self._ready:
+                slot = self._ready.popleft()
+                slot.queued, slot.running = False, True
+                return slot
+            timeout = self._timers[0][0] - now if self._timers else None
+            self._cond.wait(timeout)
+        return None
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                slot = self._next()
+                if slot is None:
+                    return
+                timed_out, slot.timed_out = slot.timed_out, False
+            delay = self._step(slot, timed_out)
+            with self._cond:
+                slot.running = False
+                if not slot.stopped:
+                    if slot.again or delay == 0:
+                        slot.again = False
+                        self._queue(slot)
+                    elif delay is not None:
+                        slot.due = time.monotonic() + delay
+                        heapq.heappush(self._timers, (slot.due, next(self._order), slot))
+                        self._cond.notify()
+                    else:
+                        self._slots.pop(id(slot.task), None)
+                self._cond.notify_all()
+
+    @staticmethod
+    def _step(slot: _Slot, timed_out: bool) -> float | None:
+        try:
+            return slot.task.step(timed_out)
+        except Exception:  # a task must handle its own errors; this keeps the worker alive
+            _log.exception("a follower step failed")
+            return None
+
+
+_shared: FollowPool | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_pool() -> FollowPool:
+    """The one pool of the process, made on first use."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = FollowPool()
+        return _shared
