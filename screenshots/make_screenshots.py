@@ -27,6 +27,7 @@ SHOTS: list[tuple[str, str, tuple[int, int], tuple[str, ...]]] = [
     ("narrow-60x20.svg", "collapse", (60, 20), ()),
     ("detail.svg", "collapse", (80, 24), ("1",)),
     ("help.svg", "healthy", (80, 24), ("question_mark",)),
+    ("rawlog.svg", "diverge", (80, 24), ("L", "slash", *"loss=inf", "enter")),
 ]
 
 
@@ -37,6 +38,7 @@ async def shoot(log: Path, out: Path, size: tuple[int, int], keys: tuple[str, ..
         await pilot.pause()
         for key in keys:
             await pilot.press(key)
+            await app.workers.wait_for_complete()  # the raw log indexes and searches in threads
             await pilot.pause()
         await pilot.wait_for_scheduled_animations()
         app.save_screenshot(filename=out.name, path=str(out.parent))

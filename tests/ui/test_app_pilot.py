@@ -23,12 +23,12 @@ from vaetui.core.snapshot import CRITERIA_IDS, Event
 from vaetui.core.stats import minmax_thin
 from vaetui.ui.app import VaeApp, build_app
 from vaetui.ui.emacache import EmaCache
-from vaetui.ui.keys import BINDINGS
+from vaetui.ui.keys import BINDINGS, palette_title
 from vaetui.ui.messages import FollowStatus, SnapshotUpdated
 from vaetui.ui.palette import MetricCommands
 from vaetui.ui.view import PlotView
 from vaetui.ui.widgets.detail import DetailScreen
-from vaetui.ui.widgets.events import EventsTable
+from vaetui.ui.widgets.events import EventsList
 from vaetui.ui.widgets.fmt import arrow, clean, fmt_value
 from vaetui.ui.widgets.help import HelpScreen
 from vaetui.ui.widgets.plot import MetricPlot
@@ -172,7 +172,7 @@ async def test_enter_on_badge_and_on_event(healthy: Path) -> None:
         app.post_message(SnapshotUpdated(0, snap, FollowStatus("following", "inotify")))
         await pilot.pause(1.2)  # the events list redraws at most once a second
         await pilot.press("e")
-        assert isinstance(app.focused, EventsTable)
+        assert isinstance(app.focused, EventsList)
         await pilot.press("enter")
         assert app.query_one(MetricPlot).view.mark == 1200.0
 
@@ -183,7 +183,9 @@ async def test_palette_offers_actions_and_every_metric(healthy: Path) -> None:
     async with app.run_test(size=(80, 24)):
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for binding in BINDINGS:
-            assert binding.description in titles
+            assert palette_title(binding) in titles
+        assert {"Detail: KL zone", "Detail: Stall", "Show raw log"} <= set(titles)
+        assert not any(t.startswith("Detail ") and t[-1].isdigit() for t in titles)
         provider = MetricCommands(app.screen)
         hits = [hit async for hit in provider.search("g_loss")]
         assert any(hit.text == "Plot metric g_loss" for hit in hits)
@@ -245,9 +247,7 @@ async def test_compact_layout_at_60x20(healthy: Path) -> None:
     app = static_app(healthy)
     async with app.run_test(size=(60, 20)):
         assert app.screen.has_class("-compact")
-        assert (
-            not app.query_one(EventsTable).display or not app.query_one(EventsTable).region.height
-        )
+        assert not app.query_one(EventsList).display or not app.query_one(EventsList).region.height
         assert "BAD" in screen_text(app) or "EXCELLENT" in screen_text(app)
 
 

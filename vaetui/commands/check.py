@@ -1,5 +1,9 @@
 """``vaetui check``: judge a whole log (or follow it) and print the checklist or JSON.
 
+``--follow`` keeps standard output machine-readable with or without ``--json``: one JSON line
+per verdict change (the overall verdict's included), the final summary as the last JSON line;
+the human checklist, when asked for, goes to standard error.
+
 Reads through the same core as the TUI: ``read_whole`` for a whole file, standard input or
 a TensorBoard run, the follower ``make_follower`` picks for ``--follow``; the verdict changes it
 prints are the core's (``Snapshot.changes``).
@@ -20,7 +24,7 @@ from vaetui.core.follow import make_follower, read_whole
 from vaetui.core.images.store import ImageStore, read_once, store_for
 from vaetui.core.images.watch import ImageWatcher
 from vaetui.core.run import Run, RunOptions
-from vaetui.core.snapshot import OVERALL, Snapshot
+from vaetui.core.snapshot import Snapshot
 from vaetui.core.source import SourceError
 from vaetui.errors import (
     EXIT_BAD,
@@ -62,14 +66,15 @@ def check(
         if as_json:
             print(json.dumps(error_json(run, exc)))
         raise
-    if as_json:
-        print(json.dumps(snap.to_json()))
-    else:
+    if as_json or follow:
+        # Followed, stdout stays JSON lines to the end: the summary is its last line.
+        print(json.dumps(snap.to_json()), flush=True)
+    if not as_json:
         from rich.console import Console
 
         from vaetui.commands.report import print_report
 
-        print_report(snap, Console(highlight=False))
+        print_report(snap, Console(highlight=False, stderr=follow))
     if failure is not None:
         raise InputError(failure, EXIT_UNREADABLE)
     return exit_code(snap)
@@ -139,6 +144,7 @@ def _follow(
 ) -> tuple[Snapshot, str | None]:
     """Follow ``path`` until SIGINT/SIGTERM/SIGHUP; print a JSON line per verdict change.
 
+    Changes of the overall verdict are lines of their own (``"criterion": "overall"``).
     Returns the final picture and, if the reader stopped for good, why (its verdicts n/a).
     A problem with the path (it became a device, it went unreadable) is said on stderr.
     """
@@ -161,8 +167,12 @@ def _follow(
             if snap.records == 0:
                 return
             for change in snap.changes:
-                if change.seq > printed and change.criterion != OVERALL:
-                    print(json.dumps(change.to_json()), flush=True)
+                if change.seq > printed:
+                    try:
+                        print(json.dumps(change.to_json()), flush=True)
+                    except BrokenPipeError:  # the reader (`| jq`) left: stop like on SIGPIPE
+                        stop.set()
+                        return
                     printed = change.seq
             if dispatcher is not None:
                 dispatcher.observe(snap, run_label(path), path)

@@ -293,15 +293,39 @@ def make_follower(
     run: Run,
     on_update: Callable[[], None] | None = None,
     poll: bool = False,
+    tap: Consumer | None = None,
 ) -> RunFollower:
-    """The follower ``path`` needs: event files are re-read, everything else is tailed."""
+    """The follower ``path`` needs: event files are re-read, everything else is tailed.
+
+    ``tap``, if given, sees the same bytes as ``run`` (the raw lines of standard input).
+    """
     if wants_event_reader(path, run.options.fmt):
         from vaetui.core.eventfollow import EventFollower
 
         return EventFollower(path, run, on_update=on_update)
+    consumer: Consumer = run if tap is None else Tee(run, tap)
     return Follower(
-        path, run, on_update=on_update, poll=poll, on_history_time=run.note_history_time
+        path, consumer, on_update=on_update, poll=poll, on_history_time=run.note_history_time
     )
+
+
+class Tee:
+    """Feeds two consumers the same bytes, resets and end, in order."""
+
+    def __init__(self, first: Consumer, second: Consumer) -> None:
+        self._both = (first, second)
+
+    def feed(self, data: bytes) -> None:
+        for c in self._both:
+            c.feed(data)
+
+    def source_reset(self, reason: str = "") -> None:
+        for c in self._both:
+            c.source_reset(reason)
+
+    def finish(self) -> None:
+        for c in self._both:
+            c.finish()
 
 
 def read_whole(path: str, run: Run) -> FollowStatus:

@@ -15,7 +15,7 @@ import numpy as np
 from vaetui.core.assess import LOSSES
 from vaetui.core.profile import Profile
 from vaetui.core.snapshot import Event
-from vaetui.core.stats import MAX_POINTS, Growable, MetricHistory, ema_before
+from vaetui.core.stats import MAX_POINTS, SEGMENT_DTYPE, Growable, MetricHistory, ema_before
 
 #: Points a metric needs in its segment before spikes are reported.
 SPIKE_MIN_POINTS = 10
@@ -71,8 +71,16 @@ class Recorder:
             steps.setdefault(name, set()).add(step)
         return {name: frozenset(s) for name, s in steps.items()}
 
-    def event(self, step: float | None, line: int | None, kind: str, message: str) -> None:
-        self.events.append(Event(step, line, kind, message))
+    def event(
+        self,
+        step: float | None,
+        line: int | None,
+        kind: str,
+        message: str,
+        change: tuple[str, str, str] = ("", "", ""),
+    ) -> None:
+        """Note an event; ``change`` is (criterion, before, after) for a verdict change."""
+        self.events.append(Event(step, line, kind, message, *change))
 
     def new_segment(self, previous: float | None, step: float, line: int) -> None:
         """A restart or a resume: statistics and verdicts start over from here."""
@@ -181,7 +189,7 @@ class Recorder:
         before = h.seg_count
         h.steps.extend(steps)
         h.values.extend(values)
-        h.segments.extend(np.full(steps.size, self.segment, dtype=np.int32))
+        h.segments.extend(np.full(steps.size, self.segment, dtype=SEGMENT_DTYPE))
         h.seg_count += steps.size
         finite = np.isfinite(values)
         bad = int(steps.size - np.count_nonzero(finite))

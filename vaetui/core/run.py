@@ -434,5 +434,9 @@ class Run:
         for c in self._tracker.update(verdicts, step, line, at):
             if c.before is not None and c.criterion != OVERALL:
                 self._recorder.event(
-                    c.step, c.line, "verdict", f"{c.title}: {c.before} -> {c.after} ({c.summary})"
+                    c.step,
+                    c.line,
+                    "verdict",
+                    f"{c.title}: {c.before} -> {c.after} ({c.summary})",
+                    (c.criterion, c.before, c.after),
                 )

@@ -105,6 +105,10 @@ class Event:
     line: int | None
     kind: str
     message: str
+    #: For a verdict event: which criterion moved, from which level to which.
+    criterion: str = ""
+    before: str = ""
+    after: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -200,9 +200,13 @@ class Growable:
 
 #: A metric keeps at most this many points; older ones are thinned (the min and max of
 #: each bucket), so a months-long run stays within a fixed memory budget and spikes stay visible.
-MAX_POINTS = 1 << 16
+#: 8k points of 20 bytes is 160 KB a metric: a day-long tail needs no more than its first
+#: minutes (a plot is a few hundred columns wide; the criteria read at most 500 points).
+MAX_POINTS = 1 << 13
 #: The newest points are never thinned (they feed the EMA, the trend and the sparklines).
-KEEP_RECENT = 1 << 13
+KEEP_RECENT = 1 << 11
+#: Segment numbers are small integers: float32 holds them exactly, in half the bytes.
+SEGMENT_DTYPE = np.float32
 
 
 @dataclass
@@ -224,7 +228,7 @@ class MetricHistory:
 
     @classmethod
     def empty(cls) -> MetricHistory:
-        return cls(Growable(), Growable(), Growable(dtype=np.int32))
+        return cls(Growable(), Growable(), Growable(dtype=SEGMENT_DTYPE))
 
     def version(self) -> tuple[int, int, int]:
         """Changes whenever a point is added, changed or the segment starts over."""
@@ -256,7 +260,7 @@ class MetricHistory:
         keep[:cut] = _bucket_keep(values[:cut], segs[:cut], bucket)
         self.steps = _growable(steps[keep], limit)
         self.values = _growable(values[keep], limit)
-        self.segments = _growable(segs[keep], limit)
+        self.segments = _growable(segs[keep], limit, SEGMENT_DTYPE)
         current = segs[-1]
         self.segment_start = int(np.searchsorted(self.segments.view(), current, side="left"))
 
@@ -295,9 +299,9 @@ def _bucket_keep(values: np.ndarray, segs: np.ndarray | None, bucket: int) -> np
     return keep.reshape(-1)
 
 
-def _growable(values: np.ndarray, limit: int = MAX_POINTS) -> Growable:
+def _growable(values: np.ndarray, limit: int = MAX_POINTS, dtype: type = np.float64) -> Growable:
     # Room to reach the limit again without a doubling: the history's memory stays fixed.
-    g = Growable(max(values.size, limit) + limit // 2, values.dtype.type)
+    g = Growable(max(values.size, limit) + limit // 2, dtype)
     g.extend(values)
     return g
 

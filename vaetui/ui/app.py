@@ -35,12 +35,13 @@ from vaetui.ui.messages import CriterionChosen, MetricSelected, SnapshotUpdated,
 from vaetui.ui.palette import MetricCommands, action_commands
 from vaetui.ui.throttle import Throttle
 from vaetui.ui.widgets.detail import DetailScreen
-from vaetui.ui.widgets.events import EventsTable
+from vaetui.ui.widgets.events import EventsList, EventsScreen
 from vaetui.ui.widgets.explain import ExplainScreen
 from vaetui.ui.widgets.help import HelpScreen
 from vaetui.ui.widgets.images import ImageScreen, Thumbnail
 from vaetui.ui.widgets.metrics import MetricList, default_metric
-from vaetui.ui.widgets.plot import MetricPlot, PlotData
+from vaetui.ui.widgets.plot import MetricPlot, PlotData, PlotLegend
+from vaetui.ui.widgets.rawlog import RawLogScreen
 from vaetui.ui.widgets.status import ReadProgress, StatusBar
 from vaetui.ui.widgets.verdicts import VerdictPanel
 
@@ -50,6 +51,8 @@ MIN_INTERVAL = 0.2
 HEAVY_INTERVAL = 1.0
 #: Seconds without news after which the current run's snapshot is refreshed (stall verdict).
 QUIET_REFRESH = 15.0
+#: App actions that also work while another screen is in front of the dashboard.
+ON_EVERY_SCREEN = frozenset({"quit", "help", "raw_log", "events"})
 #: Below this size the compact layout is used.
 COMPACT_WIDTH, COMPACT_HEIGHT = 76, 22
 #: From this size on the main screen has room for a thumbnail of the newest reconstruction.
@@ -100,9 +103,11 @@ class VaeApp(AlertOutlets, App[int]):
             yield MetricList(id="metrics")
             with Vertical(id="right"):
                 yield MetricPlot(id="plot")
+                yield PlotLegend(id="plot-legend")
                 yield Thumbnail(id="thumb")
-                yield EventsTable(id="events")
-        yield Footer(compact=True)
+                yield EventsList(id="events")
+        # The palette's key is in ? help; the footer keeps its room for the everyday keys.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._main = self.screen
@@ -217,7 +222,10 @@ class VaeApp(AlertOutlets, App[int]):
         self._heavy_at = time.monotonic()
         snap = self._render_light()
         self._on_main(MetricList).show(snap, self.selected)
-        self._on_main(EventsTable).show(snap.events if snap else ())
+        events = snap.events if snap else ()
+        self._on_main(EventsList).show(events)
+        if isinstance(self.screen, EventsScreen):
+            self.screen.update_events(events)
         self._render_plot()
         self._render_thumbnail(snap)
 
@@ -260,7 +268,9 @@ class VaeApp(AlertOutlets, App[int]):
         plot = self._on_main(MetricPlot)
         if snap is not None:
             plot.set_alpha(snap.ema_alpha)  # the core's EMA, drawn as it judges it
-        plot.show(PlotData(self.selected, self.current, runs, starts, self.overlay))
+        events = snap.events if snap else ()
+        data = PlotData(self.selected, self.current, runs, starts, self.overlay, events)
+        plot.show(data)
 
     # -- what keys, the palette and widgets ask for -------------------------------------
 
@@ -279,11 +289,19 @@ class VaeApp(AlertOutlets, App[int]):
         yield from action_commands(self.run_action)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide the multi-run keys when only one run is open."""
-        return not (action in ("overlay", "run") and len(self.feeds) < 2)
+        """Hide the multi-run keys when only one run is open, and the dashboard's keys
+        while another screen (raw log, events, help, detail) is in front."""
+        if action in ("overlay", "run") and len(self.feeds) < 2:
+            return False
+        if self._main is not None and self.screen is not self._main:
+            return action in ON_EVERY_SCREEN
+        return True
 
     def on_metric_selected(self, message: MetricSelected) -> None:
         self.select_metric(message.name)
+
+    def on_metric_plot_legend_changed(self, message: MetricPlot.LegendChanged) -> None:
+        self._on_main(PlotLegend).show(message.items)
 
     def on_step_chosen(self, message: StepChosen) -> None:
         self._on_main(MetricPlot).jump(message.step)
@@ -334,8 +352,43 @@ class VaeApp(AlertOutlets, App[int]):
         self.current = (self.current + delta) % len(self.feeds)
         self._render()
 
-    def action_focus_events(self) -> None:
-        self._on_main(EventsTable).focus()
+    def action_events(self) -> None:
+        """Focus the events list; in the compact layout (no room for it) open it full screen."""
+        if self._main is not None and self._main.has_class("-compact"):
+            if not isinstance(self.screen, EventsScreen):
+                feed = self.feeds[self.current]
+                events = feed.snapshot.events if feed.snapshot else ()
+                self.push_screen(EventsScreen(events, feed.name))
+            return
+        if self.screen is not self._main:
+            return
+        self._on_main(EventsList).focus()
+
+    def action_raw_log(self) -> None:
+        """The log's own lines, at the highlighted event's line when the events list has focus."""
+        feed = self.feeds[self.current]
+        if feed.raw is None:
+            self.notify("TensorBoard event files have no lines to show", severity="warning")
+            return
+        if isinstance(self.screen, RawLogScreen):
+            return
+        self.push_screen(RawLogScreen(feed.raw, feed.name, self._line_asked_for()))
+
+    def _line_asked_for(self) -> int | None:
+        """The line of the highlighted event, or of the first NaN from the divergence view."""
+        if isinstance(self.focused, EventsList):
+            row = self.focused.current_row()
+            return row.line if row is not None else None
+        snap = self.feeds[self.current].snapshot
+        screen = self.screen
+        if (
+            isinstance(screen, DetailScreen)
+            and snap is not None
+            and screen.criterion_id == "divergence"
+        ):
+            nan = [e.line for e in snap.events if e.kind == "nan"]
+            return nan[-1] if nan else None
+        return None
 
     def action_explain(self) -> None:
         feed = self.feeds[self.current]

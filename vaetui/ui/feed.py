@@ -26,6 +26,7 @@ from vaetui.core.follow import (
 )
 from vaetui.core.images.store import read_once, store_for
 from vaetui.core.images.watch import ImageWatcher
+from vaetui.core.rawlog import RawLines, StreamLines, raw_lines_for
 from vaetui.core.run import Run, RunOptions
 from vaetui.core.snapshot import Snapshot
 from vaetui.core.source import SourceError, newest_part
@@ -88,6 +89,10 @@ class RunFeed:
         self._posting = threading.Lock()
         self._preview: Snapshot | None = None
         self._lock = threading.Lock()
+        #: The log's own lines (None for TensorBoard event files, which have no lines).
+        self.raw: RawLines | None = (
+            None if wants_event_reader(path, options.fmt) else raw_lines_for(path)
+        )
         #: What the UI shows; set only on the UI thread when a message is applied.
         self.snapshot: Snapshot | None = None
         self.status = FollowStatus()
@@ -107,7 +112,8 @@ class RunFeed:
 
     def start(self) -> None:
         """Follow the file in the follower's own thread; updates arrive as messages."""
-        self._follower = make_follower(self.path, self.run, self._updated, self.poll)
+        tap = self.raw if isinstance(self.raw, StreamLines) else None
+        self._follower = make_follower(self.path, self.run, self._updated, self.poll, tap=tap)
         self._lock = self._follower.lock
         self._follower.start()
         if self.images is not None:

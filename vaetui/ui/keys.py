@@ -16,21 +16,24 @@ DETAIL_KEYS = min(len(CRITERIA_IDS), 9)
 ZOOM = Binding.Group("Zoom", compact=True)
 PAN = Binding.Group("Pan", compact=True)
 RUN = Binding.Group("Run", compact=True)
-METRIC = Binding.Group("Metric", compact=True)
+METRIC = Binding.Group("Plot", compact=True)
 
 BINDINGS: list[Binding] = [
+    # Shown in the footer, most useful first; it must fit in 60 columns.
     Binding("q", "quit", "Quit"),
     Binding("question_mark", "help", "Help", key_display="?"),
-    Binding("space", "pause", "Pause", key_display="␣", tooltip="Pause / resume following"),
+    Binding("L", "raw_log", "Raw log", tooltip="Show raw log: the log's own lines, with search"),
+    Binding("e", "events", "Events", tooltip="Go to the events list (full screen when compact)"),
     Binding("m", "metric(1)", "Next metric", group=METRIC, tooltip="Plot the next metric"),
     Binding("M", "metric(-1)", "Previous metric", group=METRIC, tooltip="Plot the previous metric"),
-    Binding("l", "log_scale", "Log", tooltip="Toggle a log-scale y axis"),
-    Binding("plus,equals_sign", "zoom(1)", "Zoom in", group=ZOOM, key_display="+"),
-    Binding("minus", "zoom(-1)", "Zoom out", group=ZOOM, key_display="-"),
-    Binding("left", "pan(-1)", "Pan left", group=PAN),
-    Binding("right", "pan(1)", "Pan right", group=PAN),
-    Binding("o", "overlay", "Overlay", tooltip="Overlay this metric from every run"),
     Binding("1", "detail(1)", "Detail", key_display=f"1-{DETAIL_KEYS}"),
+    Binding("left_square_bracket", "run(-1)", "Previous run", group=RUN, key_display="["),
+    Binding("right_square_bracket", "run(1)", "Next run", group=RUN, key_display="]"),
+    # In ? help and the palette only.
+    Binding(
+        "space", "pause", "Pause", show=False, key_display="␣", tooltip="Pause / resume following"
+    ),
+    Binding("o", "overlay", "Overlay", show=False, tooltip="Overlay this metric from every run"),
     *(
         Binding(str(n), f"detail({n})", f"Detail {n}", show=False)
         for n in range(2, DETAIL_KEYS + 1)
@@ -43,7 +46,6 @@ BINDINGS: list[Binding] = [
         tooltip="Sample images: newest input and "
         "reconstruction side by side, ←/→ through earlier steps",
     ),
-    Binding("e", "focus_events", "Events", show=False, tooltip="Go to the events list"),
     Binding(
         "x",
         "explain",
@@ -51,30 +53,64 @@ BINDINGS: list[Binding] = [
         show=False,
         tooltip="What was read from the log, and what was skipped",
     ),
-    Binding("f", "follow", "Follow newest (reset zoom)", show=False),
-    Binding("left_square_bracket", "run(-1)", "Previous run", group=RUN, key_display="["),
-    Binding("right_square_bracket", "run(1)", "Next run", group=RUN, key_display="]"),
+    Binding("l", "log_scale", "Log scale", show=False, tooltip="Toggle a log-scale y axis"),
+    Binding("plus,equals_sign", "zoom(1)", "Zoom in", show=False, group=ZOOM, key_display="+"),
+    Binding("minus", "zoom(-1)", "Zoom out", show=False, group=ZOOM, key_display="-"),
+    Binding("left", "pan(-1)", "Pan left", show=False, group=PAN, key_display="←"),
+    Binding("right", "pan(1)", "Pan right", show=False, group=PAN, key_display="→"),
+    Binding(
+        "f", "follow", "Follow newest", show=False, tooltip="Follow the newest step (reset zoom)"
+    ),
 ]
 
-#: Keys that belong to a widget or to Textual itself, listed in help for completeness.
+#: One help row per group of keys: (keys, what they do), shown as written.
+GROUP_HELP: dict[str, tuple[str, str]] = {
+    "Plot": ("m / M", "plot the next / previous metric"),
+    "Run": ("[ / ]", "previous / next run (several logs)"),
+    "Zoom": ("+ / -", "zoom the plot in / out"),
+    "Pan": ("← / →", "pan the plot (in a detail view: other criteria)"),
+}
+
+#: Keys that belong to a widget or a screen, listed in help for completeness.
 EXTRA_HELP: list[tuple[str, str]] = [
-    ("enter", "on a badge: its detail view · on a metric: plot it · on an event: jump there"),
-    ("tab / shift+tab", "move focus between badges, metrics and events"),
-    ("← / →", "in a detail view: previous / next criterion"),
-    ("esc", "close a detail view or this help"),
-    ("ctrl+p", "command palette: every action above, and 'Plot metric …' for any metric"),
+    ("enter", "badge: its detail · metric: plot it · event: jump the plot there"),
+    ("tab", "move focus between badges, metrics and events"),
+    ("v  home/end", "events: filter all / pinned / verdicts · first / last event"),
+    ("/  n / N", "raw log: search a regex, next / previous match"),
+    ("ctrl+p", "command palette: every action, 'Plot metric …' for any metric"),
 ]
 
 
 def help_rows() -> list[tuple[str, str]]:
-    """(keys, what they do) for the help screen, in footer order then the extras."""
+    """(keys, what they do) for the help screen, in footer order then the extras.
+
+    Keys of one group (``m``/``M``, ``+``/``-`` ...) share a row, and ``1``-``8`` is one row.
+    """
     rows: list[tuple[str, str]] = []
+    groups_done: set[str] = set()
     for b in BINDINGS:
         if b.action.startswith("detail(") and b.action != "detail(1)":
+            continue
+        if b.group is not None and b.group.description in GROUP_HELP:
+            if b.group.description not in groups_done:
+                groups_done.add(b.group.description)
+                rows.append(GROUP_HELP[b.group.description])
             continue
         keys = b.key_display or b.key
         description = b.tooltip or b.description
         if b.key == "1":
-            description = f"Detail view of criterion 1-{DETAIL_KEYS} (in badge order)"
+            description = f"detail view of criterion 1-{DETAIL_KEYS} (in badge order)"
         rows.append((keys, description))
     return rows + EXTRA_HELP
+
+
+def palette_title(binding: Binding) -> str:
+    """A binding's name in the command palette, in the product's words."""
+    if binding.action.startswith("detail("):
+        from vaetui.core.snapshot import CRITERIA_IDS, CRITERIA_TITLES
+
+        number = int(binding.action[len("detail(") : -1])
+        return f"Detail: {CRITERIA_TITLES[CRITERIA_IDS[number - 1]]}"
+    return {"raw_log": "Show raw log", "events": "Show events"}.get(
+        binding.action, binding.description
+    )

@@ -15,15 +15,16 @@ from rich.text import Text
 from textual.app import SystemCommand
 from textual.command import Hit, Hits, Provider
 
-from vaetui.ui.keys import BINDINGS
+from vaetui.ui.keys import BINDINGS, palette_title
 from vaetui.ui.widgets.fmt import clean
 
 
 def action_commands(run_action: Callable[[str], Any]) -> Iterable[SystemCommand]:
-    """One palette command per key binding, titled like the help screen."""
+    """One palette command per key binding, in the product's words, each with its key
+    ("Detail: KL zone" key 1, "Show raw log" key L)."""
     for b in BINDINGS:
-        keys = b.key_display or b.key
-        yield SystemCommand(b.description, f"key: {keys}", partial(run_action, b.action))
+        keys = b.key if b.action.startswith("detail(") else b.key_display or b.key
+        yield SystemCommand(palette_title(b), f"key: {keys}", partial(run_action, b.action))
 
 
 class MetricCommands(Provider):
@@ -42,5 +43,5 @@ class MetricCommands(Provider):
                     Text(label),
                     partial(app.select_metric, name),
                     text=label,
-                    help="show this metric in the big plot",
+                    help="show this metric in the big plot (keys: m / M)",
                 )

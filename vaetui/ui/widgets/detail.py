@@ -17,6 +17,7 @@ from textual.widgets import Label, Static
 
 from vaetui.core.snapshot import CRITERIA_IDS, CRITERIA_TITLES, Verdict
 from vaetui.ui.widgets.fmt import clean, fmt_value
+from vaetui.ui.widgets.help import ScrollHint
 from vaetui.ui.widgets.verdicts import level_class, level_word
 
 
@@ -28,15 +29,16 @@ def detail_text(verdict: Verdict | None, criterion_id: str) -> Text:
         return text
     text.append("Why\n", style="bold")
     text.append(clean(verdict.summary) + "\n\n")
+    # What to do comes second: in a short pane it must not sit below the fold.
+    text.append("What to do\n", style="bold")
+    text.append((clean(verdict.advice) or "—") + "\n\n")
     text.append("Numbers\n", style="bold")
     text.append(f"  value judged: {fmt_value(verdict.value)}\n")
     for name, value in verdict.inputs.items():
         shown = value if isinstance(value, str) else fmt_value(value)
         text.append(f"  {clean(name)}: {clean(shown)}\n")
     text.append("\nThresholds\n", style="bold")
-    text.append(f"  {clean(verdict.thresholds) or '—'}\n\n")
-    text.append("What to do\n", style="bold")
-    text.append(clean(verdict.advice) or "—")
+    text.append(f"  {clean(verdict.thresholds) or '—'}")
     return text
 
 
@@ -45,8 +47,11 @@ class DetailScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,enter", "dismiss", "Back"),
-        Binding("left", "move(-1)", "Previous"),
-        Binding("right", "move(1)", "Next"),
+        # A modal screen hides the app's keys: the raw log (at the first NaN from the
+        # divergence view) is offered here too.
+        Binding("L", "app.raw_log", "Raw log"),
+        Binding("left", "move(-1)", "Previous", priority=True),
+        Binding("right", "move(1)", "Next", priority=True),
     ]
 
     def __init__(self, criterion_id: str, verdicts: dict[str, Verdict]) -> None:
@@ -59,10 +64,13 @@ class DetailScreen(ModalScreen[None]):
             yield Label("", id="detail-title", markup=False)
             with VerticalScroll(id="detail-scroll"):
                 yield Static("", id="detail-body", markup=False)
-            yield Label("←/→ other criteria · Esc back", id="detail-hint")
+            yield ScrollHint("←/→ other criteria · L raw log · Esc back", id="detail-hint")
 
     def on_mount(self) -> None:
         self._render_verdict()
+        scroll = self.query_one("#detail-scroll", VerticalScroll)
+        scroll.focus()
+        self.query_one(ScrollHint).attach(scroll)
 
     def update_verdicts(self, verdicts: dict[str, Verdict]) -> None:
         """Show the newest numbers (called by the app when a snapshot is applied)."""

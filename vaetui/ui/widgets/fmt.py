@@ -34,8 +34,13 @@ def literal(text: object, style: str = "") -> Text:
     return Text(clean(text), style=style, no_wrap=True, overflow="ellipsis")
 
 
+#: Significant digits of every value on screen: panes, badges and detail views agree.
+DIGITS = 3
+
+
 def fmt_value(x: float | None) -> str:
-    """A number in at most ~8 characters: ``0.0069``, ``511``, ``1.2e-05``, ``nan``, ``—``."""
+    """A number in at most 7 characters, to ``DIGITS`` significant digits: ``0.0069``,
+    ``511``, ``12345``, ``1.2e-05``, ``nan``, ``—``."""
     if x is None:
         return "—"
     x = float(x)
@@ -50,7 +55,7 @@ def fmt_value(x: float | None) -> str:
         return f"{x:.2e}".replace("e-0", "e-").replace("e+0", "e")
     if ax >= 1000:
         return f"{x:.0f}"
-    return f"{x:.4g}"
+    return f"{x:.{DIGITS}g}"
 
 
 def fit_value(x: float | None, room: int) -> str:
@@ -58,11 +63,17 @@ def fit_value(x: float | None, room: int) -> str:
     text = fmt_value(x)
     if len(text) <= room or x is None or not math.isfinite(x):
         return text
-    for digits in (3, 2):
+    for digits in range(DIGITS - 1, 0, -1):
         text = f"{x:.{digits}g}".replace("e-0", "e-").replace("e+0", "e")
         if len(text) <= room:
             return text
     return "…"
+
+
+def fit_step(step: float, room: int) -> str:
+    """A step in ``room`` characters: ``16,000``, else ``16k``."""
+    text = fmt_step(step)
+    return text if len(text) <= room else fmt_tick(float(step), 1000.0)
 
 
 def fmt_step(step: float | None) -> str:
@@ -93,3 +104,41 @@ def finite(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarra
     """The points whose value is finite (NaN and inf cannot be drawn)."""
     ok = np.isfinite(values) & np.isfinite(steps)
     return steps[ok], values[ok]
+
+
+def nice_ticks(lo: float, hi: float, most: int) -> list[float]:
+    """At most ``most`` round values (1, 2 or 5 times a power of ten apart) in ``[lo, hi]``.
+
+    What a person writes on an axis: ``0 5k 10k 15k``, never ``10.0 5007.5``. A range of
+    zero width gets the one value.
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return []
+    if hi <= lo:
+        return [lo]
+    most = max(most, 2)
+    raw = (hi - lo) / most
+    power = 10 ** math.floor(math.log10(raw))
+    gap = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power * most >= hi - lo)
+    first = math.ceil(lo / gap - 1e-9) * gap
+    ticks = []
+    k = 0
+    while (value := first + k * gap) <= hi + gap * 1e-9:
+        ticks.append(0.0 if abs(value) < gap * 1e-9 else value)
+        k += 1
+    return ticks
+
+
+def fmt_tick(x: float, gap: float | None = None) -> str:
+    """A step on an axis: ``0``, ``500``, ``1.5k``, ``20k``, ``1.2M``; integers stay integers."""
+    ax = abs(x)
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if ax >= limit:
+            digits = 0 if gap is None else max(0, -math.floor(math.log10(gap / limit) + 1e-9))
+            if digits > 2:
+                break  # ticks closer than a hundredth of the unit: write them out
+            text = f"{x / limit:.{digits}f}".rstrip("0").rstrip(".") if digits else None
+            return (text or f"{x / limit:.0f}") + suffix
+    if float(x).is_integer():
+        return f"{int(x):,}"
+    return f"{x:.3g}".replace("e-0", "e-")

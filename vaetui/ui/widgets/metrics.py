@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,19 +20,49 @@ from vaetui.core.metrics import metric_order
 from vaetui.core.snapshot import MetricSummary, Series, Snapshot
 from vaetui.core.stats import minmax_thin
 from vaetui.ui.messages import MetricSelected
-from vaetui.ui.widgets.fmt import arrow, finite, fmt_value, literal
+from vaetui.ui.widgets.fmt import arrow, finite, fmt_tick, fmt_value, literal
 
 #: Panes mounted at once; the rest of the metrics are a page away (``m`` / ``M`` / palette).
 PAGE_SIZE = 8
 
 
-def spark_data(series: Series | None, width: int) -> list[float]:
-    """Finite values thinned to about two per column, min and max kept so spikes show."""
+#: Sparklines show the newest tenth of the run (at least a few points per column).
+SPARK_SHARE = 0.1
+
+
+def spark_window(snapshot: Snapshot | None, width: int) -> float | None:
+    """How many steps back the sparklines reach: the newest tenth of the run's steps, but
+    never fewer than two points per column. None when the run has no steps yet."""
+    if snapshot is None or snapshot.first_step is None or snapshot.last_step is None:
+        return None
+    span = snapshot.last_step - snapshot.first_step
+    interval = 1.0
+    for series in snapshot.history.values():
+        if len(series.steps) > 1:
+            interval = max(float(np.median(np.diff(series.steps[-64:]))), 1e-9)
+            break
+    return max(span * SPARK_SHARE, 2 * max(width, 1) * interval)
+
+
+def spark_data(series: Series | None, width: int, window: float | None = None) -> list[float]:
+    """The finite values of the newest ``window`` steps (all when None), thinned to about
+    two per column, min and max kept so spikes show. The whole history is the big plot's."""
     if series is None or len(series.values) == 0:
         return []
-    _, values = finite(series.steps, series.values)
+    steps, values = finite(series.steps, series.values)
+    if window is not None and len(steps):
+        steps, values = steps[-_recent(steps, window) :], values[-_recent(steps, window) :]
     _, values = minmax_thin(values, values, max(width, 1))
     return [float(v) for v in values]
+
+
+def _recent(steps: np.ndarray, window: float) -> int:
+    """How many of the newest points lie within ``window`` steps of the newest one (a
+    restart's steps start over, so only the points after the last step back count)."""
+    back = np.flatnonzero(np.diff(steps) < 0)
+    start = int(back[-1]) + 1 if back.size else 0
+    recent = steps[start:]
+    return max(int(recent.size - np.searchsorted(recent, recent[-1] - window, side="left")), 1)
 
 
 def pane_label(name: str, summary: MetricSummary | None) -> Text:
@@ -57,15 +88,21 @@ class MetricPane(Vertical, can_focus=True):
         yield Label("", classes="pane-label", markup=False)
         yield Sparkline([], classes="pane-spark")
 
-    def show(self, name: str | None, summary: MetricSummary | None, series: Series | None) -> None:
-        """Point the pane at ``name`` (``None`` hides it)."""
+    def show(
+        self,
+        name: str | None,
+        summary: MetricSummary | None,
+        series: Series | None,
+        window: float | None = None,
+    ) -> None:
+        """Point the pane at ``name`` (``None`` hides it); the sparkline shows ``window``."""
         self.metric = name
         self.display = name is not None
         if name is None:
             return
         self.query_one(Label).update(pane_label(name, summary))
         spark = self.query_one(Sparkline)
-        spark.data = spark_data(series, spark.size.width or 40)
+        spark.data = spark_data(series, spark.size.width or 40, window)
 
     def action_choose(self) -> None:
         if self.metric is not None:
@@ -98,15 +135,20 @@ class MetricList(Vertical):
         if selected in self.names:
             start = (self.names.index(selected) // PAGE_SIZE) * PAGE_SIZE
         page = self.names[start : start + PAGE_SIZE]
+        window = spark_window(snapshot, self.size.width or 30)
         for slot, pane in enumerate(self.query(MetricPane)):
             name = page[slot] if slot < len(page) else None
-            pane.show(name, metrics.get(name or ""), history.get(name or ""))
+            pane.show(name, metrics.get(name or ""), history.get(name or ""), window)
             pane.set_class(name is not None and name == selected, "-selected")
         total = len(self.names)
         label = self.query_one("#metrics-page", Label)
-        label.display = total > PAGE_SIZE
+        label.display = total > 0
         if total:
-            label.update(f"metrics {start + 1}-{start + len(page)} of {total}  (m/M)")
+            recent = f"last {fmt_tick(window)} steps" if window is not None else "—"
+            if total > PAGE_SIZE:
+                label.update(f"{start + 1}-{start + len(page)} of {total} · sparks: {recent}")
+            else:
+                label.update(f"sparks: {recent}")
 
     def step(self, current: str | None, delta: int) -> str | None:
         """The metric ``delta`` places from ``current`` in display order (wrapping)."""

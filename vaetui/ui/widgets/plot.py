@@ -11,17 +11,29 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
+from rich.color import Color
+from rich.style import Style
+from rich.text import Text
 from textual.app import RenderResult
+from textual.message import Message
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from vaetui.core.snapshot import Series
+from vaetui.core.snapshot import Event, Series
 from vaetui.core.stats import minmax_thin
 from vaetui.ui.emacache import EmaCache
 from vaetui.ui.view import PlotView
-from vaetui.ui.widgets.fmt import clean, finite
+from vaetui.ui.widgets.fmt import clean, finite, fmt_tick, fmt_value, nice_ticks
 
-#: Colours of overlaid runs cycle through these component classes.
+#: Colours of the runs (overlaid or not): by run order, distinct from each other and the EMA.
 RUN_CLASSES = tuple(f"metric-plot--run-{i}" for i in range(4))
+#: Marks drawn across the plot, in legend order: (component class, symbol, word).
+MARKS = (
+    ("metric-plot--restart", "┃", "restart"),
+    ("metric-plot--phase", "┃", "schedule change"),
+    ("metric-plot--nan", "┃", "NaN"),
+    ("metric-plot--mark", "┃", "jumped to"),
+)
 
 
 @dataclass
@@ -34,16 +46,25 @@ class PlotData:
     runs: list[tuple[str, Series | None]] = field(default_factory=list)
     segment_starts: tuple[float, ...] = ()
     overlay: bool = False
+    #: The current run's events (NaN and schedule changes are marked).
+    events: tuple[Event, ...] = ()
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    """One entry of the legend under the plot: a coloured symbol and what it stands for."""
+
+    symbol: str
+    text: str
+    rgb: tuple[int, int, int]
 
 
 class MetricPlot(PlotextPlot):
     """A plotext plot of one metric that follows the newest step unless zoomed or panned."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "metric-plot--raw",
         "metric-plot--ema",
-        "metric-plot--restart",
-        "metric-plot--mark",
+        *(m[0] for m in MARKS),
         *RUN_CLASSES,
     }
 
@@ -53,6 +74,9 @@ class MetricPlot(PlotextPlot):
         self.view = PlotView()
         self.log_scale = False
         self.emas = EmaCache(alpha)
+        self._legend: list[LegendItem] = []
+        self._published: list[LegendItem] = []
+        self._seen_y: list[float] = []
 
     def zoom(self, direction: int) -> None:
         """Zoom in (+1) or out (-1) around the current view."""
@@ -104,59 +128,77 @@ class MetricPlot(PlotextPlot):
                 highs.append(float(np.nanmax(series.steps)))
         return (min(lows), max(highs)) if lows else None
 
-    def _draw_series(
-        self, key: str, series: Series, lo: float, hi: float, colour: str, label: str | None
-    ) -> None:
-        """Raw values (and EMA for the current run) inside ``[lo, hi]``, one line per segment.
-
-        Segments are drawn apart so a restart does not draw a line back to its start step.
-        """
+    def _draw_series(self, key: str, series: Series, lo: float, hi: float, colour: str) -> bool:
+        """Raw values inside ``[lo, hi]`` as a line, one line per segment (a restart does
+        not draw a line back to its start step); min and max of each column are kept, so a
+        spike stays. Returns whether anything was drawn."""
         cols = max(self.size.width, 10)
-        segments = series.segments if len(series.segments) == len(series.values) else None
-        ids = np.unique(segments) if segments is not None else np.zeros(1, dtype=int)
-        for n, seg in enumerate(ids):
-            part = slice(None) if segments is None else segments == seg
+        drawn = False
+        for part in _segments(series):
             steps, values = finite(series.steps[part], series.values[part])
-            ema = self.emas.get(f"{key}:{seg}", values)
             inside = (steps >= lo) & (steps <= hi)
             if self.log_scale:
                 inside &= values > 0
             xs, ys = minmax_thin(steps[inside], values[inside], cols)
-            first = n == 0
-            self._line(xs, ys, colour, clean(label) if label and first else None)
-            if colour == "metric-plot--raw" and inside.any():
+            drawn |= self._line(xs, ys, colour, "hd")
+        return drawn
+
+    def _draw_ema(self, key: str, series: Series, lo: float, hi: float) -> bool:
+        """The current run's EMA (the core's weight), one line per segment."""
+        cols = max(self.size.width, 10)
+        drawn = False
+        for n, part in enumerate(_segments(series)):
+            steps, values = finite(series.steps[part], series.values[part])
+            ema = self.emas.get(f"{key}:{n}", values)
+            inside = (steps >= lo) & (steps <= hi)
+            if self.log_scale:
+                inside &= ema > 0
+            if inside.any():
                 e_steps, e_vals = steps[inside], ema[inside]
                 idx = np.linspace(0, len(e_vals) - 1, min(len(e_vals), 2 * cols)).astype(int)
-                self._line(e_steps[idx], e_vals[idx], "metric-plot--ema", "EMA" if first else None)
+                drawn |= self._line(e_steps[idx], e_vals[idx], "metric-plot--ema", "braille")
+        return drawn
 
-    def _line(self, xs: np.ndarray, ys: np.ndarray, colour: str, label: str | None) -> None:
-        if len(xs):
-            rgb = self._rgb(colour)
-            self.plt.plot(xs.tolist(), ys.tolist(), marker="braille", color=rgb, label=label)
+    def _line(self, xs: np.ndarray, ys: np.ndarray, colour: str, marker: str) -> bool:
+        if not len(xs):
+            return False
+        self._seen_y.extend((float(np.min(ys)), float(np.max(ys))))
+        self.plt.plot(xs.tolist(), ys.tolist(), marker=marker, color=self._rgb(colour))
+        return True
+
+    @dataclass
+    class LegendChanged(Message):
+        """The plot was drawn with other runs or marks: the legend under it must follow."""
+
+        items: list[LegendItem]
+
+    def legend_items(self) -> list[LegendItem]:
+        """What the last drawing showed: runs in run order, the EMA, then the marks."""
+        return list(self._legend)
+
+    def _publish_legend(self) -> None:
+        if self._legend != self._published:
+            self._published = list(self._legend)
+            self.post_message(self.LegendChanged(list(self._legend)))
 
     def render(self) -> RenderResult:
         plt = self.plt
         plt.clear_figure()
+        self._legend = []
+        self._seen_y = []
         data = self.data
         bounds = self.bounds()
         if data.metric is None or bounds is None:
             plt.title("no data yet")
+            self.call_later(self._publish_legend)
             return super().render()
         lo, hi = self.view.window(*bounds)
-        for i, (name, series) in enumerate(data.runs):
-            if series is None or (i != data.current and not data.overlay):
-                continue
-            colour = "metric-plot--raw" if i == data.current else RUN_CLASSES[i % len(RUN_CLASSES)]
-            label = name if data.overlay else None
-            self._draw_series(f"{i}:{data.metric}", series, lo, hi, colour, label)
-        for start in data.segment_starts:
-            if lo <= start <= hi:
-                plt.vline(start, color=self._rgb("metric-plot--restart"))
-        if self.view.mark is not None and lo <= self.view.mark <= hi:
-            plt.vline(self.view.mark, color=self._rgb("metric-plot--mark"))
-        if hi > lo:
-            plt.xlim(lo, hi)
-        plt.yscale("log" if self.log_scale else "linear")
+        self._draw_runs(data, lo, hi)
+        self._draw_marks(data, lo, hi)
+        self._axes(lo, hi)
+        # Posted from the plot's own context: a message made while the screen composes
+        # would count the screen as its sender and stop bubbling there.
+        self.call_later(self._publish_legend)
         title = clean(data.metric)
         if self.log_scale:
             title += " (log)"
@@ -164,3 +206,74 @@ class MetricPlot(PlotextPlot):
             title += f" x{2**self.view.zoom}"
         plt.title(title)
         return super().render()
+
+    def _draw_runs(self, data: PlotData, lo: float, hi: float) -> None:
+        """Every shown run in its own colour, in run order; then the current run's EMA."""
+        current: Series | None = None
+        for i, (name, series) in enumerate(data.runs):
+            if series is None or (i != data.current and not data.overlay):
+                continue
+            colour = RUN_CLASSES[i % len(RUN_CLASSES)]
+            if self._draw_series(f"{i}:{data.metric}", series, lo, hi, colour):
+                label = clean(name) if data.overlay else "raw"
+                self._legend.append(LegendItem("━", label, self._rgb(colour)))
+            if i == data.current:
+                current = series
+        if current is not None and self._draw_ema(f"{data.current}:{data.metric}", current, lo, hi):
+            label = "EMA"  # of the current run, the one the status line names
+            self._legend.append(LegendItem("━", label, self._rgb("metric-plot--ema")))
+
+    def _draw_marks(self, data: PlotData, lo: float, hi: float) -> None:
+        """Vertical lines at restarts, schedule changes, NaN and the step jumped to."""
+        steps: dict[str, list[float | None]] = {
+            "metric-plot--restart": list(data.segment_starts),
+            "metric-plot--phase": [e.step for e in data.events if e.kind == "phase"],
+            "metric-plot--nan": [e.step for e in data.events if e.kind == "nan"],
+            "metric-plot--mark": [] if self.view.mark is None else [self.view.mark],
+        }
+        for component, symbol, word in MARKS:
+            inside = [s for s in steps[component] if s is not None and lo <= s <= hi]
+            for step in inside:
+                self.plt.vline(step, color=self._rgb(component))
+            if inside:
+                self._legend.append(LegendItem(symbol, word, self._rgb(component)))
+
+    def _axes(self, lo: float, hi: float) -> None:
+        """Round step ticks over the whole visible range; a flat series gets a flat axis."""
+        plt = self.plt
+        if hi > lo:
+            plt.xlim(lo, hi)
+        most = max(3, (self.size.width - 8) // 8)
+        xt = nice_ticks(lo, hi, most)
+        gap = xt[1] - xt[0] if len(xt) > 1 else None
+        plt.xticks(xt, [fmt_tick(t, gap) for t in xt])
+        plt.yscale("log" if self.log_scale else "linear")
+        if self.log_scale or not self._seen_y:
+            return
+        y_lo, y_hi = min(self._seen_y), max(self._seen_y)
+        if y_hi - y_lo <= 1e-9 * max(abs(y_hi), abs(y_lo), 1e-300):
+            pad = abs(y_hi) * 0.1 or 1.0  # a constant: drawn flat in the middle
+            plt.ylim(y_hi - pad, y_hi + pad)
+            plt.yticks([y_hi], [fmt_value(y_hi)])
+            return
+        yt = nice_ticks(y_lo, y_hi, max(2, self.size.height // 3))
+        plt.yticks(yt, [fmt_value(t) for t in yt])
+
+
+def _segments(series: Series) -> list[np.ndarray | slice]:
+    """Index selections of each segment of ``series`` (all of it when unsegmented)."""
+    if len(series.segments) != len(series.values):
+        return [slice(None)]
+    return [series.segments == seg for seg in np.unique(series.segments)]
+
+
+class PlotLegend(Static):
+    """One line under the plot saying what each colour and mark is."""
+
+    def show(self, items: list[LegendItem]) -> None:
+        """Render ``items`` as ``━ a.log  ━ b.log  ━ EMA  ┃ restart`` in their colours."""
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for item in items:
+            text.append(item.symbol, style=Style(color=Color.from_rgb(*item.rgb)))
+            text.append(f" {item.text}  ")
+        self.update(text)

@@ -50,12 +50,13 @@ def run_state(
 class StatusBar(Horizontal):
     """File, state, step, epoch, steps/s, time since the last line, follow mode.
 
-    Labels are only touched when their text changes, and the once-a-second age label has a
-    fixed width, so the tick of an idle log redraws a few cells and never re-lays out.
+    Labels are only touched when their text changes, and every field that changes (state,
+    step, steps/s, age) has a fixed width: an empty steps/s field keeps its room, so nothing
+    after it moves, and the once-a-second tick redraws a few cells without a layout pass.
     """
 
     #: Labels with a fixed width in the stylesheet: updating them needs no layout pass.
-    FIXED = frozenset({"st-age"})
+    FIXED = frozenset({"st-state", "st-step", "st-rate", "st-age"})
 
     def _set(self, label_id: str, text: str) -> None:
         label = self.query_one(f"#{label_id}", Label)

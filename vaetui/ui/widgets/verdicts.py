@@ -20,13 +20,15 @@ from textual.widget import Widget
 from vaetui.core.alerts.model import is_news
 from vaetui.core.snapshot import ALL_LEVELS, CRITERIA_IDS, CRITERIA_TITLES, Snapshot, Verdict
 from vaetui.ui.messages import CriterionChosen
-from vaetui.ui.widgets.fmt import fit_value, fmt_age
+from vaetui.ui.widgets.fmt import fit_step, fit_value, fmt_age, fmt_step
 
 OVERALL = "overall"
 #: A badge whose level changed blinks this many times, this many seconds apart.
 FLASHES, FLASH_PERIOD = 4, 0.5
 #: Criteria whose judged value is a fraction, shown as a percentage.
 PERCENT = frozenset({"kl_share", "kl_trend", "balance"})
+#: Characters a badge keeps for its number (``0.0296``, ``-4.13%``).
+VALUE_ROOM = 6
 #: Below this many cells for the number, a badge drops the number and shortens its title,
 #: never its level word.
 MIN_VALUE_CELLS = 5
@@ -54,6 +56,8 @@ class VerdictBadge(Widget, can_focus=True):
         super().__init__(id=f"badge-{criterion_id}", classes="badge -pending")
         self.criterion_id = criterion_id
         self.title_text = title
+        #: Width of the title field (set by the panel so words line up in a column).
+        self.title_width = len(title) + 1
         self._blinks = 0
 
     def flash(self) -> None:
@@ -77,21 +81,20 @@ class VerdictBadge(Widget, can_focus=True):
         self.value = value
 
     def render(self) -> Text:
-        # "Title      LEVEL  value": words line up; the value is right-aligned after at
-        # least one space. When the value would not fit, the title padding goes first.
+        # "Title  LEVEL  value": the title field is fixed per badge (``title_width``), so
+        # the level word starts at the same column whatever the level; the value is
+        # right-aligned after at least one space. The padding belongs to the word's
+        # segment, so no renderer can drop the space between word and value.
         word = level_word(self.level)
         if self.size.width < len(self.title_text) + len(word) + 1 + MIN_VALUE_CELLS:
             return self._render_tight(word)
-        left = f"{self.title_text:<10} "
-        room = max(self.size.width - len(left) - len(word) - 1, 0)
+        title_width = max(self.title_width, len(self.title_text) + 1)
+        room = max(self.size.width - title_width - len(word) - 1, 0)
         value = self._value_text(room)
-        if value and len(value) < len(self._value_text(99)):
-            left = f"{self.title_text} "  # the number matters more than aligned words
-            room = max(self.size.width - len(left) - len(word) - 1, 0)
-            value = self._value_text(room)
-        text = Text(left, no_wrap=True, overflow="ellipsis")
-        text.append(word, style="bold")
-        text.append(" " + value.rjust(room) if value else "")
+        text = Text(f"{self.title_text:<{title_width}}", no_wrap=True, overflow="ellipsis")
+        pad = room - len(value) + 1 if value else 0
+        text.append(word + " " * pad, style="bold")
+        text.append(value)
         return text
 
     def _render_tight(self, word: str) -> Text:
@@ -103,13 +106,21 @@ class VerdictBadge(Widget, can_focus=True):
         return text
 
     def _value_text(self, room: int) -> str:
-        if self.value is None:
+        """The judged number as the panes write it (``fmt_value``), fewer digits only when
+        it cannot fit; the divergence badge says where ("step 2,400") or how much ("12x")."""
+        v = self.value
+        if v is None or room <= 0:
             return ""
-        if self.criterion_id == "stall" and math.isfinite(self.value):
-            return fmt_age(self.value)
-        if self.criterion_id in PERCENT and math.isfinite(self.value):
-            return fit_value(self.value * 100, room - 1) + "%"
-        return fit_value(self.value, room)
+        if self.criterion_id == "stall" and math.isfinite(v):
+            return fmt_age(v)
+        if self.criterion_id == "divergence":
+            if self.level == "bad":
+                text = f"step {fmt_step(v)}"
+                return text if len(text) <= room else fit_step(v, room)
+            return f"{v:.0f}x" if self.level == "watch" and math.isfinite(v) else ""
+        if self.criterion_id in PERCENT and math.isfinite(v):
+            return fit_value(v * 100, room - 1) + "%"
+        return fit_value(v, room)
 
     def action_choose(self) -> None:
         self.post_message(CriterionChosen(self.criterion_id))
@@ -133,6 +144,22 @@ class VerdictPanel(Grid):
         for cid in CRITERIA_IDS:
             yield VerdictBadge(cid, CRITERIA_TITLES[cid])
         yield VerdictBadge(OVERALL, "Overall")
+
+    def on_resize(self) -> None:
+        self.align_titles()
+
+    def align_titles(self) -> None:
+        """Pad the titles of one grid column to the same width, so the level words of a
+        column line up, unless that would leave a badge too little room for its number."""
+        columns = self.styles.grid_size_columns or 3
+        badges = list(self.query(VerdictBadge))
+        for col in range(columns):
+            group = badges[col::columns]
+            widest = max((len(b.title_text) for b in group), default=0) + 1
+            for b in group:
+                room = b.size.width - widest - len("EXCELLENT") - 1
+                b.title_width = widest if room >= VALUE_ROOM else len(b.title_text) + 1
+                b.refresh()
 
     def show(self, snapshot: Snapshot | None) -> None:
         """Update every badge from ``snapshot`` (all pending when there is none yet)."""
