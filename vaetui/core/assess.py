@@ -8,6 +8,7 @@ per-metric summaries of a snapshot. Everything here only reads the histories.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -64,10 +65,18 @@ class RunFacts:
 class SegmentView:
     """Read-only access to the newest segment of each metric."""
 
-    def __init__(self, histories: dict[str, MetricHistory], profile: Profile, alpha: float):
+    def __init__(
+        self,
+        histories: dict[str, MetricHistory],
+        profile: Profile,
+        alpha: float,
+        cache: dict[str, tuple[tuple, MetricSummary]] | None = None,
+    ):
         self._histories = histories
         self._profile = profile
         self.alpha = alpha
+        #: Summaries from earlier snapshots, keyed by the history's version (kept by Run).
+        self._cache: dict[str, tuple[tuple, MetricSummary]] = {} if cache is None else cache
 
     @property
     def profile(self) -> Profile:
@@ -88,25 +97,37 @@ class SegmentView:
 
     def change(self, values: np.ndarray) -> float | None:
         """Relative change across the trend window of ``values`` (non-finite skipped)."""
-        finite = values[np.isfinite(values)]
+        finite_mask = np.isfinite(values)
+        count = int(np.count_nonzero(finite_mask))
+        if count == values.size and count:
+            # All finite: the window is the newest values, no filtered copy needed.
+            return relative_change(values[-self.window(count) :])
+        finite = values[finite_mask]
         return relative_change(finite[-self.window(finite.size) :]) if finite.size else None
 
     def summary(self, name: str) -> MetricSummary:
         h = self._histories[name]
+        key = (h.version(), self.alpha)
+        cached = self._cache.get(name) if h.writes else None  # writes 0: built elsewhere
+        if cached is not None and cached[0] == key:
+            return cached[1]  # nothing new since the last snapshot
         values = h.values.view()[h.segment_start :]
-        finite = values[np.isfinite(values)]
         change = self.change(values)
-        return MetricSummary(
+        low, high = finite_range(values)
+        summary = MetricSummary(
             name=name,
             last=float(values[-1]) if values.size else None,
             ema=ema_last(values, self.alpha),
             slope=change,
             trend=trend_word(change, self._profile.kl_trend.flat),
-            min=float(finite.min()) if finite.size else None,
-            max=float(finite.max()) if finite.size else None,
+            min=low,
+            max=high,
             count=h.seg_count,
             nan_count=h.seg_nan,
         )
+        if h.writes:
+            self._cache[name] = (key, summary)
+        return summary
 
     def schedule(self) -> Schedule:
         """The kl_weight schedule of the newest segment (warm-up, changes, cycles)."""
@@ -226,6 +247,20 @@ class SegmentView:
     def last_is_finite(self, name: str) -> bool:
         h = self._histories.get(name)
         return h is None or len(h) == 0 or math.isfinite(h.values.last())
+
+
+def finite_range(values: np.ndarray) -> tuple[float | None, float | None]:
+    """Smallest and largest finite value (None, None when there is none)."""
+    if values.size:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN
+            low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        if math.isfinite(low) and math.isfinite(high):
+            return low, high
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return None, None
+    return float(finite.min()), float(finite.max())
 
 
 def judge_input(

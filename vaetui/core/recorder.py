@@ -16,7 +16,7 @@ from vaetui.core.assess import LOSSES
 from vaetui.core.phase_watch import PhaseWatch
 from vaetui.core.profile import Profile
 from vaetui.core.snapshot import Event
-from vaetui.core.stats import MAX_POINTS, Growable, MetricHistory, ema_before
+from vaetui.core.stats import MAX_POINTS, SEGMENT_DTYPE, Growable, MetricHistory, ema_before
 
 #: Points a metric needs in its segment before spikes are reported.
 SPIKE_MIN_POINTS = 10
@@ -128,6 +128,7 @@ class Recorder:
         if h is None:
             self.dropped_values += 1
             return
+        h.writes += 1
         finite = math.isfinite(value)
         if merge and len(h) > h.segment_start and h.steps.last() == step:
             h.seg_nan += int(not finite) - int(not math.isfinite(h.values.last()))
@@ -197,10 +198,11 @@ class Recorder:
         if h is None:
             self.dropped_values += steps.size
             return None
+        h.writes += 1
         before = h.seg_count
         h.steps.extend(steps)
         h.values.extend(values)
-        h.segments.extend(np.full(steps.size, float(self.segment)))
+        h.segments.extend(np.full(steps.size, self.segment, dtype=SEGMENT_DTYPE))
         h.seg_count += steps.size
         finite = np.isfinite(values)
         bad = int(steps.size - np.count_nonzero(finite))

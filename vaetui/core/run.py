@@ -111,6 +111,8 @@ class Run:
         self._banner = BannerConfig()
         self._pace = Pace()
         self._rec_type_from_keys: str | None = None
+        #: Per-metric summaries of earlier snapshots, reused while a history is unchanged.
+        self._summaries: dict = {}
         #: Canonical metric -> the raw key that feeds it (the newest record's choice).
         self._sources: dict[str, str] = {}
         #: The verdicts of the last segment long enough to judge (shown while a newer one is short).
@@ -258,7 +260,7 @@ class Run:
     def _snapshot(self, now: float) -> Snapshot:
         images = self._images.summary() if self._images is not None else None
         histories = {**image_histories(images), **self._recorder.histories}
-        view = SegmentView(histories, self.options.profile, 0.0)
+        view = SegmentView(histories, self.options.profile, 0.0, self._summaries)
         view.alpha = self._alpha(view)
         summaries = {name: view.summary(name) for name in histories}
         live = self.options.live
