@@ -56,6 +56,8 @@ class Run:
     maxrss_mb: float
     returncode: int
     last_line: str = ""
+    #: User + system CPU seconds of the child and what it waited for (robust to sharing).
+    cpu: float = 0.0
 
 
 def run_process(cmd: Sequence[str], timeout: float = 1800.0) -> Run:
@@ -110,7 +112,8 @@ def run_process(cmd: Sequence[str], timeout: float = 1800.0) -> Run:
     except OSError:
         lines = []
     out_path.unlink(missing_ok=True)
-    return Run(wall, maxrss_kb / 1024.0, proc.returncode, lines[-1] if lines else "")
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(wall, maxrss_kb / 1024.0, proc.returncode, lines[-1] if lines else "", cpu)
 
 
 def med(values: Sequence[float]) -> float:

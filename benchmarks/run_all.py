@@ -22,22 +22,32 @@ from pathlib import Path
 
 import accuracy
 import bench_backfill
+import bench_formats
+import bench_live
 import bench_tui
 from common import Row, format_table, machine
 
 QUICK_LINES = 200_000
 
 
-def run(quick: bool = False, parts: str = "backfill,tui") -> list[Row]:
-    """All rows, backfill first, then the TUI parts."""
+ALL_PARTS = "backfill,formats,tui,live"
+
+
+def run(quick: bool = False, parts: str = ALL_PARTS) -> list[Row]:
+    """All rows: backfill, every format and wide lines, the TUI parts, many runs and live CPU."""
     rows: list[Row] = []
     if "backfill" in parts:
         if quick:
             rows += bench_backfill.run(QUICK_LINES, reps=3)
         else:
             rows += bench_backfill.run(bench_backfill.DEFAULT_LINES, reps=3, max_seconds=900)
+    if "formats" in parts:
+        records, wide = (QUICK_LINES, 20_000) if quick else (1_000_000, 100_000)
+        rows += bench_formats.run(records, wide, reps=3 if quick else 5)
     if "tui" in parts:
         rows += bench_tui.run(quick)
+    if "live" in parts:
+        rows += bench_live.run(quick)
     return rows
 
 
@@ -60,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="smaller logs, fewer repetitions")
     p.add_argument(
         "--only",
-        default="backfill,tui,accuracy",
-        help="comma list of: backfill, tui, accuracy (default all)",
+        default=f"{ALL_PARTS},accuracy",
+        help=f"comma list of: {ALL_PARTS}, accuracy (default all)",
     )
     p.add_argument("--save", type=Path, help="also write the report to this file")
     args = p.parse_args(argv)

@@ -7,17 +7,26 @@ Every error a user can cause ends in one sentence on stderr and a distinct exit 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from vaetui import __version__
 from vaetui.commands.alerting import add_alert_arguments, alert_config
 from vaetui.core.formats import FORMAT_NAMES
-from vaetui.core.profile import ProfileError, load_profile, profile_to_toml
+from vaetui.core.profile import ProfileError, load_profile
 from vaetui.core.run import RunOptions
-from vaetui.errors import EXIT_OK, EXIT_SOFTWARE, EXIT_USAGE, InputError, UsageError
+from vaetui.errors import (
+    EXIT_NO_METRICS,
+    EXIT_OK,
+    EXIT_SOFTWARE,
+    EXIT_USAGE,
+    InputError,
+    UsageError,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -106,6 +115,7 @@ def _common_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: one sub-parser per subcommand (see ``_SUBCOMMANDS``)."""
     p = _Parser(
         prog="vaetui",
         description="Watch a VAE train: live verdicts on KL and "
@@ -113,13 +123,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"vaetui {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, (add, _run) in _SUBCOMMANDS.items():
+        add(sub, name)
+    return p
 
-    tail = sub.add_parser("tail", help="the live TUI on one or more logs")
+
+def _add_tail(sub: Any, name: str) -> None:
+    tail = sub.add_parser(name, help="the live TUI on one or more logs")
     tail.add_argument("paths", nargs="+", metavar="PATH", help="log file(s); '-' for stdin")
     _common_options(tail)
     add_alert_arguments(tail)
+    _reference_option(tail)
 
-    check = sub.add_parser("check", help="judge a whole log and exit 0/1/2")
+
+def _add_check(sub: Any, name: str) -> None:
+    check = sub.add_parser(name, help="judge a whole log and exit 0/1/2")
     check.add_argument("path", metavar="PATH", help="log file; '-' for stdin")
     check.add_argument("--json", action="store_true", help="print the machine-readable form")
     check.add_argument(
@@ -135,8 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common_options(check)
     add_alert_arguments(check)
+    _reference_option(check)
 
-    export = sub.add_parser("export", help="follow logs and serve Prometheus /metrics")
+
+def _add_export(sub: Any, name: str) -> None:
+    export = sub.add_parser(name, help="follow logs and serve Prometheus /metrics")
     export.add_argument("paths", nargs="+", metavar="PATH", help="log file(s)")
     export.add_argument(
         "--listen", metavar="HOST:PORT", help="serve /metrics here (default 127.0.0.1:9109)"
@@ -153,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common_options(export)
 
-    serve = sub.add_parser("serve", help="the TUI in a browser (textual-serve)")
+
+def _add_serve(sub: Any, name: str) -> None:
+    serve = sub.add_parser(name, help="the TUI in a browser (textual-serve)")
     serve.add_argument("paths", nargs="+", metavar="PATH", help="log file(s)")
     serve.add_argument(
         "--listen", default="127.0.0.1:8000", metavar="HOST:PORT", help="default 127.0.0.1:8000"
@@ -161,9 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", help="the page's address as the browser sees it")
     _common_options(serve)
 
+
+def _add_simulate(sub: Any, name: str) -> None:
     from vaetui.simulate import FORMATS, SCENARIOS
 
-    sim = sub.add_parser("simulate", help="write a realistic VAE training log")
+    sim = sub.add_parser(name, help="write a realistic VAE training log")
     sim.add_argument("out", metavar="OUT", help="file to write")
     sim.add_argument("--scenario", choices=SCENARIOS, default="healthy")
     sim.add_argument("--steps", type=_positive_int, default=2000)
@@ -176,16 +201,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write input/reconstruction grids to images/train/ beside OUT",
     )
 
-    demo = sub.add_parser("demo", help="simulate a run live and tail it")
+
+def _add_demo(sub: Any, name: str) -> None:
+    from vaetui.simulate import SCENARIOS
+
+    demo = sub.add_parser(name, help="simulate a run live and tail it")
     demo.add_argument("--scenario", choices=SCENARIOS, default="healthy")
     demo.add_argument("--rate", type=_positive_float, default=20.0, help="lines per second")
     demo.add_argument("--steps", type=_positive_int, default=20000)
 
-    prof = sub.add_parser("profile", help="show the thresholds in force")
+
+def _add_profile(sub: Any, name: str) -> None:
+    prof = sub.add_parser(name, help="show the thresholds in force, or learn them")
     prof_sub = prof.add_subparsers(dest="profile_command", required=True, parser_class=_Parser)
     show = prof_sub.add_parser("show", help="print the profile as TOML")
     show.add_argument("--profile", help="a built-in name or a TOML file")
-    return p
+    learn = prof_sub.add_parser("learn", help="print a profile learned from a healthy run")
+    learn.add_argument("path", metavar="GOOD.log", help="a run of your model you trust")
+    learn.add_argument("--name", help="the profile's name (default: the file's)")
+    _common_options(learn)
+
+
+def _reference_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reference", metavar="GOOD.log", help="a trusted run to compare with")
 
 
 def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
@@ -204,7 +242,7 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
     images = getattr(args, "images", None)
     if images is not None and os.path.exists(images) and not os.path.isdir(images):
         raise UsageError(f"--images {images} is not a directory")
-    return RunOptions(
+    options = RunOptions(
         fmt=args.fmt,
         profile=profile,
         kl_weight=args.kl_weight,
@@ -218,6 +256,26 @@ def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
         live=live,
         images=images,
     )
+    reference = getattr(args, "reference", None)
+    if reference:
+        options = dataclasses.replace(options, reference=_reference(reference, options))
+    return options
+
+
+def _reference(path: str, options: RunOptions) -> Any:
+    """The ``--reference`` run, read whole; a problem with it is one sentence."""
+    from vaetui.core.follow import wants_event_reader
+    from vaetui.core.reference import read_reference
+    from vaetui.core.source import SourceError
+
+    if os.path.isdir(path) and not wants_event_reader(path, options.fmt):
+        raise InputError(f"reference {path} is a directory, not a log file")
+    try:
+        return read_reference(path, options)
+    except (SourceError, OSError) as exc:
+        raise InputError(f"reference {path}: cannot read ({exc})") from None
+    except ValueError as exc:
+        raise InputError(str(exc), EXIT_NO_METRICS) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -244,77 +302,96 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    if args.command == "check" and args.explain:
+    _add, run = _SUBCOMMANDS[args.command]
+    return run(args)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    if args.explain:
         from vaetui.commands.explain import explain
 
         if args.follow:
             raise UsageError("--explain reads the whole file once; it cannot --follow")
         return explain(args.path, run_options(args, live=False), as_json=args.json)
-    if args.command == "check":
-        from vaetui.commands.check import check
+    from vaetui.commands.check import check
 
-        options = run_options(args, live=args.follow)
-        alerts = alert_config(args)
-        if alerts.active and not args.follow:
-            raise UsageError("alert options need --follow (or 'vaetui tail')")
-        return check(
-            args.path, options, as_json=args.json, follow=args.follow, poll=args.poll, alerts=alerts
-        )
-    if args.command == "tail":
-        from vaetui.commands.tail import run_tail
+    options = run_options(args, live=args.follow)
+    alerts = alert_config(args)
+    if alerts.active and not args.follow:
+        raise UsageError("alert options need --follow (or 'vaetui tail')")
+    return check(
+        args.path, options, as_json=args.json, follow=args.follow, poll=args.poll, alerts=alerts
+    )
 
-        options = run_options(args, live=True)
-        for path in args.paths:
-            _reject_directory(path, args.fmt)
-        return run_tail(list(args.paths), options, poll=args.poll, alerts=alert_config(args))
-    if args.command == "export":
-        from vaetui.commands.export import export
 
-        for path in args.paths:
-            _reject_directory(path, args.fmt)
-        return export(
-            args.paths,
-            run_options(args, live=True),
-            listen=args.listen,
-            textfile=args.textfile,
-            interval=args.interval,
-            metrics=args.metric,
-            all_metrics=args.all_metrics,
-            poll=args.poll,
-        )
-    if args.command == "serve":
-        from vaetui.commands.serve import serve
+def _run_tail(args: argparse.Namespace) -> int:
+    from vaetui.commands.tail import run_tail
 
-        run_options(args, live=True)  # a bad profile fails here, not in the browser
-        return serve(args.paths, args.listen, args.argv, args.public_url)
-    if args.command == "demo":
-        from vaetui.commands.tail import run_demo
+    options = run_options(args, live=True)
+    for path in args.paths:
+        _reject_directory(path, args.fmt)
+    return run_tail(list(args.paths), options, poll=args.poll, alerts=alert_config(args))
 
-        return run_demo(args.scenario, args.rate, args.steps, RunOptions(live=True))
-    if args.command == "simulate":
-        from vaetui.simulate import write_log
 
-        try:
-            n = write_log(
-                args.out,
-                scenario=args.scenario,
-                steps=args.steps,
-                fmt=args.sim_format,
-                rate=args.rate,
-                seed=args.seed,
-                images=args.images,
-            )
-        except OSError as exc:
-            raise InputError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-        print(f"wrote {n} lines to {args.out}", file=sys.stderr)
-        return EXIT_OK
-    if args.command == "profile":
-        try:
-            sys.stdout.write(profile_to_toml(load_profile(args.profile)))
-        except ProfileError as exc:
-            raise UsageError(str(exc)) from None
-        return EXIT_OK
-    raise UsageError(f"unknown command {args.command}")  # pragma: no cover
+def _run_export(args: argparse.Namespace) -> int:
+    from vaetui.commands.export import export
+
+    for path in args.paths:
+        _reject_directory(path, args.fmt)
+    return export(
+        args.paths,
+        run_options(args, live=True),
+        listen=args.listen,
+        textfile=args.textfile,
+        interval=args.interval,
+        metrics=args.metric,
+        all_metrics=args.all_metrics,
+        poll=args.poll,
+    )
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from vaetui.commands.serve import serve
+
+    run_options(args, live=True)  # a bad profile fails here, not in the browser
+    return serve(args.paths, args.listen, args.argv, args.public_url)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from vaetui.commands.tail import run_demo
+
+    return run_demo(args.scenario, args.rate, args.steps, RunOptions(live=True))
+
+
+def _run_simulate(args: argparse.Namespace) -> int:
+    from vaetui.commands.simulate import simulate
+
+    return simulate(
+        args.out, args.scenario, args.steps, args.sim_format, args.rate, args.seed, args.images
+    )
+
+
+def _run_profile(args: argparse.Namespace) -> int:
+    from vaetui.commands import profile
+
+    if args.profile_command == "learn":
+        return profile.learn(args.path, run_options(args, live=False), args.name)
+    return profile.show(args.profile)
+
+
+#: Every subcommand: how its arguments are declared, and what runs it.
+_SUBCOMMANDS: dict[
+    str,
+    tuple[Callable[[Any, str], None], Callable[[argparse.Namespace], int]],
+] = {
+    "tail": (_add_tail, _run_tail),
+    "check": (_add_check, _run_check),
+    "export": (_add_export, _run_export),
+    "serve": (_add_serve, _run_serve),
+    "simulate": (_add_simulate, _run_simulate),
+    "demo": (_add_demo, _run_demo),
+    "profile": (_add_profile, _run_profile),
+}
 
 
 def _say(message: str) -> None:

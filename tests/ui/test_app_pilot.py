@@ -340,3 +340,34 @@ async def test_pause_holds_snapshots_and_resume_applies_the_newest(healthy: Path
         await pilot.pause(0.1)
         assert app.feeds[0].snapshot is newest
         assert app.query_one("#badge-kl_zone", VerdictBadge).level == "bad"
+
+
+@sync
+async def test_reference_overlay_and_detail_line(tmp_path: Path) -> None:
+    """``--reference``: the reference's curve of the selected metric is on the plot, and the
+    detail view says how far the run is from it at this step."""
+    from vaetui.core.reference import read_reference
+    from vaetui.core.run import RunOptions
+
+    good = write_sim(tmp_path / "good.log", "healthy", steps=2000)
+    run = write_sim(tmp_path / "collapse.log", "collapse", steps=2000)
+    options = RunOptions(reference=read_reference(str(good), RunOptions()))
+    app = build_app([str(run)], options, follow=False, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await pilot.pause()
+        app.select_metric("kl_loss")
+        plot = app.query_one(MetricPlot)
+        assert plot.data.reference is not None
+        name, series = plot.data.reference
+        assert name.endswith("good.log") and len(series.steps) == 200
+        # the discriminator's start and the lr warm-up are marked as phases
+        assert any(e.kind == "phase" for e in plot.data.events)
+        await pilot.pause()
+        legend = [item.text for item in plot.legend_items()]
+        assert "reference good.log" in legend and "phase" in legend, legend
+        await pilot.press("1")
+        assert isinstance(app.screen, DetailScreen)
+        body = str(app.screen.query_one("#detail-body").render())
+        assert "Compared with the reference" in body
+        assert "KL is below 1% of the reference at this step" in body
+        await pilot.press("escape")

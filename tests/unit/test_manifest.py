@@ -141,6 +141,12 @@ def test_simulated_scenario_verdict(scenario: str, fmt: str) -> None:
         assert snap.segment_starts == (10.0,)
         for cid in ("kl_zone", "kl_share", "rec_range", "divergence"):
             assert levels[cid] not in ("watch", "bad"), (cid, levels)
+    elif scenario.startswith("gan-"):
+        from tests.unit.test_gan_scenarios import EXPECTED
+
+        for cid, want in EXPECTED[scenario].items():
+            assert levels[cid] == want, (cid, levels)
+        assert any("adversarial phase begins" in e.message for e in snap.phases)
     else:
         # The schedule and units scenarios: their ground truth from vaetui.simulate.truth
         # (each scenario's story and the seed's bands).

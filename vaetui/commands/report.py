@@ -87,6 +87,15 @@ def print_report(snap: Snapshot, console: Console) -> None:
     if kl is not None and kl.ema is not None and snap.latent_dim:
         overall.append(f"   KL per latent element {fmt_number(kl.ema / snap.latent_dim)}")
     console.print(overall)
+    if snap.reference is not None and snap.reference.comparisons:
+        console.print(
+            Text("compared with the reference ", style="bold").append(snap.reference.name)
+        )
+        seen: set[str] = set()
+        for c in snap.reference.comparisons:
+            if c.text not in seen:
+                seen.add(c.text)
+                console.print(Text(f"  {c.text}"))
     _print_images(snap, console)
     notable = [e for e in snap.events if e.kind in ("restart", "nan")][:10]
     for e in notable:

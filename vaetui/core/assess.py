@@ -8,11 +8,13 @@ per-metric summaries of a snapshot. Everything here only reads the histories.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from vaetui.core.assess_adversarial import adversarial_inputs, grace_window
 from vaetui.core.criteria import MIN_POINTS, JudgeInput
 from vaetui.core.criteria.base import Curve, fmt_number
 from vaetui.core.metrics import KL, KL_WEIGHT, PERCEPTION, REC, TOTAL
@@ -56,15 +58,25 @@ class RunFacts:
     usual_interval: float | None
     rec_scale: float | None = None
     finished: bool = False
+    #: Step where the discriminator switched on in the newest segment (a phase event).
+    disc_start: float | None = None
 
 
 class SegmentView:
     """Read-only access to the newest segment of each metric."""
 
-    def __init__(self, histories: dict[str, MetricHistory], profile: Profile, alpha: float):
+    def __init__(
+        self,
+        histories: dict[str, MetricHistory],
+        profile: Profile,
+        alpha: float,
+        cache: dict[str, tuple[tuple, MetricSummary]] | None = None,
+    ):
         self._histories = histories
         self._profile = profile
         self.alpha = alpha
+        #: Summaries from earlier snapshots, keyed by the history's version (kept by Run).
+        self._cache: dict[str, tuple[tuple, MetricSummary]] = {} if cache is None else cache
 
     @property
     def profile(self) -> Profile:
@@ -92,25 +104,37 @@ class SegmentView:
 
     def change(self, values: np.ndarray) -> float | None:
         """Relative change across the trend window of ``values`` (non-finite skipped)."""
-        finite = values[np.isfinite(values)]
+        finite_mask = np.isfinite(values)
+        count = int(np.count_nonzero(finite_mask))
+        if count == values.size and count:
+            # All finite: the window is the newest values, no filtered copy needed.
+            return relative_change(values[-self.window(count) :])
+        finite = values[finite_mask]
         return relative_change(finite[-self.window(finite.size) :]) if finite.size else None
 
     def summary(self, name: str) -> MetricSummary:
         h = self._histories[name]
+        key = (h.version(), self.alpha)
+        cached = self._cache.get(name) if h.writes else None  # writes 0: built elsewhere
+        if cached is not None and cached[0] == key:
+            return cached[1]  # nothing new since the last snapshot
         values = h.values.view()[h.segment_start :]
-        finite = values[np.isfinite(values)]
         change = self.change(values)
-        return MetricSummary(
+        low, high = finite_range(values)
+        summary = MetricSummary(
             name=name,
             last=float(values[-1]) if values.size else None,
             ema=ema_last(values, self.alpha),
             slope=change,
             trend=trend_word(change, self._profile.kl_trend.flat),
-            min=float(finite.min()) if finite.size else None,
-            max=float(finite.max()) if finite.size else None,
+            min=low,
+            max=high,
             count=h.seg_count,
             nan_count=h.seg_nan,
         )
+        if h.writes:
+            self._cache[name] = (key, summary)
+        return summary
 
     def schedule(self) -> Schedule:
         """The kl_weight schedule of the newest segment (warm-up, changes, cycles)."""
@@ -143,12 +167,14 @@ class SegmentView:
         warmup_end: float | None,
         spikes: frozenset[float] = frozenset(),
         only_steps: np.ndarray | None = None,
+        skip: tuple[float, float] | None = None,
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """Steps and values of ``name`` after warm-up (all of the segment if none come after).
 
         Points reported as spikes are left out: one wild step (the last before a NaN, say)
         must not decide the zone a run is in; the divergence criterion reports it. With
-        ``only_steps`` (a cyclical schedule's full-weight steps) only those points count.
+        ``only_steps`` (a cyclical schedule's full-weight steps) only those points count. The
+        steps in ``skip`` are left out too (the discriminator's grace: its start bump).
         """
         arrays = self.arrays(name)
         if arrays is None:
@@ -159,6 +185,10 @@ class SegmentView:
             keep &= ~np.isin(steps, np.fromiter(spikes, dtype=np.float64))
         if only_steps is not None:
             keep &= np.isin(steps, only_steps)
+        if skip is not None:
+            outside = (steps < skip[0]) | (steps >= skip[1])
+            if np.any(keep & outside):
+                keep &= outside
         if warmup_end is not None and np.any(keep & (steps >= warmup_end)):
             keep &= steps >= warmup_end
         return steps[keep], values[keep]
@@ -226,6 +256,20 @@ class SegmentView:
         return h is None or len(h) == 0 or math.isfinite(h.values.last())
 
 
+def finite_range(values: np.ndarray) -> tuple[float | None, float | None]:
+    """Smallest and largest finite value (None, None when there is none)."""
+    if values.size:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN
+            low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        if math.isfinite(low) and math.isfinite(high):
+            return low, high
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return None, None
+    return float(finite.min()), float(finite.max())
+
+
 def judge_input(
     view: SegmentView, facts: RunFacts, previous: Mapping[str, Verdict] | None = None
 ) -> tuple[JudgeInput, float | None, Schedule]:
@@ -236,8 +280,17 @@ def judge_input(
     weights = view.arrays(KL_WEIGHT)
     if schedule.cyclic and schedule.full is not None and weights is not None:
         only = weights[0][np.isfinite(weights[1])][schedule.full]
+    # The discriminator's start bumps the reconstruction (its grace is left out of rec and
+    # perception); the total gains a new term for good, and KL is not bumped.
+    grace = grace_window(view, facts.disc_start)
     judged = {
-        name: view.judged(name, warmup_end, facts.spike_steps.get(name, frozenset()), only)
+        name: view.judged(
+            name,
+            warmup_end,
+            facts.spike_steps.get(name, frozenset()),
+            only,
+            grace if name in (REC, PERCEPTION) else None,
+        )
         for name in (*LOSSES, KL_WEIGHT)
     }
     logged_rec = judged[REC]
@@ -294,6 +347,7 @@ def judge_input(
             rec_per_element=view.per_element_rec(),
             finished=facts.finished,
             young=_young(view, facts),
+            **adversarial_inputs(view, facts.disc_start, facts.last_step, warmup_end),
         ),
         warmup_end,
         schedule,

@@ -21,6 +21,28 @@ KL_WEIGHT = "kl_weight"
 #: The metrics the criteria read, in display order.
 CANONICAL: tuple[str, ...] = (TOTAL, REC, KL, PERCEPTION, KL_WEIGHT)
 
+#: The adversarial half of a VAE-GAN, in latent-diffusion's key names (generator step:
+#: g_loss, d_weight, disc_factor, logvar, nll_loss; discriminator step: disc_loss, logits).
+G_LOSS = "g_loss"
+DISC_LOSS = "disc_loss"
+D_WEIGHT = "d_weight"
+DISC_FACTOR = "disc_factor"
+LOGITS_REAL = "logits_real"
+LOGITS_FAKE = "logits_fake"
+LOGVAR = "logvar"
+NLL = "nll_loss"
+LR = "lr"
+ADVERSARIAL: tuple[str, ...] = (
+    G_LOSS,
+    DISC_LOSS,
+    D_WEIGHT,
+    DISC_FACTOR,
+    LOGITS_REAL,
+    LOGITS_FAKE,
+    LOGVAR,
+    NLL,
+)
+
 
 def metric_order(names: Iterable[str]) -> list[str]:
     """The display order of metrics everywhere (JSON, panes, plot, palette): the canonical
@@ -91,7 +113,11 @@ _ALIASES: dict[str, str] = {
     **dict.fromkeys(
         ("kl_weight", "beta", "kl_beta", "kl_scale", "kl_coef", "klw", "kld_weight"), KL_WEIGHT
     ),
+    **dict.fromkeys(("disc_loss", "discloss"), DISC_LOSS),
 }
+
+#: Names kept as they are, but found behind a ``train/`` prefix too (``train/d_weight``).
+_KEPT_NAMES: frozenset[str] = frozenset(ADVERSARIAL) | {LR, "learning_rate"}
 
 #: Aliases that only apply when the record does not already carry the canonical key.
 _WEAK_ALIASES: dict[str, str] = {
@@ -176,7 +202,16 @@ def canonical_name(raw: str) -> tuple[str, bool]:
             return _WEAK_ALIASES[candidate], True
         if candidate in _ALIASES:
             return _ALIASES[candidate], False
+        if candidate in _KEPT_NAMES:
+            return candidate, False
     return key, False
+
+
+def _own_name(raw: str) -> str:
+    """The name a key keeps when another key wins its metric (``train/nll_loss`` beside
+    ``train/rec_loss`` stays ``nll_loss``)."""
+    key = clean_key(raw)
+    return next((c for c in _candidates(key) if c in _KEPT_NAMES), key)
 
 
 def _candidates(key: str) -> list[str]:
@@ -247,7 +282,7 @@ def resolve_names(names: tuple[str, ...]) -> NameMap:
         for _rank_value, col in sorted(ranked):
             if col == winner:
                 continue
-            base = clean_key(names[col])
+            base = _own_name(names[col])
             alt, n = base, 2
             while alt in taken:
                 alt, n = f"{base}_{n}", n + 1

@@ -126,6 +126,71 @@ class Stall:
 
 
 @dataclass(frozen=True)
+class Adversarial:
+    """The discriminator's loss (hinge: ~1.0 while it cannot tell real from fake) and logits."""
+
+    #: Below this the discriminator has won (bad, when the logits are far apart too).
+    winning_below: float = 0.1
+    #: Below this it is gaining the upper hand (watch).
+    gaining_below: float = 0.4
+    excellent_min: float = 0.8
+    excellent_max: float = 1.2
+    #: Above this the discriminator is failing (watch); above ``diverge_above`` it diverges.
+    failing_above: float = 1.6
+    diverge_above: float = 2.5
+    #: A rise of the discriminator's loss across the trend window above this is "without bound".
+    rising_fast: float = 0.5
+    #: logits_real - logits_fake: below ``gap_close`` the two are close; above ``gap_winning``
+    #: the discriminator separates them easily.
+    gap_close: float = 1.0
+    gap_winning: float = 2.0
+    #: |g_loss| above these runs away from the discriminator (watch, bad).
+    g_runaway_watch: float = 10.0
+    g_runaway_bad: float = 100.0
+
+
+@dataclass(frozen=True)
+class AdaptiveWeight:
+    """d_weight = |grad nll| / (|grad g| + 1e-4), clamped to [0, clamp], times disc_weight."""
+
+    clamp: float = 1e4
+    #: The trainer's disc_weight (latent-diffusion's configs: 0.5); the ceiling is clamp x this.
+    disc_weight: float = 0.5
+    #: At or above this fraction of the ceiling d_weight is pinned at its clamp (bad).
+    pinned_fraction: float = 0.98
+    #: Above this fraction of the ceiling it is near its clamp (watch).
+    near_fraction: float = 0.5
+    #: Growth of d_weight since the adversarial phase began: excellent below ``growth_ok``,
+    #: watch from ``growth_watch`` times, bad from ``growth_bad`` times.
+    growth_ok: float = 3.0
+    growth_watch: float = 10.0
+    growth_bad: float = 100.0
+
+
+@dataclass(frozen=True)
+class Logvar:
+    """The learned log-variance of nll = rec / exp(logvar) + logvar."""
+
+    #: Change across the trend window (in logvar units) below which it has settled.
+    settled: float = 0.1
+    #: A steady drift of at least this much per window while nll is negative: watch.
+    drift_watch: float = 0.25
+    #: |logvar| beyond this has run away (the rec term weighs exp(|logvar|) times): bad.
+    runaway_abs: float = 10.0
+
+
+@dataclass(frozen=True)
+class Phases:
+    """Schedule changes that become ``phase`` events, and the grace after the discriminator."""
+
+    #: Records after the discriminator switches on that the criteria leave out (the bump).
+    disc_grace_points: int = 15
+    #: A kl_weight or learning-rate jump between two logged values larger than this
+    #: fraction is a schedule change.
+    jump: float = 0.3
+
+
+@dataclass(frozen=True)
 class Sharpness:
     """Reconstruction detail relative to its input (Laplacian variance ratio of image pairs)."""
 
@@ -190,6 +255,10 @@ class Profile:
     balance: Balance = field(default_factory=Balance)
     divergence: Divergence = field(default_factory=Divergence)
     stall: Stall = field(default_factory=Stall)
+    adversarial: Adversarial = field(default_factory=Adversarial)
+    adaptive_weight: AdaptiveWeight = field(default_factory=AdaptiveWeight)
+    logvar: Logvar = field(default_factory=Logvar)
+    phases: Phases = field(default_factory=Phases)
     sharpness: Sharpness = field(default_factory=Sharpness)
     smoothing: Smoothing = field(default_factory=Smoothing)
     steady: Steady = field(default_factory=Steady)
@@ -199,6 +268,10 @@ class Profile:
     def line_format(self, name: str) -> LineFormat | None:
         """The profile's format called ``name``, if it has one."""
         return next((f for f in self.formats if f.name == name), None)
+
+    #: Where bands came from, as ``("kl_zone.excellent_min", "learned from GOOD.log: ...")``
+    #: (the ``[notes]`` table of a profile file; ``profile show`` prints them as comments).
+    notes: tuple[tuple[str, str], ...] = ()
 
 
 BUILTIN: dict[str, Profile] = {
@@ -225,13 +298,31 @@ def load_profile(spec: str | None) -> Profile:
     name = data.pop("name", path.stem)
     if not isinstance(name, str):
         raise ProfileError("profile key name must be a string")
+    notes = _notes(data.pop("notes", {}), base)
     formats = _formats(data.pop("formats", []), spec)
     merged = _merge(base, data, "")
     try:
         validate(merged)
     except InvalidSetting as exc:
         raise ProfileError(f"profile setting {exc}") from None
-    return replace(merged, name=name, formats=formats)
+    return replace(merged, name=name, formats=formats, notes=notes)
+
+
+def _notes(table: Any, base: Profile) -> tuple[tuple[str, str], ...]:
+    """The ``[notes]`` table: ``"section.key" = "where this band came from"``."""
+    if not isinstance(table, dict):
+        raise ProfileError("profile key notes must be a table")
+    out = []
+    for key, text in table.items():
+        if not isinstance(text, str):
+            raise ProfileError(f"profile note {key!r} must be a string")
+        obj: Any = base
+        for part in key.split("."):
+            if not is_dataclass(obj) or part not in {f.name for f in fields(obj)}:
+                raise ProfileError(f"profile note {key!r} names no setting")
+            obj = getattr(obj, part)
+        out.append((key, text))
+    return tuple(out)
 
 
 def _read_small(path: Path) -> str:
@@ -314,13 +405,18 @@ def _number(value: float, kind: type, name: str) -> float:
 def profile_to_toml(profile: Profile) -> str:
     """The profile as TOML that ``load_profile`` reads back unchanged."""
     data = asdict(profile)
+    data.pop("notes", None)
+    notes = dict(profile.notes)
     data.pop("formats", None)
     lines = [
         "# vaetui profile: thresholds behind every verdict.",
         "# Copy, edit and pass with --profile FILE. Shares are fractions (0.33 = 33%).",
         f"name = {_toml_value(data.pop('name'))}",
     ]
-    _emit_tables(data, "", lines)
+    _emit_tables(data, "", lines, notes)
+    if notes:
+        lines += ["", "# Where each band came from (shown as the comments above).", "[notes]"]
+        lines += [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in notes.items()]
     lines.extend(_format_lines(profile.formats))
     return "\n".join(lines) + "\n"
 
@@ -357,16 +453,21 @@ def _literal(text: str) -> str:
     return _toml_value(text)
 
 
-def _emit_tables(data: dict[str, Any], prefix: str, lines: list[str]) -> None:
+def _emit_tables(
+    data: dict[str, Any], prefix: str, lines: list[str], notes: dict[str, str] | None = None
+) -> None:
     scalars = {k: v for k, v in data.items() if not isinstance(v, dict)}
     tables = {k: v for k, v in data.items() if isinstance(v, dict)}
     if prefix and scalars:
         lines.append("")
         lines.append(f"[{prefix}]")
     for key, value in scalars.items():
+        note = (notes or {}).get(f"{prefix}.{key}" if prefix else key)
+        if note:
+            lines.append(f"# {' '.join(note.split())}")
         lines.append(f"{key} = {_toml_value(value)}")
     for key, value in tables.items():
-        _emit_tables(value, f"{prefix}.{key}" if prefix else key, lines)
+        _emit_tables(value, f"{prefix}.{key}" if prefix else key, lines, notes)
 
 
 def _toml_value(value: Any) -> str:

@@ -23,6 +23,13 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "smoothing.warmup_fraction": (0.0, 0.99, True),
     "divergence.spike_factor": (1.0, math.inf, False),
     "stall.interval_factor": (1.0, math.inf, True),
+    "adaptive_weight.clamp": (0.0, math.inf, False),
+    "adaptive_weight.disc_weight": (0.0, math.inf, False),
+    "adaptive_weight.near_fraction": (0.0, 1.0, False),
+    "adaptive_weight.pinned_fraction": (0.0, 1.0, False),
+    "adaptive_weight.growth_ok": (1.0, math.inf, True),
+    "phases.jump": (0.0, 10.0, False),
+    "phases.disc_grace_points": (0.0, 1e7, True),
 }
 #: Settings that must be non-decreasing in the order given.
 _ORDERED: tuple[tuple[str, ...], ...] = (
@@ -48,6 +55,19 @@ _ORDERED: tuple[tuple[str, ...], ...] = (
     ),
     ("perception.excellent_max", "perception.ok_max", "perception.watch_max"),
     ("smoothing.trend_window_min", "smoothing.trend_window_max"),
+    (
+        "adversarial.winning_below",
+        "adversarial.gaining_below",
+        "adversarial.excellent_min",
+        "adversarial.excellent_max",
+        "adversarial.failing_above",
+        "adversarial.diverge_above",
+    ),
+    ("adversarial.gap_close", "adversarial.gap_winning"),
+    ("adversarial.g_runaway_watch", "adversarial.g_runaway_bad"),
+    ("adaptive_weight.growth_ok", "adaptive_weight.growth_watch", "adaptive_weight.growth_bad"),
+    ("adaptive_weight.near_fraction", "adaptive_weight.pinned_fraction"),
+    ("logvar.settled", "logvar.drift_watch"),
 )
 
 

@@ -13,9 +13,10 @@ from collections import deque
 import numpy as np
 
 from vaetui.core.assess import LOSSES
+from vaetui.core.phase_watch import PhaseWatch
 from vaetui.core.profile import Profile
 from vaetui.core.snapshot import Event
-from vaetui.core.stats import MAX_POINTS, Growable, MetricHistory, ema_before
+from vaetui.core.stats import MAX_POINTS, SEGMENT_DTYPE, Growable, MetricHistory, ema_before
 
 #: Points a metric needs in its segment before spikes are reported.
 SPIKE_MIN_POINTS = 10
@@ -45,6 +46,8 @@ class Recorder:
         self.nonfinite: tuple[float, str] | None = None
         #: Spikes of the newest segment, as (step, ratio to the EMA, metric).
         self.spikes: list[tuple[float, float, str]] = []
+        #: The discriminator's start and learning-rate turns of the newest segment.
+        self.watch = PhaseWatch(jump=profile.phases.jump)
         #: Names refused once ``MAX_METRICS`` were kept (in first-seen order), and their values.
         self.dropped_names: dict[str, None] = {}
         self.dropped_values = 0
@@ -54,6 +57,13 @@ class Recorder:
         #: Schedule changes already listed, as (segment, step).
         self.phases: set[tuple[int, float]] = set()
         self.phase_steps: list[float] = []
+
+    def _watched(self, events: list[Event]) -> None:
+        """Phase events the watcher found (discriminator on, learning-rate turns)."""
+        for e in events:
+            if e.step is not None:
+                self.phase_steps.append(e.step)
+            self.events.append(e)
 
     def phase(self, step: float, message: str) -> None:
         """A kl_weight schedule change at ``step`` (listed once)."""
@@ -90,6 +100,7 @@ class Recorder:
             h.new_segment()
         self.nonfinite = None
         self.spikes = []
+        self.watch.new_segment()
         self.index = RecordIndex()
         self.event(
             step,
@@ -117,6 +128,7 @@ class Recorder:
         if h is None:
             self.dropped_values += 1
             return
+        h.writes += 1
         finite = math.isfinite(value)
         if merge and len(h) > h.segment_start and h.steps.last() == step:
             h.seg_nan += int(not finite) - int(not math.isfinite(h.values.last()))
@@ -128,6 +140,8 @@ class Recorder:
             h.seg_count += 1
             h.seg_nan += int(not finite)
             h.thin_if_full(self.point_limit)
+            if self.watch.watches(name):
+                self._watched(self.watch.note_point(name, step, value, line))
         if name not in LOSSES:
             return
         if not finite:
@@ -184,15 +198,20 @@ class Recorder:
         if h is None:
             self.dropped_values += steps.size
             return None
+        h.writes += 1
         before = h.seg_count
         h.steps.extend(steps)
         h.values.extend(values)
-        h.segments.extend(np.full(steps.size, float(self.segment)))
+        h.segments.extend(np.full(steps.size, self.segment, dtype=SEGMENT_DTYPE))
         h.seg_count += steps.size
         finite = np.isfinite(values)
         bad = int(steps.size - np.count_nonzero(finite))
         h.seg_nan += bad
         h.thin_if_full(self.point_limit)
+        if self.watch.watches(name):
+            found = self.watch.note(name, steps, values, lines)
+            self.phase_steps += [e.step for e in found if e.step is not None]
+            events += [(e.line or 0, order, e) for e in found]
         if name not in LOSSES:
             return None
         alpha = self._profile.smoothing.ema_alpha

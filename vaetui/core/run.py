@@ -48,6 +48,9 @@ from vaetui.core.steady import Stabiliser
 if TYPE_CHECKING:
     from vaetui.core.images.store import ImageStore
 
+if TYPE_CHECKING:
+    from vaetui.core.reference import Reference
+
 #: A chunk this big is history being read, not lines arriving live (for steps/s).
 _HISTORY_CHUNK = 256 << 10
 
@@ -69,6 +72,8 @@ class RunOptions:
     rec_scale: float | None = None
     #: Live following: judge stalls and record verdict changes as events.
     live: bool = False
+    #: A trusted run to compare with (``--reference``).
+    reference: Reference | None = None
     #: ``--images DIR``: where the sample images are (None: the usual folders by the log).
     images: str | None = None
 
@@ -111,6 +116,8 @@ class Run:
         self._banner = BannerConfig()
         self._pace = Pace()
         self._rec_type_from_keys: str | None = None
+        #: Per-metric summaries of earlier snapshots, reused while a history is unchanged.
+        self._summaries: dict = {}
         #: Canonical metric -> the raw key that feeds it (the newest record's choice).
         self._sources: dict[str, str] = {}
         #: The verdicts of the last segment long enough to judge (shown while a newer one is short).
@@ -261,7 +268,7 @@ class Run:
     def _snapshot(self, now: float) -> Snapshot:
         images = self._images.summary() if self._images is not None else None
         histories = {**image_histories(images), **self._recorder.histories}
-        view = SegmentView(histories, self.options.profile, 0.0)
+        view = SegmentView(histories, self.options.profile, 0.0, self._summaries)
         view.alpha = self._alpha(view)
         summaries = {name: view.summary(name) for name in histories}
         live = self.options.live
@@ -284,7 +291,7 @@ class Run:
             )
             self._note_verdict_changes(verdicts, stamps)
         steps, lines = self._steps, self._lines()
-        return Snapshot(
+        snap = Snapshot(
             file=self.name,
             format=self.format,
             lines=lines,
@@ -322,6 +329,8 @@ class Run:
             quiet_after=self._pace.quiet_after() if live else None,
             images=images,
         )
+        reference = self.options.reference
+        return snap if reference is None else replace(snap, reference=reference.report(snap))
 
     def _history(self, histories: dict[str, MetricHistory]) -> dict[str, Series]:
         return {
@@ -349,6 +358,7 @@ class Run:
             usual_interval=usual,
             rec_scale=self.options.rec_scale,
             finished=self.options.live and self._finished(now),
+            disc_start=recorder.watch.disc_start,
         )
 
     def _finished(self, now: float) -> bool:

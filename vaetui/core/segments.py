@@ -91,10 +91,13 @@ class StepContinuity:
 
     def accept_batch(self, batch: Batch, last_values: dict[str, float]) -> None:
         """A continuing batch was stored column by column."""
-        n = batch.steps.size
-        self.records += n
-        self.record_lines += n
-        self.last_record_line = int(batch.lines[-1])
+        lines = batch.lines
+        self.records += batch.steps.size
+        # Records on one physical line (tqdm refreshes) count that line once.
+        self.record_lines += int(np.count_nonzero(np.diff(lines))) + int(
+            int(lines[0]) != self.last_record_line
+        )
+        self.last_record_line = int(lines[-1])
         if batch.epochs is not None:
             self.epoch = float(batch.epochs[-1])
         if self.first_step is None:

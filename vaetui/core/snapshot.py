@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from vaetui.core.compared import ReferenceReport
 from vaetui.core.images.model import ImagesSummary
 
 #: Levels from best to worst; ``pending`` and ``n/a`` sit outside the ranking.
@@ -30,6 +32,9 @@ CRITERIA_IDS: tuple[str, ...] = (
     "perception",
     "divergence",
     "stall",
+    "adversarial",
+    "adaptive_weight",
+    "logvar",
     "sharpness",
 )
 
@@ -43,8 +48,14 @@ CRITERIA_TITLES: dict[str, str] = {
     "perception": "Perception",
     "divergence": "Divergence",
     "stall": "Stall",
+    "adversarial": "Discrim.",
+    "adaptive_weight": "d_weight",
+    "logvar": "logvar",
     "sharpness": "Sharpness",
 }
+
+#: The seed's criteria: compact layouts show these first (the rest may be hidden when n/a).
+SEED_CRITERIA: tuple[str, ...] = CRITERIA_IDS[:8]
 
 
 #: The pseudo-criterion whose changes are those of the overall verdict.
@@ -238,6 +249,14 @@ class Snapshot:
     changes: tuple[VerdictChange, ...] = ()
     #: The EMA weight of each new point, as the core applies it (plots draw the same EMA).
     ema_alpha: float = 0.1
+    #: The trusted run given with ``--reference``: its curves and the comparisons with it.
+    reference: ReferenceReport | None = None
+
+    @property
+    def phases(self) -> tuple[Event, ...]:
+        """The ``phase`` events: discriminator on, warm-up ends, schedule changes."""
+        return tuple(e for e in self.events if e.kind == "phase")
+
     #: Canonical metric -> the key in the log that feeds it (``{"kl_loss": "KL_loss"}``).
     sources: dict[str, str] = field(default_factory=dict)
     #: Why the input could not be read as text at all (a gzip-compressed file), if so.
@@ -260,6 +279,12 @@ class Snapshot:
 
     def to_json(self) -> dict[str, Any]:
         """The stable ``check --json`` form (see SPEC.md)."""
+        out = self._json()
+        if self.reference is not None:
+            out["reference"] = self.reference.to_json()
+        return out
+
+    def _json(self) -> dict[str, Any]:
         return {
             "file": self.file,
             "format": self.format,

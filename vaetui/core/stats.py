@@ -37,6 +37,16 @@ def ema_last(values: np.ndarray, alpha: float) -> float | None:
     with the history.
     """
     w = 1.0 - alpha
+    if 0.0 < w < 1.0:
+        k = int(math.log(_NEGLIGIBLE) / math.log(w)) + 1
+        tail = values[-k:]
+        if values.size > k and np.isfinite(tail).all():
+            # Only the newest k values weigh anything: the rest need not be read.
+            n = int(np.count_nonzero(np.isfinite(values)))
+            weights = w ** np.arange(k - 1, -1, -1, dtype=np.float64)
+            with np.errstate(over="ignore", invalid="ignore"):
+                m = alpha * float(np.dot(weights, tail))
+            return m / (1.0 - w**n)
     finite = values[np.isfinite(values)]
     n = finite.size
     if n == 0:
@@ -213,10 +223,16 @@ class MetricHistory:
     seg_nan: int = 0
     #: Running EMA for spike detection (not debiased; None until the first finite value).
     spike_ema: float | None = None
+    #: Bumped by every write, so a summary computed earlier can tell it is still current.
+    writes: int = 0
 
     @classmethod
     def empty(cls) -> MetricHistory:
         return cls(Growable(), Growable(), Growable(dtype=SEGMENT_DTYPE))
+
+    def version(self) -> tuple[int, int, int]:
+        """Changes whenever a point is added, changed or the segment starts over."""
+        return (self.writes, self.segment_start, len(self))
 
     def __len__(self) -> int:
         return len(self.values)

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from vaetui.simulate import scenarios as more
+from vaetui.simulate.gan import GAN_SCENARIOS, gan_curves, gan_records
 
 #: ``blurry`` logs the healthy curves; only its sample images tell (``simulate --images``).
 SCENARIOS = (
@@ -23,6 +24,7 @@ SCENARIOS = (
     "warmup",
     "restart",
     "blurry",
+    *GAN_SCENARIOS,
     *more.SCHEDULE_SCENARIOS,
 )
 FORMATS = ("kv", "logging", "jsonl", "tqdm")
@@ -214,6 +216,23 @@ class _Attempt:
             g_loss = np.where(disc_on, g_loss + 0.6 * np.clip((t - DISC_START) / 0.2, 0, 1), 0.0)
         kl_weight, lr = _kl_weight(self.scenario, t), _lr(t)
         dt = self.log_every * SECONDS_PER_STEP * _lognoise(rng, n, 0.06)
+        if self.scenario in GAN_SCENARIOS:
+            gan = gan_curves(self.scenario, t, rng, {"rec_loss": rec})
+            for i in range(n):
+                self.elapsed += float(dt[i])
+                self.end_time = self.start + STARTUP_SECONDS + self.elapsed
+                step = int(s[i])
+                common = {
+                    "epoch": (step - 1) // STEPS_PER_EPOCH,
+                    "time": self.end_time,
+                    "elapsed": self.elapsed,
+                    "total_steps": self.steps,
+                }
+                vae = {"rec": 0.0, "kl": float(kl[i]), "perc": float(perc[i])}
+                vae.update(kl_weight=float(kl_weight[i]), lr=float(lr[i]))
+                vae["rec"] = float(gan["rec"][i])
+                yield from gan_records(step, common, vae, {k: float(v[i]) for k, v in gan.items()})
+            return
         for i in range(n):
             step = int(s[i])
             r, k, p, g, d = float(rec[i]), float(kl[i]), float(perc[i]), g_loss[i], d_weight[i]

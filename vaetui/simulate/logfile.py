@@ -28,6 +28,7 @@ from vaetui.simulate.curves import (
     generate_records,
     nearest_logged,
 )
+from vaetui.simulate.gan import GAN_DISC_START, GAN_METRICS, GAN_SCENARIOS
 
 
 # --------------------------------------------------------------------------- formatting
@@ -77,7 +78,7 @@ def format_record(record: dict, fmt: str) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     step, epoch = int(record["step"]), int(record.get("epoch", 0))
-    metrics = [(LOGGED_NAME.get(k, k), record[k]) for k in METRICS if k in record]
+    metrics = [(LOGGED_NAME.get(k, k), record[k]) for k in (*GAN_METRICS, *METRICS) if k in record]
     if fmt == "kv":
         body = " ".join(f"{k}={v:.5g}" for k, v in metrics)
         return f"step {step} epoch {epoch} {body}"
@@ -130,7 +131,9 @@ def header_lines(
         **stated,
         "perceptual_weight": PERCEPTION_WEIGHT,
         "disc_weight": 0.5,
-        "disc_start": nearest_logged(DISC_START, steps, 1),
+        "disc_start": nearest_logged(
+            GAN_DISC_START if name in GAN_SCENARIOS else DISC_START, steps, 1
+        ),
         "lr": BASE_LR,
         "batch_size": 8,
         "num_frames": 17,
@@ -196,7 +199,7 @@ def _pieces(
     warned = False
     last_len = 0
     for rec in generate_records(name, steps, seed, log_every, start_time=start_time):
-        if prev is None or rec["step"] <= prev["step"]:  # a (re)started process
+        if prev is None or rec["step"] < prev["step"]:  # a (re)started process
             began = float(rec["time"]) - float(rec["elapsed"]) - STARTUP_SECONDS
             for line in header_lines(name, fmt, steps, seed=seed, at=began):
                 yield line + "\n", None
@@ -211,10 +214,11 @@ def _pieces(
             last_len = len(line) - 1
             yield line + " " * pad, int(rec["step"])
         else:
-            if fmt == "logging" and not warned and not math.isfinite(rec["total_loss"]):
+            total = rec.get("total_loss", rec.get("train/total_loss", 0.0))
+            if fmt == "logging" and not warned and not math.isfinite(total):
                 warned = True
                 when = _timestamp(float(rec["time"]))
-                loss = _tqdm_num(rec["total_loss"])
+                loss = _tqdm_num(total)
                 yield f"{when} WARNING vae.train: non-finite loss (loss={loss}); continuing\n", None
             yield line + "\n", int(rec["step"])
         if rec["step"] in evals:

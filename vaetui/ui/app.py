@@ -253,7 +253,7 @@ class VaeApp(AlertOutlets, App[int]):
         self._on_main("#waiting", Label).update(waiting_text)
         self._on_main(VerdictPanel).show(snap)
         if isinstance(self.screen, DetailScreen) and snap is not None:
-            self.screen.update_verdicts({v.id: v for v in snap.criteria})
+            self.screen.update_verdicts({v.id: v for v in snap.criteria}, snap.reference)
         if isinstance(self.screen, ImageScreen) and snap is not None:
             self.screen.update_images(snap.images, snap.verdict("sharpness"))
         return snap
@@ -270,6 +270,9 @@ class VaeApp(AlertOutlets, App[int]):
             plot.set_alpha(snap.ema_alpha)  # the core's EMA, drawn as it judges it
         events = snap.events if snap else ()
         data = PlotData(self.selected, self.current, runs, starts, self.overlay, events)
+        ref = snap.reference if snap else None
+        ref_series = ref.history.get(self.selected or "") if ref else None
+        data.reference = (ref.name, ref_series) if ref and ref_series is not None else None
         plot.show(data)
 
     # -- what keys, the palette and widgets ask for -------------------------------------
@@ -316,7 +319,8 @@ class VaeApp(AlertOutlets, App[int]):
     def action_detail(self, number: int) -> None:
         snap = self.feeds[self.current].snapshot
         verdicts = {v.id: v for v in snap.criteria} if snap else {}
-        self.push_screen(DetailScreen(CRITERIA_IDS[number - 1], verdicts))
+        reference = snap.reference if snap else None
+        self.push_screen(DetailScreen(CRITERIA_IDS[number - 1], verdicts, reference))
 
     def action_images(self) -> None:
         snap = self.feeds[self.current].snapshot

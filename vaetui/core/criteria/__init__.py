@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from vaetui.core.criteria.adversarial import adaptive_weight, adversarial, logvar
 from vaetui.core.criteria.base import MIN_POINTS, JudgeInput, fmt_number
 from vaetui.core.criteria.health import divergence, stall
 from vaetui.core.criteria.kl import kl_share, kl_trend, kl_zone
@@ -28,6 +29,9 @@ CRITERIA: tuple[Callable[[JudgeInput, Profile], Verdict], ...] = (
     perception,
     divergence,
     stall,
+    adversarial,
+    adaptive_weight,
+    logvar,
     sharpness,
 )
 

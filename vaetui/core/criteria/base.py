@@ -40,6 +40,29 @@ class JudgeInput:
     #: Live only: seconds since the last new line, and the usual interval between lines.
     seconds_quiet: float | None = None
     usual_interval: float | None = None
+    #: The adversarial half (VAE-GAN): EMAs after the discriminator's start and its grace.
+    disc_loss: float | None = None
+    disc_change: float | None = None
+    logits_real: float | None = None
+    logits_fake: float | None = None
+    g_loss: float | None = None
+    d_weight: float | None = None
+    #: d_weight now over its level when the adversarial phase began (after the grace).
+    d_weight_growth: float | None = None
+    #: d_weight has not moved at all across the trend window (an adaptive weight always moves).
+    d_weight_flat: bool = False
+    #: ``off`` before the discriminator switches on, ``grace`` just after, ``on`` from then;
+    #: None when no adversarial signal is logged.
+    disc_state: str | None = None
+    disc_start: float | None = None
+    grace_end: float | None = None
+    #: Records of the adversarial half judged, and whether its newest values are finite.
+    adversarial_points: int = 0
+    adversarial_finite: bool = True
+    #: The learned log-variance: EMA, its change across the trend window, and nll's EMA.
+    logvar: float | None = None
+    logvar_drift: float | None = None
+    nll: float | None = None
     #: Fitted trends over the window (None: judge ``kl_change``/``rec_change`` as given).
     kl_trend: Trend | None = None
     rec_trend: Trend | None = None

@@ -11,7 +11,11 @@ import csv
 import math
 import re
 
+import numpy as np
+
 from vaetui.core.formats.base import Record, iter_segments, parse_number
+from vaetui.core.formats.fastcsv import csv_fast_path
+from vaetui.core.formats.fastkv import Batch, FastPath
 from vaetui.core.lines import TextBlock
 
 _IDENT = re.compile(r"^\s*[A-Za-z_][\w./ ()-]*\s*$")
@@ -32,24 +36,78 @@ class CsvParser:
 
     def reset(self) -> None:
         self._columns: list[str] | None = None
+        self._fast: FastPath | None = None
         self._row_index = 0
         self._last_epoch: float | None = None
 
-    def parse(self, block: TextBlock) -> list[Record]:
-        out: list[Record] = []
-        for line, seg in iter_segments(block):
+    def parse(self, block: TextBlock) -> list[Record | Batch]:
+        """Records of a block: runs of same-shape rows as batches, the rest row by row.
+
+        A header row changes the columns, so the text after it starts over with them.
+        """
+        out: list[Record | Batch] = []
+        rest: TextBlock | None = block
+        while rest is not None:
+            current, rest = rest, None
+            pieces = self._fast.split(current) if self._fast is not None else None
+            if pieces is None:
+                # Lines with \r refreshes stay row by row: restarting works on whole lines.
+                stop = "\r" not in current.text
+                header = self._rows(iter_segments(current), out, stop)
+                if header is not None:
+                    rest = _after(current, header)
+                continue
+            for piece in pieces:
+                if isinstance(piece, Batch):
+                    out.extend(self._batch(piece, current))
+                    continue
+                header = self._rows([piece], out)
+                if header is not None:
+                    rest = _after(current, header)
+                    break
+        return out
+
+    def _rows(self, segments, out: list[Record | Batch], stop: bool = True) -> int | None:
+        """Row by row into ``out``; with ``stop``, stop after a header row, return its line."""
+        for line, seg in segments:
             cells = next(csv.reader([seg]), [])
             if not cells:
                 continue
             if looks_like_header(cells):
                 self._columns = [c.strip() for c in cells]
+                self._fast = csv_fast_path(self._columns)
+                if stop:
+                    return line
                 continue
             if self._columns is None:
                 continue
             rec = self._row(cells, line)
             if rec is not None:
                 out.append(rec)
-        return out
+        return None
+
+    def _batch(self, batch: Batch, block: TextBlock) -> list[Record | Batch]:
+        """A run of same-shape rows, or its rows one by one where the row rules differ."""
+        epochs = batch.epochs
+        ok = bool(np.isfinite(batch.steps).all()) and (
+            epochs is None or bool(np.isfinite(epochs).all())
+        )
+        if ok and batch.numbered and epochs is not None:
+            last = self._last_epoch
+            ok = not (np.any(np.diff(epochs) < 0) or (last is not None and epochs[0] < last))
+        if not ok:
+            text = block.text.split("\n")
+            out: list[Record | Batch] = []
+            self._rows(((n, text[n - block.first_line]) for n in batch.lines.tolist()), out)
+            return out
+        if batch.numbered:
+            n = batch.steps.size
+            steps = np.arange(self._row_index, self._row_index + n, dtype=np.float64)
+            self._row_index += n
+            batch = Batch(steps, batch.lines, epochs, batch.names, batch.values)
+        if epochs is not None:
+            self._last_epoch = float(epochs[-1])
+        return [batch]
 
     def _row(self, cells: list[str], line: int) -> Record | None:
         assert self._columns is not None
@@ -80,6 +138,14 @@ class CsvParser:
         if epoch is not None:
             self._last_epoch = epoch
         return Record(step, line, values, epoch)
+
+
+def _after(block: TextBlock, line: int) -> TextBlock | None:
+    """The part of ``block`` after physical line ``line`` (None when nothing follows)."""
+    lines = block.text.split("\n")[line - block.first_line + 1 :]
+    if not any(lines):
+        return None
+    return TextBlock("\n".join(lines), line + 1)
 
 
 def _whole_number(cell: str) -> bool:

@@ -42,6 +42,8 @@ class Batch:
     epochs: np.ndarray | None
     names: tuple[str, ...]
     values: np.ndarray  # shape (rows, len(names))
+    #: The lines carry no step: the parser numbers the rows (``steps`` is a placeholder).
+    numbered: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,14 +57,21 @@ class Shape:
     #: Key text that the shape cannot tell apart (``m1=`` vs ``m2=``: digits are deleted
     #: from shapes), with how often it appears per line; a batch must contain each exactly.
     exact_keys: tuple[tuple[bytes, int], ...] = ()
+    #: No step on the line: ``step_col`` is any numeric column, the parser numbers rows.
+    numbered: bool = False
+    #: Shape-blind keys that are whole tokens, as (token index, token): checked per column,
+    #: which stays cheap with a thousand such keys where counting each in the block would not.
+    key_tokens: tuple[tuple[int, bytes], ...] = ()
 
 
 class FastPath:
     """Splits a block into batches (fast) and single lines (for the per-line parser)."""
 
-    def __init__(self, learn_shape) -> None:
-        #: ``learn_shape(line) -> Shape | None`` comes from the text parser.
+    def __init__(self, learn_shape, delimiters: bytes = _DELIMITERS) -> None:
+        #: ``learn_shape(line) -> Shape | None`` comes from the format's parser.
         self._learn_shape = learn_shape
+        #: ``bytes.maketrans`` table turning the format's punctuation into spaces.
+        self._delimiters = delimiters
         self._shapes: dict[bytes, Shape | None] = {}
         self._current: bytes | None = None  # shape (with newline) of the last batch
 
@@ -82,7 +91,8 @@ class FastPath:
         current = self._current
         if current is not None and shapes_raw == current * count:
             # The common case: every line has the shape of the previous block.
-            batch = _load(raw, count, self._shapes[current], block.first_line)  # type: ignore[arg-type]
+            shape = self._shapes[current]
+            batch = _load(raw, count, shape, block.first_line, self._delimiters)  # type: ignore[arg-type]
             if batch is not None:
                 return [batch]
         lines = raw.split(b"\n")[:-1]
@@ -108,7 +118,8 @@ class FastPath:
             if b - a >= MIN_RUN_LINES:
                 shape = self._shape(shapes[a], lines[a])
                 if shape is not None:
-                    batch = _load(b"\n".join(lines[a:b]), b - a, shape, first_line + a)
+                    joined = b"\n".join(lines[a:b])
+                    batch = _load(joined, b - a, shape, first_line + a, self._delimiters)
                     self._current = shapes[a] + b"\n"
                     self._shapes[self._current] = shape
             if batch is not None:
@@ -122,13 +133,22 @@ class FastPath:
         return out
 
 
-def _load(raw: bytes, count: int, shape: Shape, first_line: int) -> Batch | None:
+def _load(
+    raw: bytes, count: int, shape: Shape, first_line: int, delimiters: bytes = _DELIMITERS
+) -> Batch | None:
     """Parse ``count`` lines of one shape with ``numpy.loadtxt``; None if any line fails."""
     cols = (shape.step_col, *((shape.epoch_col,) if shape.epoch_col is not None else ()))
     cols = (*cols, *shape.value_cols)
     if any(raw.count(key) != per_line * count for key, per_line in shape.exact_keys):
         return None
-    data = raw.translate(_DELIMITERS)
+    data = raw.translate(delimiters)
+    if shape.key_tokens:
+        tokens = data.split()
+        width = len(tokens) // count
+        if width * count != len(tokens):
+            return None
+        if any(tokens[i::width].count(key) != count for i, key in shape.key_tokens):
+            return None
     try:
         table = np.loadtxt(io.BytesIO(data), usecols=cols, dtype=np.float64, ndmin=2, comments=None)
     except ValueError:
@@ -142,6 +162,7 @@ def _load(raw: bytes, count: int, shape: Shape, first_line: int) -> Batch | None
         epochs=table[:, 1].copy() if shape.epoch_col is not None else None,
         names=shape.names,
         values=table[:, offset:],
+        numbered=shape.numbered,
     )
 
 

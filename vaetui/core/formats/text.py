@@ -26,9 +26,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from vaetui.core.formats import fastkv
 from vaetui.core.formats.base import NUMBER, Record, iter_segments
 from vaetui.core.formats.custom import LineFormat, match_format
 from vaetui.core.formats.fastkv import Batch, FastPath, Shape, token_index, token_text
+from vaetui.core.formats.fasttqdm import split_refreshes
 from vaetui.core.formats.grammar import PAIR, find_pairs, iter_pairs, only_pairs
 from vaetui.core.formats.jsonrec import loads_object, record_from_mapping
 from vaetui.core.lines import TextBlock
@@ -99,6 +101,7 @@ class TextParser:
         #: Only the profile's formats read lines (``--format NAME``).
         self._forced = forced and bool(formats)
         self._fast = FastPath(self.learn_shape)
+        self._fast_bars = FastPath(self.learn_bar_shape)
         self.reset()
 
     @property
@@ -131,13 +134,21 @@ class TextParser:
 
     def parse(self, block: TextBlock) -> list[Record | Batch]:
         pieces = self._fast.split(block)
+        bars = pieces is None and self._bars_batchable(block)
+        if bars:
+            pieces = split_refreshes(self._fast_bars, block)
         if pieces is None:
             return self._parse_slowly(block)
         out: list[Record | Batch] = []
         for piece in pieces:
             if isinstance(piece, Batch):
                 out.append(piece)
-                self._after_batch(piece)
+                self._after_batch(piece, bars)
+            elif bars:
+                for part in _unglue(piece[1]):
+                    rec = self.parse_segment(part, piece[0])
+                    if rec is not None:
+                        out.append(rec)
             else:
                 rec = self.parse_segment(piece[1], piece[0])
                 if rec is not None:
@@ -153,15 +164,66 @@ class TextParser:
                     out.append(rec)
         return out
 
-    def _after_batch(self, batch: Batch) -> None:
+    def _after_batch(self, batch: Batch, bars: bool = False) -> None:
         """Bring the per-line state up to date after a batch of same-shape lines."""
         self._last_step = float(batch.steps[-1])
         self._section_eval = None
         self._summary_step = None
         self._open_step = None
         self._step_from_block = False
+        if bars:  # as a bar's record leaves it: its n/total had no epoch
+            self._last_counter = None
+            self._open_step, self._open_frame = self._last_step, False
         if batch.epochs is not None:
             self._note_epoch(int(batch.epochs[0]))
+
+    def _bars_batchable(self, block: TextBlock) -> bool:
+        """tqdm refreshes may be batched: bars present, no epoch, section or summary context
+        in force (those change how a bar's ``n/total`` becomes a step)."""
+        if self._formats or self._context_epoch is not None or self._section_eval is not None:
+            return False
+        if self._summary_step is not None or self._per_epoch:
+            return False
+        text = block.text
+        return len(text) >= fastkv.MIN_BLOCK_BYTES and "%|" in text and "\r" in text
+
+    def learn_bar_shape(self, line: str) -> Shape | None:
+        """Columns of a tqdm refresh (glyphs cut out) whose step is its ``n``, or None.
+
+        Only bars without an epoch, past ``0/N``, with nothing after their ``]``; checked
+        against the per-line parser on the same text.
+        """
+        bar = _TQDM.search(line)
+        if bar is None or bar.group(bar.re.groups - 1) == "0" or "[rank" in line:
+            return None
+        if _line_eval_prefix(line) or line[:1].isspace() or not line.endswith("]"):
+            return None
+        if _EPOCH.search(line) or _MMENGINE.search(line):
+            return None
+        rec = TextParser(rank=self._rank).parse_segment(line, 1)
+        n = float(bar.group(bar.re.groups - 1))
+        if rec is None or rec.step != n or rec.continues or not rec.values:
+            return None
+        step_col = token_index(line, bar.start(bar.re.groups - 1))
+        columns: dict[str, int] = {}
+        exact: dict[bytes, int] = {}
+        start = bar.end()
+        for pair in iter_pairs(_postfix(line, bar), _IGNORED_KEYS):
+            if is_counter_key(pair.name):
+                continue
+            col = token_index(line, start + pair.start)
+            if col is None or token_text(line, col) != pair.text:
+                return None
+            columns[pair.name] = col
+            if _SHAPE_BLIND.search(pair.name):
+                text = line[max(start + pair.name_start - 1, 0) : start + pair.start]
+                exact[text.encode("utf-8")] = line.count(text)
+        got = {k: float(token_text(line, c)) for k, c in columns.items()}
+        if step_col is None or got.keys() != rec.values.keys():
+            return None
+        if any(not _same(got[k], v) for k, v in rec.values.items()):
+            return None
+        return Shape(step_col, None, tuple(columns.values()), tuple(columns), tuple(exact.items()))
 
     def learn_shape(self, line: str) -> Shape | None:
         """Columns of a line whose step is a plain labelled counter, or None.
@@ -184,6 +246,7 @@ class TextParser:
         epoch_col = token_index(line, epoch_m.start(1)) if epoch_m else None
         columns: dict[str, int] = {}
         exact: dict[bytes, int] = {}
+        key_tokens: list[tuple[int, bytes]] = []
         for pair in iter_pairs(line, _IGNORED_KEYS):
             if is_counter_key(pair.name):
                 continue
@@ -192,6 +255,10 @@ class TextParser:
                 return None
             columns[pair.name] = col
             if _SHAPE_BLIND.search(pair.name):
+                key_col = token_index(line, pair.name_start)
+                if key_col is not None and token_text(line, key_col) == pair.name:
+                    key_tokens.append((key_col, pair.name.encode("utf-8")))
+                    continue
                 text = line[max(pair.name_start - 1, 0) : pair.start]
                 exact[text.encode("utf-8")] = line.count(text)
         got = {k: float(token_text(line, c)) for k, c in columns.items()}
@@ -200,7 +267,12 @@ class TextParser:
         if any(not _same(got[k], v) for k, v in rec.values.items()):
             return None
         return Shape(
-            step_col, epoch_col, tuple(columns.values()), tuple(columns), tuple(exact.items())
+            step_col,
+            epoch_col,
+            tuple(columns.values()),
+            tuple(columns),
+            tuple(exact.items()),
+            key_tokens=tuple(key_tokens),
         )
 
     def parse_segment(self, seg: str, line: int) -> Record | None:

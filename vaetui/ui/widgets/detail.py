@@ -6,7 +6,8 @@ user returns to exactly where they were. It re-renders when a newer snapshot arr
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,9 +21,13 @@ from vaetui.ui.widgets.fmt import clean, fmt_value
 from vaetui.ui.widgets.help import ScrollHint
 from vaetui.ui.widgets.verdicts import level_class, level_word
 
+if TYPE_CHECKING:
+    from vaetui.core.compared import ReferenceReport
 
-def detail_text(verdict: Verdict | None, criterion_id: str) -> Text:
-    """The body of the detail view as literal text (summaries may quote the log)."""
+
+def detail_text(verdict: Verdict | None, criterion_id: str, compared: Sequence[str] = ()) -> Text:
+    """The body of the detail view as literal text (summaries may quote the log);
+    ``compared`` are the core's "compared with the reference" lines."""
     text = Text()
     if verdict is None:
         text.append("No verdict yet: the run has not produced enough data.\n")
@@ -32,6 +37,9 @@ def detail_text(verdict: Verdict | None, criterion_id: str) -> Text:
     # What to do comes second: in a short pane it must not sit below the fold.
     text.append("What to do\n", style="bold")
     text.append((clean(verdict.advice) or "—") + "\n\n")
+    if compared:
+        text.append("Compared with the reference\n", style="bold")
+        text.append("".join(f"  {clean(line)}\n" for line in compared) + "\n")
     text.append("Numbers\n", style="bold")
     text.append(f"  value judged: {fmt_value(verdict.value)}\n")
     for name, value in verdict.inputs.items():
@@ -54,10 +62,16 @@ class DetailScreen(ModalScreen[None]):
         Binding("right", "move(1)", "Next", priority=True),
     ]
 
-    def __init__(self, criterion_id: str, verdicts: dict[str, Verdict]) -> None:
+    def __init__(
+        self,
+        criterion_id: str,
+        verdicts: dict[str, Verdict],
+        reference: ReferenceReport | None = None,
+    ) -> None:
         super().__init__()
         self.criterion_id = criterion_id
         self.verdicts = verdicts
+        self.reference = reference
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail-box"):
@@ -72,9 +86,12 @@ class DetailScreen(ModalScreen[None]):
         scroll.focus()
         self.query_one(ScrollHint).attach(scroll)
 
-    def update_verdicts(self, verdicts: dict[str, Verdict]) -> None:
+    def update_verdicts(
+        self, verdicts: dict[str, Verdict], reference: ReferenceReport | None = None
+    ) -> None:
         """Show the newest numbers (called by the app when a snapshot is applied)."""
         self.verdicts = verdicts
+        self.reference = reference
         self._render_verdict()
 
     def _render_verdict(self) -> None:
@@ -85,7 +102,8 @@ class DetailScreen(ModalScreen[None]):
             title.set_class(lv == level, level_class(lv))
         name = CRITERIA_TITLES.get(self.criterion_id, self.criterion_id)
         title.update(f"{name}: {level_word(level)}")
-        body = detail_text(verdict, self.criterion_id)
+        compared = self.reference.lines_for(self.criterion_id) if self.reference else ()
+        body = detail_text(verdict, self.criterion_id, compared)
         self.query_one("#detail-body", Static).update(body)
 
     def action_move(self, delta: int) -> None:

@@ -30,7 +30,7 @@ RUN_CLASSES = tuple(f"metric-plot--run-{i}" for i in range(4))
 #: Marks drawn across the plot, in legend order: (component class, symbol, word).
 MARKS = (
     ("metric-plot--restart", "┃", "restart"),
-    ("metric-plot--phase", "┃", "schedule change"),
+    ("metric-plot--phase", "┃", "phase"),
     ("metric-plot--nan", "┃", "NaN"),
     ("metric-plot--mark", "┃", "jumped to"),
 )
@@ -46,8 +46,10 @@ class PlotData:
     runs: list[tuple[str, Series | None]] = field(default_factory=list)
     segment_starts: tuple[float, ...] = ()
     overlay: bool = False
-    #: The current run's events (NaN and schedule changes are marked).
+    #: The current run's events (NaN and phases: schedule changes, the discriminator on).
     events: tuple[Event, ...] = ()
+    #: The ``--reference`` run's series of the metric, with the reference's name.
+    reference: tuple[str, Series] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class MetricPlot(PlotextPlot):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "metric-plot--ema",
+        "metric-plot--reference",
         *(m[0] for m in MARKS),
         *RUN_CLASSES,
     }
@@ -219,6 +222,11 @@ class MetricPlot(PlotextPlot):
                 self._legend.append(LegendItem("━", label, self._rgb(colour)))
             if i == data.current:
                 current = series
+        if data.reference is not None:  # the trusted run, aligned by step
+            name, series = data.reference
+            colour = "metric-plot--reference"
+            if self._draw_series(f"ref:{data.metric}", series, lo, hi, colour):
+                self._legend.append(LegendItem("━", f"reference {clean(name)}", self._rgb(colour)))
         if current is not None and self._draw_ema(f"{data.current}:{data.metric}", current, lo, hi):
             label = "EMA"  # of the current run, the one the status line names
             self._legend.append(LegendItem("━", label, self._rgb("metric-plot--ema")))

@@ -18,7 +18,14 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from vaetui.core.alerts.model import is_news
-from vaetui.core.snapshot import ALL_LEVELS, CRITERIA_IDS, CRITERIA_TITLES, Snapshot, Verdict
+from vaetui.core.snapshot import (
+    ALL_LEVELS,
+    CRITERIA_IDS,
+    CRITERIA_TITLES,
+    SEED_CRITERIA,
+    Snapshot,
+    Verdict,
+)
 from vaetui.ui.messages import CriterionChosen
 from vaetui.ui.widgets.fmt import fit_step, fit_value, fmt_age, fmt_step
 
@@ -142,7 +149,10 @@ class VerdictPanel(Grid):
 
     def compose(self) -> ComposeResult:
         for cid in CRITERIA_IDS:
-            yield VerdictBadge(cid, CRITERIA_TITLES[cid])
+            badge = VerdictBadge(cid, CRITERIA_TITLES[cid])
+            # The seed's criteria come first; the others (VAE-GAN, images) are "-extra":
+            # hidden while n/a, and in the compact layout unless they warn.
+            yield badge.set_class(cid not in SEED_CRITERIA, "-extra")
         yield VerdictBadge(OVERALL, "Overall")
 
     def on_resize(self) -> None:
