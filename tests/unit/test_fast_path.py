@@ -65,15 +65,20 @@ def test_values_switching_notation_stay_on_the_fast_path(monkeypatch: pytest.Mon
 
 
 def _csv_log(scenario: str, steps: int, step_column: bool = True) -> bytes:
-    """A CSV metrics file of a simulated run (``CSVLogger`` style: ``str(float)`` cells)."""
-    from vaetui.simulate.curves import LOGGED_NAME, METRICS, generate_records
+    """A CSV metrics file of a simulated run (``CSVLogger`` style: ``str(float)`` cells).
 
-    names = [LOGGED_NAME.get(k, k) for k in METRICS]
-    head = (["step"] if step_column else []) + ["epoch", *names]
+    Every metric the run logs is a column; a record that does not log one leaves its cell
+    empty, as Lightning's ``metrics.csv`` does when two optimisers log at different calls.
+    """
+    from vaetui.simulate.curves import LOGGED_NAME, generate_records
+
+    records = list(generate_records(scenario, steps, 0, 10))
+    keys = list(dict.fromkeys(k for rec in records for k in rec if k not in ("step", "epoch")))
+    head = (["step"] if step_column else []) + ["epoch", *(LOGGED_NAME.get(k, k) for k in keys)]
     rows = [",".join(head)]
-    for rec in generate_records(scenario, steps, 0, 10):
+    for rec in records:
         cells = [str(rec["step"])] if step_column else []
-        cells += [str(rec["epoch"]), *(str(rec[k]) for k in METRICS)]
+        cells += [str(rec["epoch"]), *(str(rec[k]) if k in rec else "" for k in keys)]
         rows.append(",".join(cells))
     return ("\n".join(rows) + "\n").encode()
 

@@ -16,11 +16,13 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from vaetui.commands.alerting import run_label, start_dispatcher
-from vaetui.core.alerts import AlertConfig
+from vaetui.core.alerts import AlertConfig, AlertDispatcher
 from vaetui.core.failure import FAILED, reader_failed
-from vaetui.core.follow import make_follower, read_whole
+from vaetui.core.follow import RunFollower, make_follower, read_whole
 from vaetui.core.images.store import ImageStore, read_once, store_for
 from vaetui.core.images.watch import ImageWatcher
 from vaetui.core.run import Run, RunOptions
@@ -135,6 +137,65 @@ def _read_images(path: str, run: Run, images: ImageStore | None) -> None:
     read_once(images, run.step_times.step_at)
 
 
+class _ChangePrinter:
+    """Prints the core's verdict changes as JSON lines, each once, and hands them to alerts.
+
+    Called from the log's follower and the image watcher, each on its own thread: one call at
+    a time. A problem with the path is said once on stderr; a closed stdout (``| jq`` left)
+    sets ``stop`` as SIGPIPE would.
+    """
+
+    def __init__(
+        self, path: str, run: Run, stop: threading.Event, dispatcher: AlertDispatcher | None
+    ) -> None:
+        self._path, self._run, self._stop, self._dispatcher = path, run, stop, dispatcher
+        self._printed = 0  # the number of the newest change printed
+        self._said: str | None = None
+        self._lock = threading.Lock()
+        self.follower: RunFollower | None = None
+
+    def __call__(self) -> None:
+        follower = self.follower
+        if follower is None:
+            return
+        with self._lock:
+            error = follower.status().error
+            if error is not None and error != self._said:
+                print(f"vaetui: {error}", file=sys.stderr, flush=True)
+            self._said = error
+            with follower.lock:
+                snap = self._run.snapshot()
+            if snap.records == 0:
+                return
+            self._print(snap)
+            if self._dispatcher is not None:
+                self._dispatcher.observe(snap, run_label(self._path), self._path)
+
+    def _print(self, snap: Snapshot) -> None:
+        for change in snap.changes:
+            if change.seq > self._printed:
+                try:
+                    print(json.dumps(change.to_json()), flush=True)
+                except BrokenPipeError:
+                    self._stop.set()
+                    return
+                self._printed = change.seq
+
+
+@contextmanager
+def _stopped_by_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP set ``stop`` while the block runs; handlers restored after."""
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set())
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _follow(
     path: str,
     run: Run,
@@ -149,58 +210,25 @@ def _follow(
     A problem with the path (it became a device, it went unreadable) is said on stderr.
     """
     stop = threading.Event()
-    printed = 0  # the number of the newest change printed
-    said: str | None = None
     dispatcher = start_dispatcher(alerts) if alerts is not None else None
-    # The log's follower and the image watcher both call back, each on its own thread.
-    printing = threading.Lock()
-
-    def on_update() -> None:
-        nonlocal printed, said
-        with printing:
-            error = follower.status().error
-            if error is not None and error != said:
-                print(f"vaetui: {error}", file=sys.stderr, flush=True)
-            said = error
-            with follower.lock:
-                snap = run.snapshot()
-            if snap.records == 0:
-                return
-            for change in snap.changes:
-                if change.seq > printed:
-                    try:
-                        print(json.dumps(change.to_json()), flush=True)
-                    except BrokenPipeError:  # the reader (`| jq`) left: stop like on SIGPIPE
-                        stop.set()
-                        return
-                    printed = change.seq
+    printer = _ChangePrinter(path, run, stop, dispatcher)
+    follower = printer.follower = make_follower(path, run, on_update=printer, poll=poll)
+    watcher = ImageWatcher(images, run.step_times.step_at, printer) if images else None
+    with _stopped_by_signals(stop):
+        try:
+            follower.start()
+            if watcher is not None:
+                watcher.start()
+            while not stop.wait(0.5):
+                if follower.status().state in ("finished", FAILED):
+                    break
+        finally:
+            status = follower.status()  # before stop(), which turns every state into "stopped"
+            follower.stop()
+            if watcher is not None:
+                watcher.stop()
             if dispatcher is not None:
-                dispatcher.observe(snap, run_label(path), path)
-
-    follower = make_follower(path, run, on_update=on_update, poll=poll)
-    watcher = (
-        ImageWatcher(images, run.step_times.step_at, on_update) if images is not None else None
-    )
-    previous = {
-        sig: signal.signal(sig, lambda *_: stop.set())
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    }
-    try:
-        follower.start()
-        if watcher is not None:
-            watcher.start()
-        while not stop.wait(0.5):
-            if follower.status().state in ("finished", FAILED):
-                break
-    finally:
-        status = follower.status()  # before stop(), which turns every state into "stopped"
-        follower.stop()
-        if watcher is not None:
-            watcher.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        if dispatcher is not None:
-            dispatcher.close()
+                dispatcher.close()
     with follower.lock:
         run.finish()
         snap = run.snapshot()

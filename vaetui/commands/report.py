@@ -42,7 +42,25 @@ def _value(v: Verdict) -> str:
 
 
 def print_report(snap: Snapshot, console: Console) -> None:
-    """Print the run summary and the criteria checklist."""
+    """Print the run summary, the criteria checklist, what to do, and what stands out."""
+    console.print(_headline(snap))
+    console.print(_checklist(snap))
+    _print_todo(snap, console)
+    overall = Text("overall: ")
+    overall.append(snap.overall.upper(), style=LEVEL_STYLES.get(snap.overall, ""))
+    kl = snap.metrics.get("kl_loss")
+    if kl is not None and kl.ema is not None and snap.latent_dim:
+        overall.append(f"   KL per latent element {fmt_number(kl.ema / snap.latent_dim)}")
+    console.print(overall)
+    _print_reference(snap, console)
+    _print_images(snap, console)
+    notable = [e for e in snap.events if e.kind in ("restart", "nan")][:10]
+    for e in notable:
+        console.print(Text(f"  {e.kind:8s} line {e.line} step {_step(e.step)}: {e.message}"))
+
+
+def _headline(snap: Snapshot) -> Text:
+    """File, format, what was read, the steps and segments, the rec metric (and latent)."""
     head = Text()
     head.append(snap.file, style="bold")
     head.append(
@@ -53,7 +71,11 @@ def print_report(snap: Snapshot, console: Console) -> None:
     )
     if snap.latent_dim:
         head.append(f" · latent {snap.latent_dim}")
-    console.print(head)
+    return head
+
+
+def _checklist(snap: Snapshot) -> Table:
+    """One row per criterion: title, the number judged, the level word, why."""
     table = Table(show_header=True, header_style="bold", expand=False, pad_edge=False)
     table.add_column("criterion", no_wrap=True)
     table.add_column("value", justify="right", no_wrap=True)
@@ -62,13 +84,16 @@ def print_report(snap: Snapshot, console: Console) -> None:
     for v in snap.criteria:
         style = LEVEL_STYLES.get(v.level, "")
         table.add_row(v.title, _value(v), Text(v.level.upper(), style=style), Text(v.summary))
-    console.print(table)
-    # What to do: the advice of every criterion that is not healthy, worst first.
+    return table
+
+
+def _print_todo(snap: Snapshot, console: Console) -> None:
+    """The advice of every criterion that is not healthy, worst first; when all are healthy,
+    the seed's next step (a preview), which comes with the reconstruction verdict."""
     todo = sorted(
         (v for v in snap.criteria if v.level in ("watch", "bad")),
         key=lambda v: v.level != "bad",
     )
-    # All healthy: the seed's next step (a preview) comes with the reconstruction verdict.
     healthy = sorted(
         (v for v in snap.criteria if v.level in ("excellent", "ok")),
         key=lambda v: v.id != "rec_range",
@@ -81,25 +106,18 @@ def print_report(snap: Snapshot, console: Console) -> None:
             console.print(line)
     elif healthy:
         console.print(Text("what to do: ", style="bold").append(healthy[0].advice))
-    overall = Text("overall: ")
-    overall.append(snap.overall.upper(), style=LEVEL_STYLES.get(snap.overall, ""))
-    kl = snap.metrics.get("kl_loss")
-    if kl is not None and kl.ema is not None and snap.latent_dim:
-        overall.append(f"   KL per latent element {fmt_number(kl.ema / snap.latent_dim)}")
-    console.print(overall)
-    if snap.reference is not None and snap.reference.comparisons:
-        console.print(
-            Text("compared with the reference ", style="bold").append(snap.reference.name)
-        )
-        seen: set[str] = set()
-        for c in snap.reference.comparisons:
-            if c.text not in seen:
-                seen.add(c.text)
-                console.print(Text(f"  {c.text}"))
-    _print_images(snap, console)
-    notable = [e for e in snap.events if e.kind in ("restart", "nan")][:10]
-    for e in notable:
-        console.print(Text(f"  {e.kind:8s} line {e.line} step {_step(e.step)}: {e.message}"))
+
+
+def _print_reference(snap: Snapshot, console: Console) -> None:
+    """The "compared with the reference" lines, each once."""
+    if snap.reference is None or not snap.reference.comparisons:
+        return
+    console.print(Text("compared with the reference ", style="bold").append(snap.reference.name))
+    seen: set[str] = set()
+    for c in snap.reference.comparisons:
+        if c.text not in seen:
+            seen.add(c.text)
+            console.print(Text(f"  {c.text}"))
 
 
 def _print_images(snap: Snapshot, console: Console) -> None:

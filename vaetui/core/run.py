@@ -46,6 +46,7 @@ from vaetui.core.stats import MetricHistory, alpha_from_halflife
 from vaetui.core.steady import Stabiliser
 
 if TYPE_CHECKING:
+    from vaetui.core.images.model import ImagesSummary
     from vaetui.core.images.store import ImageStore
 
 if TYPE_CHECKING:
@@ -273,23 +274,7 @@ class Run:
         summaries = {name: view.summary(name) for name in histories}
         live = self.options.live
         facts = self._facts(now)
-        shown = self._stabiliser.shown if live else None
-        judged, warmup_end, schedule = judge_input(view, facts, shown)
-        sharp, psnr, pairs = newest_pairs(images, self.options.profile.sharpness.window, warmup_end)
-        judged = dataclasses.replace(judged, sharpness=sharp, psnr=psnr, image_pairs=pairs)
-        verdicts = self._enough_evidence(judge(judged, self.options.profile))
-        self._note_phases(schedule)
-        if live:
-            index = self._recorder.index
-            verdicts, stamps = self._stabiliser.settle(
-                verdicts,
-                self._steps.records,
-                self._steps.last_step,
-                index.since,
-                len(index),
-                flush=self._input_done or facts.finished,
-            )
-            self._note_verdict_changes(verdicts, stamps)
+        verdicts, warmup_end = self._verdicts(view, facts, images)
         steps, lines = self._steps, self._lines()
         snap = Snapshot(
             file=self.name,
@@ -331,6 +316,33 @@ class Run:
         )
         reference = self.options.reference
         return snap if reference is None else replace(snap, reference=reference.report(snap))
+
+    def _verdicts(
+        self, view: SegmentView, facts: RunFacts, images: ImagesSummary | None
+    ) -> tuple[tuple[Verdict, ...], float | None]:
+        """Every criterion's verdict now (steadied when live), and where warm-up ends.
+
+        Notes the schedule's phases and, when live, the verdict changes as events.
+        """
+        live = self.options.live
+        shown = self._stabiliser.shown if live else None
+        judged, warmup_end, schedule = judge_input(view, facts, shown)
+        sharp, psnr, pairs = newest_pairs(images, self.options.profile.sharpness.window, warmup_end)
+        judged = dataclasses.replace(judged, sharpness=sharp, psnr=psnr, image_pairs=pairs)
+        verdicts = self._enough_evidence(judge(judged, self.options.profile))
+        self._note_phases(schedule)
+        if live:
+            index = self._recorder.index
+            verdicts, stamps = self._stabiliser.settle(
+                verdicts,
+                self._steps.records,
+                self._steps.last_step,
+                index.since,
+                len(index),
+                flush=self._input_done or facts.finished,
+            )
+            self._note_verdict_changes(verdicts, stamps)
+        return verdicts, warmup_end
 
     def _history(self, histories: dict[str, MetricHistory]) -> dict[str, Series]:
         return {

@@ -218,20 +218,7 @@ class _Attempt:
         dt = self.log_every * SECONDS_PER_STEP * _lognoise(rng, n, 0.06)
         if self.scenario in GAN_SCENARIOS:
             gan = gan_curves(self.scenario, t, rng, {"rec_loss": rec})
-            for i in range(n):
-                self.elapsed += float(dt[i])
-                self.end_time = self.start + STARTUP_SECONDS + self.elapsed
-                step = int(s[i])
-                common = {
-                    "epoch": (step - 1) // STEPS_PER_EPOCH,
-                    "time": self.end_time,
-                    "elapsed": self.elapsed,
-                    "total_steps": self.steps,
-                }
-                vae = {"rec": 0.0, "kl": float(kl[i]), "perc": float(perc[i])}
-                vae.update(kl_weight=float(kl_weight[i]), lr=float(lr[i]))
-                vae["rec"] = float(gan["rec"][i])
-                yield from gan_records(step, common, vae, {k: float(v[i]) for k, v in gan.items()})
+            yield from self._gan_rows(s, gan, kl, perc, kl_weight, lr, dt)
             return
         for i in range(n):
             step = int(s[i])
@@ -266,6 +253,31 @@ class _Attempt:
                 "elapsed": self.elapsed,
                 "total_steps": self.steps,
             }
+
+    def _gan_rows(
+        self,
+        s: np.ndarray,
+        gan: dict[str, np.ndarray],
+        kl: np.ndarray,
+        perc: np.ndarray,
+        kl_weight: np.ndarray,
+        lr: np.ndarray,
+        dt: np.ndarray,
+    ) -> Iterator[dict]:
+        """A VAE-GAN's records: a generator line and a discriminator line per step."""
+        for i in range(len(s)):
+            self.elapsed += float(dt[i])
+            self.end_time = self.start + STARTUP_SECONDS + self.elapsed
+            step = int(s[i])
+            common = {
+                "epoch": (step - 1) // STEPS_PER_EPOCH,
+                "time": self.end_time,
+                "elapsed": self.elapsed,
+                "total_steps": self.steps,
+            }
+            vae = {"rec": float(gan["rec"][i]), "kl": float(kl[i]), "perc": float(perc[i])}
+            vae.update(kl_weight=float(kl_weight[i]), lr=float(lr[i]))
+            yield from gan_records(step, common, vae, {k: float(v[i]) for k, v in gan.items()})
 
 
 def _f32(x: float) -> float:
