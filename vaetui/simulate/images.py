@@ -73,7 +73,7 @@ def _tile(rng: np.random.Generator) -> Image.Image:
 def reconstruction(inputs: Image.Image, scenario: str, fraction: float, step: int) -> Image.Image:
     """What the simulated decoder gives back for ``inputs`` at run fraction ``fraction``."""
     rng = np.random.default_rng([step, 7])
-    learning = 2.4 * math.exp(-fraction / 0.05)
+    learning = 2.4 * math.exp(-fraction / 0.006)  # sharp by the time rec_range is healthy
     radius = (1.6 if scenario == "blurry" else 0.25) + learning
     out = inputs.filter(ImageFilter.GaussianBlur(radius))
     pixels = np.asarray(out, dtype=np.float64)
