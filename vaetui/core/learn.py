@@ -10,7 +10,7 @@ a note the user can read and edit; ``--profile`` then judges the run's siblings 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from vaetui.core.criteria.base import fmt_number
 from vaetui.core.profile import (
@@ -22,6 +22,9 @@ from vaetui.core.profile import (
     RecBands,
 )
 from vaetui.core.snapshot import Snapshot, Verdict
+
+#: A profile section (a frozen dataclass of bands).
+_T = TypeVar("_T", KlZone, Adversarial)
 
 
 class LearnError(ValueError):
@@ -107,40 +110,36 @@ def _kl_zone(snap: Snapshot, z: KlZone, m: Margins, notes: _Notes) -> KlZone:
     kl = _judged(snap.verdict("kl_zone"), "kl_ema")
     if kl is None or kl <= 0:
         return z
-    s = fmt_number(kl)
-    z = replace(
-        z,
-        collapse_below=_r(kl / m.kl_collapse_below),
-        diversity_below=_r(kl / m.kl_ok_below),
-        excellent_min=_r(kl / m.kl_excellent),
-        excellent_max=_r(kl * m.kl_excellent),
-        explode_above=_r(kl * m.kl_explode_above),
-    )
-    notes.add("kl_zone.collapse_below", f"settled KL {s} ÷ {fmt_number(m.kl_collapse_below)}")
-    notes.add("kl_zone.diversity_below", f"settled KL {s} ÷ {fmt_number(m.kl_ok_below)}")
-    notes.add("kl_zone.excellent_min", f"settled KL {s} ÷ {fmt_number(m.kl_excellent)}")
-    notes.add("kl_zone.excellent_max", f"settled KL {s} × {fmt_number(m.kl_excellent)}")
-    notes.add("kl_zone.explode_above", f"settled KL {s} × {fmt_number(m.kl_explode_above)}")
+    bands = {
+        "collapse_below": ("÷", m.kl_collapse_below),
+        "diversity_below": ("÷", m.kl_ok_below),
+        "excellent_min": ("÷", m.kl_excellent),
+        "excellent_max": ("×", m.kl_excellent),
+        "explode_above": ("×", m.kl_explode_above),
+    }
+    z = _around(z, "kl_zone", "", kl, "settled KL", bands, notes)
     if snap.latent_dim:
         per = kl / snap.latent_dim
-        p = f"settled KL per latent element {fmt_number(per)}"
-        z = replace(
-            z,
-            per_latent_collapse_below=_r(per / m.kl_collapse_below),
-            per_latent_diversity_below=_r(per / m.kl_ok_below),
-            per_latent_excellent_min=_r(per / m.kl_excellent),
-            per_latent_excellent_max=_r(per * m.kl_excellent),
-            per_latent_explode_above=_r(per * m.kl_explode_above),
-        )
-        for key, how in (
-            ("collapse_below", f"÷ {fmt_number(m.kl_collapse_below)}"),
-            ("diversity_below", f"÷ {fmt_number(m.kl_ok_below)}"),
-            ("excellent_min", f"÷ {fmt_number(m.kl_excellent)}"),
-            ("excellent_max", f"× {fmt_number(m.kl_excellent)}"),
-            ("explode_above", f"× {fmt_number(m.kl_explode_above)}"),
-        ):
-            notes.add(f"kl_zone.per_latent_{key}", f"{p} {how}")
+        z = _around(z, "kl_zone", "per_latent_", per, "settled KL per latent element", bands, notes)
     return z
+
+
+def _around(
+    section: _T,
+    name: str,
+    prefix: str,
+    level: float,
+    what: str,
+    bands: dict[str, tuple[str, float]],
+    notes: _Notes,
+) -> _T:
+    """``section`` with each band set to ``level`` ÷ or × its factor, each noted as learned
+    ("settled KL 37.7 ÷ 2" for ``kl_zone.excellent_min``)."""
+    values: dict[str, Any] = {}
+    for key, (op, factor) in bands.items():
+        values[prefix + key] = _r(level / factor if op == "÷" else level * factor)
+        notes.add(f"{name}.{prefix}{key}", f"{what} {fmt_number(level)} {op} {fmt_number(factor)}")
+    return replace(section, **values)
 
 
 def _kl_share(v: Verdict | None, s: KlShare, m: Margins, notes: _Notes) -> KlShare:
@@ -200,25 +199,15 @@ def _adversarial(v: Verdict | None, p: Profile, m: Margins, notes: _Notes) -> Ad
     d = _judged(v, "disc_loss_ema")
     if v is None or v.level in ("n/a", "pending") or d is None or d <= 0:
         return a
-    text = f"settled disc_loss {fmt_number(d)}"
-    a = replace(
-        a,
-        winning_below=_r(d / m.disc_winning_below),
-        gaining_below=_r(d / m.disc_gaining_below),
-        excellent_min=_r(d / m.disc_excellent),
-        excellent_max=_r(d * m.disc_excellent),
-        failing_above=_r(d * m.disc_failing_above),
-        diverge_above=_r(d * m.disc_diverge_above),
-    )
-    for key, how in (
-        ("winning_below", f"÷ {fmt_number(m.disc_winning_below)}"),
-        ("gaining_below", f"÷ {fmt_number(m.disc_gaining_below)}"),
-        ("excellent_min", f"÷ {fmt_number(m.disc_excellent)}"),
-        ("excellent_max", f"× {fmt_number(m.disc_excellent)}"),
-        ("failing_above", f"× {fmt_number(m.disc_failing_above)}"),
-        ("diverge_above", f"× {fmt_number(m.disc_diverge_above)}"),
-    ):
-        notes.add(f"adversarial.{key}", f"{text} {how}")
+    bands = {
+        "winning_below": ("÷", m.disc_winning_below),
+        "gaining_below": ("÷", m.disc_gaining_below),
+        "excellent_min": ("÷", m.disc_excellent),
+        "excellent_max": ("×", m.disc_excellent),
+        "failing_above": ("×", m.disc_failing_above),
+        "diverge_above": ("×", m.disc_diverge_above),
+    }
+    a = _around(a, "adversarial", "", d, "settled disc_loss", bands, notes)
     gap = _judged(v, "logit_gap")
     if gap is not None and abs(gap) * 2 > a.gap_close:
         a = replace(a, gap_close=_r(abs(gap) * 2), gap_winning=_r(max(a.gap_winning, abs(gap) * 4)))
