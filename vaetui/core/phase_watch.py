@@ -30,7 +30,7 @@ _ZEROS_NEEDED = {DISC_FACTOR: 1, DISC_LOSS: 3, G_LOSS: 3}
 RAMP_FROM = 0.1
 #: Schedule events per metric and segment; a schedule that changes more is not listed further.
 MAX_EVENTS_PER_METRIC = 30
-#: More turning points than this in one column: the value is noise, not a schedule.
+#: More turning points than this in a segment: the value is noise, not a schedule.
 MAX_CANDIDATES = 2000
 
 
@@ -62,6 +62,8 @@ class _Schedule:
     streak: tuple[float, float, int, int] | None = None
     events: int = 0
     ramps: int = 0
+    #: Turning points seen in the segment; past ``MAX_CANDIDATES`` the metric is noise.
+    candidates: int = 0
     noisy: bool = False
 
 
@@ -156,17 +158,23 @@ class PhaseWatch:
         dropping = (values < prev * (1.0 - self.jump)) & steady
         was_rising = np.concatenate(([st.rising], rising[:-1]))
         turns = np.flatnonzero((rising != was_rising) | dropping)
-        if turns.size > MAX_CANDIDATES:
-            st.noisy = True
-            return []
         events: list[Event] = []
         base = st.seen
+        # Counted over the segment, not per call, so a column and its points one by one
+        # give the same events: those of the first MAX_CANDIDATES turns, then no more.
+        allowed = MAX_CANDIDATES - st.candidates
+        st.candidates += turns.size
+        if turns.size > allowed:
+            st.noisy = True
+            turns = turns[:allowed]
         for i in turns.tolist():
             if i > 0:
                 st.prev, st.prev_step = float(prev[i]), float(steps[i - 1])
                 st.prev_line = int(lines[i - 1])
             point = (float(values[i]), float(steps[i]), int(lines[i]), base + i)
             events += self._turn(name, st, point, bool(rising[i]), bool(dropping[i]))
+        if st.noisy:
+            return events
         st.prev2 = float(prev[-1]) if values.size else st.prev2
         st.prev, st.prev_step, st.prev_line = float(values[-1]), float(steps[-1]), int(lines[-1])
         st.rising = bool(rising[-1])

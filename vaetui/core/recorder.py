@@ -155,7 +155,7 @@ class Recorder:
             if ratio > self._profile.divergence.spike_factor:
                 self.spikes.append((step, ratio, name))
                 self.event(
-                    step, line, "spike", f"{name} {num(value)} is {ratio:.0f}x its EMA {num(ema)}"
+                    step, line, "spike", f"{name} {num(value)} is {ratio:.0f}x its EMA {ema:.4g}"
                 )
         alpha = self._profile.smoothing.ema_alpha
         h.spike_ema = value if ema is None else (1 - alpha) * ema + alpha * value
@@ -181,7 +181,8 @@ class Recorder:
             self.nonfinite = (step, name)
             message = f"{name} is {values[row, columns[order][0]]} at step {num(step)}"
             events.append((line, order, Event(step, line, "nan", message)))
-        for _line, _order, event in sorted(events, key=lambda e: (e[0], e[1])):
+        # Records that share a line (tqdm refreshes) go by step, as they were logged.
+        for _line, _order, event in sorted(events, key=_event_order):
             self.events.append(event)
 
     def _add_column(
@@ -224,11 +225,14 @@ class Recorder:
         for i in spikes.tolist():
             step, line = float(steps[i]), int(lines[i])
             self.spikes.append((step, float(ratio[i]), name))
-            message = (
-                f"{name} {num(float(values[i]))} is {ratio[i]:.0f}x its EMA {num(float(prior[i]))}"
-            )
+            message = f"{name} {num(float(values[i]))} is {ratio[i]:.0f}x its EMA {prior[i]:.4g}"
             events.append((line, order, Event(step, line, "spike", message)))
         return int(np.argmin(finite)) if bad else None
+
+
+def _event_order(entry: tuple[int, int, Event]) -> tuple[int, float, int]:
+    line, order, event = entry
+    return (line, -math.inf if event.step is None else event.step, order)
 
 
 class RecordIndex:

@@ -11,7 +11,6 @@ ordinary per-line parser, in file order.
 
 from __future__ import annotations
 
-import io
 import itertools
 import re
 from collections import Counter
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vaetui.core.formats.columns import read_columns
 from vaetui.core.lines import TextBlock
 
 #: Characters that numbers are made of; deleting them leaves a line's shape. The exponent
@@ -30,6 +30,10 @@ _STR_DELIMITERS = str.maketrans("=:|,;/[]()'\"\t", " " * 13)
 #: Blocks smaller than this, and runs shorter than this, are not worth the set-up.
 MIN_BLOCK_BYTES = 64 << 10
 MIN_RUN_LINES = 64
+#: A shape is learned once it has this many lines in a block (one-off lines cost no learning).
+MIN_SHAPE_LINES = 4
+#: Learned shapes kept at most (then forgotten and learned again as they come).
+MAX_SHAPES = 4096
 _TOKEN = re.compile(r"\S+")
 
 
@@ -97,9 +101,9 @@ class FastPath:
                 return [batch]
         lines = raw.split(b"\n")[:-1]
         shapes = shapes_raw.split(b"\n")[:-1]
-        if Counter(shapes).most_common(1)[0][1] < MIN_RUN_LINES:
-            return None  # no shape repeats enough to be worth batching
-        return self._pieces(lines, shapes, block.first_line)
+        pieces = self._pieces(lines, shapes, block.first_line)
+        # No run long enough to be worth batching: the per-line parser reads the block.
+        return pieces if any(isinstance(p, Batch) for p in pieces) else None
 
     def _shape(self, key: bytes, example: bytes) -> Shape | None:
         """The columns of a shape, learned once from an example line (None: not batchable)."""
@@ -110,18 +114,22 @@ class FastPath:
     def _pieces(
         self, lines: list[bytes], shapes: list[bytes], first_line: int
     ) -> list[Batch | tuple[int, str]]:
-        """Every run of consecutive same-shape lines long enough becomes a batch."""
+        """Every run of consecutive lines with the same columns, long enough, becomes a batch.
+
+        The lines of a run may differ in shape where only a number's notation differs
+        (``kl_loss=999`` then ``kl_loss=1.01e+03``): each shape is read on its own and the
+        rows go back in file order.
+        """
         out: list[Batch | tuple[int, str]] = []
-        starts = [0, *(i for i in range(1, len(shapes)) if shapes[i] != shapes[i - 1])]
+        shape_ids, run_keys, known = self._line_keys(lines, shapes)
+        starts = [0, *(i for i in range(1, len(shapes)) if run_keys[i] != run_keys[i - 1])]
         for a, b in itertools.pairwise([*starts, len(lines)]):
             batch = None
-            if b - a >= MIN_RUN_LINES:
-                shape = self._shape(shapes[a], lines[a])
-                if shape is not None:
-                    joined = b"\n".join(lines[a:b])
-                    batch = _load(joined, b - a, shape, first_line + a, self._delimiters)
-                    self._current = shapes[a] + b"\n"
-                    self._shapes[self._current] = shape
+            if b - a >= MIN_RUN_LINES and run_keys[a] >= 0:
+                batch = self._run(lines, shape_ids, known, a, b, first_line)
+                if batch is not None:
+                    self._current = shapes[b - 1] + b"\n"
+                    self._shapes[self._current] = known[shape_ids[b - 1]][1]
             if batch is not None:
                 out.append(batch)
             else:
@@ -132,11 +140,90 @@ class FastPath:
                 )
         return out
 
+    def _line_keys(
+        self, lines: list[bytes], shapes: list[bytes]
+    ) -> tuple[list[int], list[int], list[tuple[bytes, Shape | None]]]:
+        """Per line: the id of its shape, and the id of its columns (-1: not batchable).
+
+        Only shapes seen ``MIN_SHAPE_LINES`` times in the block are learned, so a block of
+        one-off lines costs no learning.
+        """
+        ids: dict[bytes, int] = {}
+        shape_ids = [ids.setdefault(s, len(ids)) for s in shapes]
+        counts = Counter(shape_ids)
+        first = (
+            {sid: i for i, sid in reversed(list(enumerate(shape_ids)))} if len(ids) > 1 else {0: 0}
+        )
+        known: list[tuple[bytes, Shape | None]] = []
+        columns: dict[tuple, int] = {}
+        key_of: list[int] = []
+        for s, sid in ids.items():
+            shape = self._shape(s, lines[first[sid]]) if counts[sid] >= MIN_SHAPE_LINES else None
+            known.append((s, shape))
+            if shape is None:
+                key_of.append(-1)
+            else:
+                key = (shape.names, shape.epoch_col is None, shape.numbered)
+                key_of.append(columns.setdefault(key, len(columns)))
+        if len(self._shapes) > MAX_SHAPES:
+            self._shapes.clear()
+        return shape_ids, [key_of[sid] for sid in shape_ids], known
+
+    def _run(
+        self,
+        lines: list[bytes],
+        shape_ids: list[int],
+        known: list[tuple[bytes, Shape | None]],
+        a: int,
+        b: int,
+        first_line: int,
+    ) -> Batch | None:
+        """One batch of lines ``a:b`` (same columns), each shape read on its own; None if
+        any of them fails."""
+        ids = np.array(shape_ids[a:b])
+        unique = np.unique(ids)
+        if unique.size == 1:
+            shape = known[int(unique[0])][1]
+            assert shape is not None
+            return _load(b"\n".join(lines[a:b]), b - a, shape, first_line + a, self._delimiters)
+        parts: list[tuple[np.ndarray, Batch]] = []
+        for sid in unique.tolist():
+            rows = np.flatnonzero(ids == sid)
+            shape = known[sid][1]
+            assert shape is not None
+            joined = b"\n".join([lines[a + i] for i in rows.tolist()])
+            part = _load(joined, rows.size, shape, first_line + a, self._delimiters)
+            if part is None:
+                return None
+            parts.append((rows, part))
+        return _merge(parts, b - a, first_line + a)
+
+
+def _merge(parts: list[tuple[np.ndarray, Batch]], count: int, first_line: int) -> Batch:
+    """Batches of the same columns, each with its rows' places, as one batch in file order."""
+    head = parts[0][1]
+    steps = np.empty(count)
+    values = np.empty((count, head.values.shape[1]), order="F")
+    epochs = None if head.epochs is None else np.empty(count)
+    for rows, part in parts:
+        steps[rows] = part.steps
+        values[rows] = part.values
+        if epochs is not None and part.epochs is not None:
+            epochs[rows] = part.epochs
+    return Batch(
+        steps=steps,
+        lines=np.arange(first_line, first_line + count, dtype=np.int64),
+        epochs=epochs,
+        names=head.names,
+        values=values,
+        numbered=head.numbered,
+    )
+
 
 def _load(
     raw: bytes, count: int, shape: Shape, first_line: int, delimiters: bytes = _DELIMITERS
 ) -> Batch | None:
-    """Parse ``count`` lines of one shape with ``numpy.loadtxt``; None if any line fails."""
+    """Parse ``count`` lines of one shape as columns; None if any line fails."""
     cols = (shape.step_col, *((shape.epoch_col,) if shape.epoch_col is not None else ()))
     cols = (*cols, *shape.value_cols)
     if any(raw.count(key) != per_line * count for key, per_line in shape.exact_keys):
@@ -149,11 +236,8 @@ def _load(
             return None
         if any(tokens[i::width].count(key) != count for i, key in shape.key_tokens):
             return None
-    try:
-        table = np.loadtxt(io.BytesIO(data), usecols=cols, dtype=np.float64, ndmin=2, comments=None)
-    except ValueError:
-        return None
-    if table.shape[0] != count:
+    table = read_columns(data, count, cols)
+    if table is None:
         return None
     offset = 2 if shape.epoch_col is not None else 1
     return Batch(
