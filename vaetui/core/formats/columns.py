@@ -6,37 +6,56 @@ the whitespace tokens that hold numbers. This module returns those tokens as a f
 None when any of them is not a number as Python's ``float`` reads it (then the caller falls back
 to the per-line parser, which decides).
 
-``polars``' CSV reader (Rust, numbers read by ``fast-float``: correctly rounded, as ``float``)
-does the work, the lines split at single spaces so the name columns are never converted. It reads
-about 2.5x as many MB per CPU second as ``numpy.loadtxt`` on the same lines (measured by
-``benchmarks/bench_columns.py``), which stays as the reader when polars cannot be used.
+Two readers, chosen by the format (measured by ``benchmarks/bench_columns.py``):
+
+* ``numpy.loadtxt`` for text lines. Trainers print short numbers there (``loss=0.37001``),
+  which its ``strtod`` reads about as fast as anything else once framing and ingest are counted.
+* ``polars``' CSV reader for CSV rows and JSON lines, whose writers print every float at full
+  precision (``0.060603611171245575``): ``strtod`` slows down on 17 digits, polars' ``fast-float``
+  does not (correctly rounded, as ``float``), about 2.5x the MB per CPU second on such lines. The
+  lines are split at single spaces, so name columns are never converted. polars is imported
+  the first time it is asked for: it costs ~40 MB of memory, which text logs do not pay.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Any, Literal
 
 import numpy as np
 
-try:  # pragma: no branch - polars is a dependency; stay correct without it
-    import polars as _pl
-except ImportError:  # pragma: no cover
-    _pl = None
+Reader = Literal["numpy", "polars"]
+_polars: Any = None
 
 
-def read_columns(data: bytes, count: int, cols: Sequence[int]) -> np.ndarray | None:
+def read_columns(
+    data: bytes, count: int, cols: Sequence[int], reader: Reader = "numpy"
+) -> np.ndarray | None:
     """The tokens ``cols`` of each of ``count`` lines as a ``(count, len(cols))`` float64 table.
 
     ``data`` holds the lines (``\\n``-separated, a last newline optional), tokens separated by
     whitespace. None when a line has another number of tokens where it matters, or a selected
     token is not a number (``float`` rules: ``nan``, ``inf``, ``1e-5``, ``.5``, ``+1`` are).
     """
-    if _pl is not None:
+    if reader == "polars" and _load_polars() is not None:
         fields = _field_indices(data, cols)
         if fields is not None:
             return _read_polars(data, count, fields[0], fields[1])
     return _read_loadtxt(data, count, cols)
+
+
+def _load_polars() -> Any:
+    """The polars module, imported once; None when it cannot be (numpy reads instead)."""
+    global _polars
+    if _polars is None:
+        try:
+            import polars
+        except ImportError:  # pragma: no cover - a dependency; stay correct without it
+            _polars = False
+        else:
+            _polars = polars
+    return _polars or None
 
 
 def _field_indices(data: bytes, cols: Sequence[int]) -> tuple[int, list[int]] | None:
@@ -58,12 +77,12 @@ def _field_indices(data: bytes, cols: Sequence[int]) -> tuple[int, list[int]] | 
 
 
 def _read_polars(data: bytes, count: int, width: int, fields: list[int]) -> np.ndarray | None:
-    assert _pl is not None
+    pl = _load_polars()
     unique = sorted(set(fields))
     wanted = set(unique)
-    schema = {f"column_{i + 1}": _pl.Float64 if i in wanted else _pl.String for i in range(width)}
+    schema = {f"column_{i + 1}": pl.Float64 if i in wanted else pl.String for i in range(width)}
     try:
-        frame = _pl.read_csv(
+        frame = pl.read_csv(
             data,
             has_header=False,
             separator=" ",

@@ -25,7 +25,7 @@ _NOT_METRICS = ("step", "epoch", "created_at")
 
 def csv_fast_path(columns: list[str]) -> FastPath:
     """A :class:`FastPath` for rows under the header ``columns``."""
-    return FastPath(lambda line: learn_csv_shape(line, columns), CSV_DELIMITERS)
+    return FastPath(lambda line: learn_csv_shape(line, columns), CSV_DELIMITERS, reader="polars")
 
 
 def learn_csv_shape(line: str, columns: list[str]) -> Shape | None:

@@ -66,7 +66,7 @@ def json_fast_path(step_keys: tuple[str, ...], epoch_keys: tuple[str, ...], skip
     def learn(line: str) -> Shape | None:
         return learn_json_shape(line, step_keys, epoch_keys, skip)
 
-    return FastPath(learn, JSON_DELIMITERS)
+    return FastPath(learn, JSON_DELIMITERS, reader="polars")
 
 
 def learn_json_shape(

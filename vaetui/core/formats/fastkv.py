@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vaetui.core.formats.columns import read_columns
+from vaetui.core.formats.columns import Reader, read_columns
 from vaetui.core.lines import TextBlock
 
 #: Characters that numbers are made of; deleting them leaves a line's shape. The exponent
@@ -32,6 +32,8 @@ MIN_BLOCK_BYTES = 64 << 10
 MIN_RUN_LINES = 64
 #: A shape is learned once it has this many lines in a block (one-off lines cost no learning).
 MIN_SHAPE_LINES = 4
+#: Up to this many shapes in a block, lines are matched to shapes by numpy, not one by one.
+MAX_SCAN_SHAPES = 16
 #: Learned shapes kept at most (then forgotten and learned again as they come).
 MAX_SHAPES = 4096
 _TOKEN = re.compile(r"\S+")
@@ -71,11 +73,15 @@ class Shape:
 class FastPath:
     """Splits a block into batches (fast) and single lines (for the per-line parser)."""
 
-    def __init__(self, learn_shape, delimiters: bytes = _DELIMITERS) -> None:
+    def __init__(
+        self, learn_shape, delimiters: bytes = _DELIMITERS, reader: Reader = "numpy"
+    ) -> None:
         #: ``learn_shape(line) -> Shape | None`` comes from the format's parser.
         self._learn_shape = learn_shape
         #: ``bytes.maketrans`` table turning the format's punctuation into spaces.
         self._delimiters = delimiters
+        #: Which library reads the numbers (see ``vaetui.core.formats.columns``).
+        self._reader: Reader = reader
         self._shapes: dict[bytes, Shape | None] = {}
         self._current: bytes | None = None  # shape (with newline) of the last batch
 
@@ -96,7 +102,7 @@ class FastPath:
         if current is not None and shapes_raw == current * count:
             # The common case: every line has the shape of the previous block.
             shape = self._shapes[current]
-            batch = _load(raw, count, shape, block.first_line, self._delimiters)  # type: ignore[arg-type]
+            batch = _load(raw, count, shape, block.first_line, self._delimiters, self._reader)  # type: ignore[arg-type]
             if batch is not None:
                 return [batch]
         lines = raw.split(b"\n")[:-1]
@@ -122,14 +128,14 @@ class FastPath:
         """
         out: list[Batch | tuple[int, str]] = []
         shape_ids, run_keys, known = self._line_keys(lines, shapes)
-        starts = [0, *(i for i in range(1, len(shapes)) if run_keys[i] != run_keys[i - 1])]
-        for a, b in itertools.pairwise([*starts, len(lines)]):
+        starts = np.flatnonzero(run_keys[1:] != run_keys[:-1]) + 1
+        for a, b in itertools.pairwise([0, *starts.tolist(), len(lines)]):
             batch = None
             if b - a >= MIN_RUN_LINES and run_keys[a] >= 0:
-                batch = self._run(lines, shape_ids, known, a, b, first_line)
+                batch = self._run(lines, shape_ids[a:b], known, a, first_line)
                 if batch is not None:
                     self._current = shapes[b - 1] + b"\n"
-                    self._shapes[self._current] = known[shape_ids[b - 1]][1]
+                    self._shapes[self._current] = known[int(shape_ids[b - 1])]
             if batch is not None:
                 out.append(batch)
             else:
@@ -142,61 +148,64 @@ class FastPath:
 
     def _line_keys(
         self, lines: list[bytes], shapes: list[bytes]
-    ) -> tuple[list[int], list[int], list[tuple[bytes, Shape | None]]]:
-        """Per line: the id of its shape, and the id of its columns (-1: not batchable).
+    ) -> tuple[np.ndarray, np.ndarray, list[Shape | None]]:
+        """Per line: the id of its shape, and the id of its columns (-1: not batchable);
+        and the learned columns of each shape id.
 
         Only shapes seen ``MIN_SHAPE_LINES`` times in the block are learned, so a block of
         one-off lines costs no learning.
         """
-        ids: dict[bytes, int] = {}
-        shape_ids = [ids.setdefault(s, len(ids)) for s in shapes]
-        counts = Counter(shape_ids)
-        first = (
-            {sid: i for i, sid in reversed(list(enumerate(shape_ids)))} if len(ids) > 1 else {0: 0}
-        )
-        known: list[tuple[bytes, Shape | None]] = []
+        counts = Counter(shapes)
+        distinct = list(counts)
+        if len(distinct) <= MAX_SCAN_SHAPES:  # the usual few: compared as numpy strings
+            table = np.array(shapes)
+            shape_ids = np.zeros(len(shapes), dtype=np.int64)
+            for sid, s in enumerate(distinct[1:], 1):
+                shape_ids[table == s] = sid
+        else:
+            index = {s: i for i, s in enumerate(distinct)}
+            shape_ids = np.array([index[s] for s in shapes], dtype=np.int64)
+        known: list[Shape | None] = []
         columns: dict[tuple, int] = {}
-        key_of: list[int] = []
-        for s, sid in ids.items():
-            shape = self._shape(s, lines[first[sid]]) if counts[sid] >= MIN_SHAPE_LINES else None
-            known.append((s, shape))
-            if shape is None:
-                key_of.append(-1)
-            else:
+        key_of = np.full(len(distinct), -1, dtype=np.int64)
+        for sid, s in enumerate(distinct):
+            shape = self._shape(s, lines[shapes.index(s)]) if counts[s] >= MIN_SHAPE_LINES else None
+            known.append(shape)
+            if shape is not None:
                 key = (shape.names, shape.epoch_col is None, shape.numbered)
-                key_of.append(columns.setdefault(key, len(columns)))
+                key_of[sid] = columns.setdefault(key, len(columns))
         if len(self._shapes) > MAX_SHAPES:
             self._shapes.clear()
-        return shape_ids, [key_of[sid] for sid in shape_ids], known
+        return shape_ids, key_of[shape_ids], known
 
     def _run(
         self,
         lines: list[bytes],
-        shape_ids: list[int],
-        known: list[tuple[bytes, Shape | None]],
+        ids: np.ndarray,
+        known: list[Shape | None],
         a: int,
-        b: int,
         first_line: int,
     ) -> Batch | None:
-        """One batch of lines ``a:b`` (same columns), each shape read on its own; None if
-        any of them fails."""
-        ids = np.array(shape_ids[a:b])
+        """One batch of the lines from ``a`` whose shape ids are ``ids`` (same columns), each
+        shape read on its own; None if any of them fails."""
+        count = ids.size
         unique = np.unique(ids)
         if unique.size == 1:
-            shape = known[int(unique[0])][1]
+            shape = known[int(unique[0])]
             assert shape is not None
-            return _load(b"\n".join(lines[a:b]), b - a, shape, first_line + a, self._delimiters)
+            joined = b"\n".join(lines[a : a + count])
+            return _load(joined, count, shape, first_line + a, self._delimiters, self._reader)
         parts: list[tuple[np.ndarray, Batch]] = []
         for sid in unique.tolist():
             rows = np.flatnonzero(ids == sid)
-            shape = known[sid][1]
+            shape = known[sid]
             assert shape is not None
-            joined = b"\n".join([lines[a + i] for i in rows.tolist()])
-            part = _load(joined, rows.size, shape, first_line + a, self._delimiters)
+            picked = [lines[i] for i in (rows + a).tolist()]
+            part = _load(b"\n".join(picked), rows.size, shape, 1, self._delimiters, self._reader)
             if part is None:
                 return None
             parts.append((rows, part))
-        return _merge(parts, b - a, first_line + a)
+        return _merge(parts, count, first_line + a)
 
 
 def _merge(parts: list[tuple[np.ndarray, Batch]], count: int, first_line: int) -> Batch:
@@ -221,7 +230,12 @@ def _merge(parts: list[tuple[np.ndarray, Batch]], count: int, first_line: int) -
 
 
 def _load(
-    raw: bytes, count: int, shape: Shape, first_line: int, delimiters: bytes = _DELIMITERS
+    raw: bytes,
+    count: int,
+    shape: Shape,
+    first_line: int,
+    delimiters: bytes = _DELIMITERS,
+    reader: Reader = "numpy",
 ) -> Batch | None:
     """Parse ``count`` lines of one shape as columns; None if any line fails."""
     cols = (shape.step_col, *((shape.epoch_col,) if shape.epoch_col is not None else ()))
@@ -236,7 +250,7 @@ def _load(
             return None
         if any(tokens[i::width].count(key) != count for i, key in shape.key_tokens):
             return None
-    table = read_columns(data, count, cols)
+    table = read_columns(data, count, cols, reader)
     if table is None:
         return None
     offset = 2 if shape.epoch_col is not None else 1
