@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 #: A line longer than this is cut here and counted (SPEC: "a line over 1 MiB is cut").
 MAX_LINE_BYTES = 1 << 20
 
@@ -37,8 +39,8 @@ class TextBlock:
     """Complete, cleaned segments separated by ``\\n`` or ``\\r``.
 
     ``first_line`` is the 1-based physical line number of the block's first character.
-    ``raw`` holds the same text as bytes when it is plain ASCII (no escapes, no bad bytes);
-    then the text is only decoded if a parser asks for it.
+    ``raw`` holds the same text as UTF-8 bytes when nothing had to be replaced or stripped
+    (no escapes, no bad bytes); plain ASCII is then only decoded if a parser asks for it.
     """
 
     __slots__ = ("_text", "first_line", "newlines", "raw")
@@ -55,7 +57,7 @@ class TextBlock:
     @property
     def text(self) -> str:
         if self._text is None:
-            self._text = (self.raw or b"").decode("ascii")
+            self._text = (self.raw or b"").decode("utf-8")
         return self._text
 
     def __repr__(self) -> str:
@@ -78,6 +80,7 @@ class LineSplitter:
         self._open_line = False  # the current physical line already has emitted content
         self.bad_bytes = 0
         self.cut_lines = 0
+        self._clean = False  # whether the last decoded bytes needed no change
 
     @property
     def lines(self) -> int:
@@ -106,16 +109,21 @@ class LineSplitter:
             buf = buf[end:]  # keep the terminator so line counting stays right
         last = max(buf.rfind(b"\n"), buf.rfind(b"\r"))
         complete, tail = (b"", buf) if last < 0 else (buf[: last + 1], buf[last + 1 :])
-        if (
-            _plain(complete)
-            and len(tail) <= self._max
-            and (not _has_long_segment(complete, self._max))
-        ):
+        newlines = _plain_newlines(complete)
+        if newlines >= 0 and len(tail) <= self._max and not _has_long_segment(complete, self._max):
             self._pending = tail
-            return self._raw_block(complete)
-        if len(complete) > self._max and _has_long_segment(complete, self._max):
+            return self._raw_block(complete, newlines)
+        cut = len(complete) > self._max and _has_long_segment(complete, self._max)
+        if cut:
             complete = self._cut_long_segments(complete)
         text = self._decode(complete) if complete else ""
+        if self._clean and not cut and text and len(tail) <= self._max:
+            # UTF-8 with nothing replaced or stripped: the bytes stay for the fast paths.
+            self._pending = tail
+            block = self._block(text)
+            if block is not None:
+                block.raw, block.newlines = complete, complete.count(b"\n")
+            return block
         if len(tail) > self._max:
             # Emit the head of the over-long segment, drop the rest until its terminator.
             self.cut_lines += 1
@@ -133,10 +141,9 @@ class LineSplitter:
             return None
         return self._block(self._decode(tail) + "\n")
 
-    def _raw_block(self, raw: bytes) -> TextBlock | None:
+    def _raw_block(self, raw: bytes, newlines: int) -> TextBlock | None:
         if not raw:
             return None
-        newlines = raw.count(b"\n")
         block = TextBlock(None, self._newlines + 1, raw, newlines)
         self._newlines += newlines
         self._open_line = not raw.endswith(b"\n")
@@ -151,14 +158,23 @@ class LineSplitter:
         return block
 
     def _decode(self, raw: bytes) -> str:
-        text = raw.decode("utf-8", errors="replace")
-        if "\ufffd" in text:
+        try:
+            text = raw.decode("utf-8")
+            replaced = b"\xef\xbf\xbd" in raw  # a U+FFFD the log itself holds counts too
+        except UnicodeDecodeError:
+            text = raw.decode("utf-8", errors="replace")
+            replaced = True
+        if replaced:
             self.bad_bytes += text.count("\ufffd")
-        if "\x00" in text:
+        nul = b"\x00" in raw
+        if nul:
             self.bad_bytes += text.count("\x00")
         # The escape regex is slow on megabytes; most logs have nothing for it to remove.
-        if len(raw.translate(None, _CONTROL_BYTES)) != len(raw) or b"\xc2\x9b" in raw:
+        stripped = len(raw.translate(None, _CONTROL_BYTES)) != len(raw) or b"\xc2\x9b" in raw
+        if stripped:
             text = clean_text(text)
+        #: The text is exactly the bytes decoded (nothing replaced, nothing stripped).
+        self._clean = not (replaced or nul or stripped)
         return text
 
     def _cut_long_segments(self, raw: bytes) -> bytes:
@@ -171,9 +187,20 @@ class LineSplitter:
         return b"".join(parts)
 
 
-def _plain(raw: bytes) -> bool:
-    """ASCII with no control bytes: nothing to decode, replace or strip."""
-    return raw.isascii() and len(raw.translate(None, _CONTROL_BYTES)) == len(raw)
+def _plain_newlines(raw: bytes) -> int:
+    """The newlines in ``raw`` when it is ASCII with no control bytes (nothing to decode,
+    replace or strip); -1 when it is not.
+
+    One numpy pass counts the bytes below 32 and another the newlines: when they agree (no tab,
+    no ``\\r``), only ``\\x7f`` is left to look for; else the exact test runs.
+    """
+    if not raw.isascii():
+        return -1
+    codes = np.frombuffer(raw, dtype=np.uint8)
+    newlines = int(np.count_nonzero(codes == 10))
+    if int(np.count_nonzero(codes < 32)) == newlines:
+        return -1 if b"\x7f" in raw else newlines
+    return newlines if len(raw.translate(None, _CONTROL_BYTES)) == len(raw) else -1
 
 
 def _has_long_segment(raw: bytes, limit: int) -> bool:

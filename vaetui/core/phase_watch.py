@@ -102,6 +102,13 @@ class PhaseWatch:
         self, name: str, steps: np.ndarray, values: np.ndarray, lines: np.ndarray
     ) -> list[Event]:
         """Points of ``name`` in file order; returns the phase events they complete."""
+        return [event for _row, event in self.note_rows(name, steps, values, lines)]
+
+    def note_rows(
+        self, name: str, steps: np.ndarray, values: np.ndarray, lines: np.ndarray
+    ) -> list[tuple[int, Event]]:
+        """As ``note``, each event with the index of the point that completed it (an event
+        may name an earlier point: a warm-up ends at its peak, seen from the next point)."""
         if name in TURN_ON:
             return self._note_turn_on(name, steps, values, lines)
         return self._note_schedule(name, steps, values, lines)
@@ -114,7 +121,7 @@ class PhaseWatch:
 
     def _note_turn_on(
         self, name: str, steps: np.ndarray, values: np.ndarray, lines: np.ndarray
-    ) -> list[Event]:
+    ) -> list[tuple[int, Event]]:
         st = self._turn_on.setdefault(name, _TurnOn())
         if st.done:
             return []
@@ -134,15 +141,16 @@ class PhaseWatch:
             f"adversarial phase begins: {name} 0 -> {_num(float(values[i]))} "
             "(the discriminator switches on)"
         )
-        return [Event(step, int(lines[i]), "phase", message)]
+        return [(i, Event(step, int(lines[i]), "phase", message))]
 
     # -- kl_weight and learning-rate schedules ---------------------------------------------
 
     def _note_schedule(
         self, name: str, steps: np.ndarray, values: np.ndarray, lines: np.ndarray
-    ) -> list[Event]:
+    ) -> list[tuple[int, Event]]:
         st = self._schedules.setdefault(name, _Schedule())
         ok = np.isfinite(values)
+        rows = np.flatnonzero(ok)
         steps, values, lines = steps[ok], values[ok], lines[ok]
         if st.noisy or values.size == 0:
             return []
@@ -158,7 +166,7 @@ class PhaseWatch:
         dropping = (values < prev * (1.0 - self.jump)) & steady
         was_rising = np.concatenate(([st.rising], rising[:-1]))
         turns = np.flatnonzero((rising != was_rising) | dropping)
-        events: list[Event] = []
+        events: list[tuple[int, Event]] = []
         base = st.seen
         # Counted over the segment, not per call, so a column and its points one by one
         # give the same events: those of the first MAX_CANDIDATES turns, then no more.
@@ -172,7 +180,9 @@ class PhaseWatch:
                 st.prev, st.prev_step = float(prev[i]), float(steps[i - 1])
                 st.prev_line = int(lines[i - 1])
             point = (float(values[i]), float(steps[i]), int(lines[i]), base + i)
-            events += self._turn(name, st, point, bool(rising[i]), bool(dropping[i]))
+            row = int(rows[i])
+            found = self._turn(name, st, point, bool(rising[i]), bool(dropping[i]))
+            events += [(row, e) for e in found]
         if st.noisy:
             return events
         st.prev2 = float(prev[-1]) if values.size else st.prev2

@@ -155,7 +155,7 @@ class Recorder:
             if ratio > self._profile.divergence.spike_factor:
                 self.spikes.append((step, ratio, name))
                 self.event(
-                    step, line, "spike", f"{name} {num(value)} is {ratio:.0f}x its EMA {ema:.4g}"
+                    step, line, "spike", f"{name} {num(value)} is {_times(ratio)} its EMA {ema:.4g}"
                 )
         alpha = self._profile.smoothing.ema_alpha
         h.spike_ema = value if ema is None else (1 - alpha) * ema + alpha * value
@@ -180,9 +180,10 @@ class Recorder:
             step, line = float(steps[row]), int(lines[row])
             self.nonfinite = (step, name)
             message = f"{name} is {values[row, columns[order][0]]} at step {num(step)}"
-            events.append((line, order, Event(step, line, "nan", message)))
-        # Records that share a line (tqdm refreshes) go by step, as they were logged.
-        for _line, _order, event in sorted(events, key=_event_order):
+            events.append((row, order, Event(step, line, "nan", message)))
+        # In the order record by record would give: by the row that raised each event, then
+        # by column (phase events before a spike or NaN of the same point).
+        for _row, _order, event in sorted(events, key=lambda e: (e[0], e[1])):
             self.events.append(event)
 
     def _add_column(
@@ -210,9 +211,9 @@ class Recorder:
         h.seg_nan += bad
         h.thin_if_full(self.point_limit)
         if self.watch.watches(name):
-            found = self.watch.note(name, steps, values, lines)
-            self.phase_steps += [e.step for e in found if e.step is not None]
-            events += [(e.line or 0, order, e) for e in found]
+            found = self.watch.note_rows(name, steps, values, lines)
+            self.phase_steps += [e.step for _row, e in found if e.step is not None]
+            events += [(row, order, e) for row, e in found]
         if name not in LOSSES:
             return None
         alpha = self._profile.smoothing.ema_alpha
@@ -225,14 +226,16 @@ class Recorder:
         for i in spikes.tolist():
             step, line = float(steps[i]), int(lines[i])
             self.spikes.append((step, float(ratio[i]), name))
-            message = f"{name} {num(float(values[i]))} is {ratio[i]:.0f}x its EMA {prior[i]:.4g}"
-            events.append((line, order, Event(step, line, "spike", message)))
+            times = _times(float(ratio[i]))
+            message = f"{name} {num(float(values[i]))} is {times} its EMA {prior[i]:.4g}"
+            events.append((i, order, Event(step, line, "spike", message)))
         return int(np.argmin(finite)) if bad else None
 
 
-def _event_order(entry: tuple[int, int, Event]) -> tuple[int, float, int]:
-    line, order, event = entry
-    return (line, -math.inf if event.step is None else event.step, order)
+def _times(ratio: float) -> str:
+    """A spike's ratio to its EMA for a message (``31x``); huge ones in 3 digits, so the EMA's
+    last bits (a column's and a point-by-point EMA differ there) do not show."""
+    return f"{ratio:.0f}x" if ratio < 1e6 else f"{ratio:.3g}x"
 
 
 class RecordIndex:

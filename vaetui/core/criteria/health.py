@@ -34,7 +34,8 @@ def divergence(j: JudgeInput, p: Profile) -> Verdict:
             "divergence",
             "watch",
             j.max_spike_ratio,
-            f"loss spiked to {j.max_spike_ratio:.0f}x its EMA at step {fmt_number(j.spike_step)}",
+            f"loss spiked to {_times(j.max_spike_ratio)} its EMA at step "
+            f"{fmt_number(j.spike_step)}",
             "A loss spike: watch for divergence; consider gradient clipping.",
             bands,
             inputs,
@@ -85,3 +86,8 @@ def stall(j: JudgeInput, p: Profile) -> Verdict:
         bands,
         inputs,
     )
+
+
+def _times(ratio: float) -> str:
+    """A spike's ratio to its EMA (``31x``); huge ones in 3 digits (their last bits are noise)."""
+    return f"{ratio:.0f}x" if ratio < 1e6 else f"{ratio:.3g}x"

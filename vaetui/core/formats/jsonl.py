@@ -35,8 +35,10 @@ class JsonLinesParser:
         self._text.reset()
 
     def parse(self, block: TextBlock) -> list[Record | Batch]:
-        # User-declared line formats read every line themselves: no columns then.
-        pieces = None if self._text.has_formats else self._fast.split(block)
+        # User-declared line formats read every line themselves: no columns then. Nor for
+        # an integer ``-0`` (0 to the decoder; columns would keep its sign).
+        columns = not self._text.has_formats and not _integer_minus_zero(block)
+        pieces = self._fast.split(block) if columns else None
         if pieces is None:
             return self._parse_lines(iter_segments(block))
         out: list[Record | Batch] = []
@@ -69,3 +71,15 @@ def _not_a_metric(key: str) -> bool:
     """Keys a record does not keep as metrics: its step and epoch counters."""
     low = key.lower()
     return low in STEP_KEYS or low in EPOCH_KEYS or key == "trainer/global_step"
+
+
+def _integer_minus_zero(block: TextBlock) -> bool:
+    """True when the block holds the JSON integer ``-0`` (rare: ``json.dumps`` never writes it)."""
+    raw = block.raw if block.raw is not None else block.text.encode("utf-8")
+    for tail in (b"-0,", b"-0}", b"-0 ", b"-0\t", b"-0\n"):
+        i = raw.find(tail)
+        while i >= 0:
+            if i == 0 or raw[i - 1] not in b"0123456789.eE":
+                return True
+            i = raw.find(tail, i + 1)
+    return False

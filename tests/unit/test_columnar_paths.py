@@ -1,0 +1,261 @@
+"""The columnar paths give what the per-record path gives, in every format, on any input.
+
+A log read with the fast paths (lines of one set of columns read as batches by
+``vaetui.core.formats.columns``) and the same log read record by record must give the same
+snapshot: records, skip counts, segments, events in order, verdicts, and every history point
+(NaN and inf kept). The shared generated logs cover the formats as trainers write them; the
+property tests mix shapes, notations, NaN, blank and garbage lines and cut the bytes anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+import vaetui.core.formats.fastkv as fastkv
+from tests.support.paths import GENERATED
+from vaetui.core.formats import columns
+from vaetui.core.run import Run
+
+
+def _read(data: bytes, name: str, fast: bool, cuts: list[int], mp: pytest.MonkeyPatch) -> Run:
+    """A run fed ``data`` cut at ``cuts``, with the fast paths on (tiny blocks, short runs)
+    or off."""
+    mp.setattr(fastkv, "MIN_BLOCK_BYTES", 0 if fast else 1 << 62)
+    mp.setattr(fastkv, "MIN_RUN_LINES", 8 if fast else fastkv.MIN_RUN_LINES)
+    run = Run(name)
+    start = 0
+    for cut in sorted(set(cuts)):
+        if 0 < cut < len(data):
+            run.feed(data[start:cut])
+            start = cut
+    run.feed(data[start:])
+    run.finish()
+    return run
+
+
+def _picture(run: Run) -> tuple[dict, dict]:
+    """The snapshot as JSON, and every history point (NaN and inf kept as such).
+
+    Zero's sign is not compared: JSON's integer ``-0`` is 0 record by record, ``-0.0`` in a
+    column (the shape cannot tell ``-0`` from ``-0.0``); both are equal numbers.
+    """
+    snap = run.snapshot()
+    history = {
+        name: [
+            np.asarray(series.steps).astype(np.float64).tolist(),
+            [repr(v) for v in np.asarray(series.values).astype(np.float64).tolist()],
+            np.asarray(series.segments).astype(np.float64).tolist(),
+        ]
+        for name, series in snap.history.items()
+    }
+    for points in history.values():
+        points[1] = ["0.0" if v == "-0.0" else v for v in points[1]]
+    return json.loads(json.dumps(snap.to_json())), history
+
+
+#: Failing examples are reported as drawn: shrinking a log of hundreds of lines takes minutes.
+_NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
+
+
+def _agree(data: bytes, name: str, cuts: list[int]) -> dict:
+
+    with pytest.MonkeyPatch.context() as mp:
+        fast = _picture(_read(data, name, True, cuts, mp))
+    with pytest.MonkeyPatch.context() as mp:
+        slow = _picture(_read(data, name, False, [], mp))
+    assert _same(fast[0], slow[0]), _difference(fast[0], slow[0])
+    assert fast[1] == slow[1]
+    return fast[0]
+
+
+def _difference(a: object, b: object, path: str = "") -> str:
+    """Where two JSON values first differ (for the failure message)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in a.keys() | b.keys():
+            if not _same(a.get(k), b.get(k)):
+                return _difference(a.get(k), b.get(k), f"{path}.{k}")
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            if not _same(x, y):
+                return _difference(x, y, f"{path}[{i}]")
+    return f"{path}: fast {a!r:.300} != per record {b!r:.300}"
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal JSON, but for a float's last bits: a spike's EMA (and what is read from it) is
+    summed in another order over a column than point by point. Texts, counts, steps and
+    every history point must match exactly."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or math.isclose(a, b, rel_tol=1e-12) or (a != a and b != b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def _generated_logs() -> list[Path]:
+    if not GENERATED.is_dir():
+        return []
+    suffixes = {".log", ".jsonl", ".csv"}
+    return sorted(p for p in GENERATED.rglob("*") if p.is_file() and p.suffix in suffixes)
+
+
+@pytest.mark.parametrize("path", _generated_logs(), ids=lambda p: str(p.relative_to(GENERATED)))
+def test_generated_logs_read_the_same_both_ways(path: Path) -> None:
+    data = path.read_bytes()
+    cuts = [len(data) // 3, len(data) // 3 + 1, 2 * len(data) // 3 + 7]
+    snap = _agree(data, path.name, cuts)
+    assert snap["records"] > 0
+
+
+def test_the_generated_logs_are_there() -> None:
+    if not GENERATED.is_dir():
+        pytest.skip(f"the shared generated logs are not at {GENERATED}")
+    assert len(_generated_logs()) >= 20
+
+
+# -- random mixes -------------------------------------------------------------------------
+
+_VALUES = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False, width=64),
+    st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0, 1e-5, 9.9e-05, 1e300, 5e-324]),
+)
+#: How a trainer may print a number: repr, short, fixed, exponent.
+_STYLES = st.sampled_from(["{!r}", "{:.5g}", "{:.3f}", "{:.2e}", "{:.3g}"])
+_JUNK = st.sampled_from(
+    [
+        "",
+        "   ",
+        "Epoch 3 done",
+        "loss=oops",
+        "step 5 loss=",
+        "# comment",
+        "WARNING: something happened",
+        "step x loss=1",
+        "{not json",
+        "a,b,,c",
+    ]
+)
+
+
+def _number(value: float, style: str) -> str:
+    if not math.isfinite(value):
+        return {math.inf: "inf", -math.inf: "-inf"}.get(value, "nan")
+    return style.format(value)
+
+
+@st.composite
+def _mixed_lines(draw: st.DrawFn, fmt: str) -> str:
+    """Many records of a few shapes, numbers in changing notation, junk lines between."""
+    keys = draw(
+        st.lists(
+            st.sampled_from(["loss", "rec_loss", "kl_loss", "lr", "m1", "m2"]),
+            min_size=1,
+            max_size=4,
+            unique=True,
+        )
+    )
+    rows = draw(st.integers(20, 300))
+    out: list[str] = []
+    if fmt == "csv":
+        out.append(",".join(["step", *keys]))
+    step = draw(st.integers(0, 5))
+    for _ in range(rows):
+        if draw(st.integers(0, 15)) == 0:
+            out.append(draw(_JUNK))
+            continue
+        if draw(st.integers(0, 40)) == 0:
+            step = max(step - draw(st.integers(1, 50)), 0)  # a restart
+        step += draw(st.integers(1, 3))
+        style = draw(_STYLES)
+        vals = {k: _number(draw(_VALUES), style) for k in keys}
+        if fmt == "kv":
+            out.append(f"step {step} " + " ".join(f"{k}={v}" for k, v in vals.items()))
+        elif fmt == "logging":
+            pairs = " | ".join(f"{k}: {v}" for k, v in vals.items())
+            out.append(f"2026-01-01 10:00:00,000 INFO train: step {step} | {pairs}")
+        elif fmt == "jsonl":
+            body = ", ".join(
+                f'"{k}": {v if math.isfinite(float(v)) else "NaN"}' for k, v in vals.items()
+            )
+            out.append(f'{{"step": {step}, {body}}}')
+        else:
+            out.append(",".join([str(step), *vals.values()]))
+    return "\n".join(out) + draw(st.sampled_from(["\n", "", "\n\n"]))
+
+
+@pytest.mark.parametrize("fmt", ["kv", "logging", "jsonl", "csv"])
+@settings(
+    max_examples=25,
+    deadline=None,
+    phases=_NO_SHRINK,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_random_mixes_read_the_same_both_ways(fmt: str, data: st.DataObject) -> None:
+    text = data.draw(_mixed_lines(fmt)).encode()
+    cuts = data.draw(st.lists(st.integers(0, len(text)), max_size=6))
+    name = {"kv": "train.log", "logging": "train.log", "jsonl": "m.jsonl", "csv": "m.csv"}[fmt]
+    _agree(text, name, cuts)
+
+
+@settings(
+    max_examples=25, deadline=None, phases=_NO_SHRINK, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    values=st.lists(_VALUES, min_size=2, max_size=30),
+    style=_STYLES,
+    cuts=st.lists(st.integers(0, 400_000), max_size=5),
+)
+def test_random_tqdm_bars_read_the_same_both_ways(values, style, cuts) -> None:
+    parts = []
+    for i in range(1, 2000):
+        v = _number(values[i % len(values)], "{:.3g}" if i % 7 else style)
+        fill = "█" * (i % 10) + " " * (10 - i % 10)
+        parts.append(f"\rtrain: {i % 100:3d}%|{fill}| {i}/9999 [00:01<00:02, 3.1it/s, loss={v}]")
+    _agree(("".join(parts) + "\n").encode(), "train.log", cuts)
+
+
+# -- the number readers -------------------------------------------------------------------
+
+_TOKENS = st.one_of(
+    _VALUES.map(repr),
+    _VALUES.map(lambda v: _number(v, "{:.3e}")),
+    st.sampled_from(["1.", ".5", "+1", "-0", "1E5", "00012", "Infinity", "-nan", "NaN"]),
+)
+_BAD = st.sampled_from(["1.2.3", "--1", "-", ".", "1e", "e5", "nan.0", "1_0", "0x10", ""])
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.lists(_TOKENS, min_size=3, max_size=3), min_size=1, max_size=40))
+def test_both_number_readers_read_what_float_reads(rows: list[list[str]]) -> None:
+    data = "\n".join(f"a {x} b {y} {z}" for x, y, z in rows).encode()
+    want = np.array([[float(x), float(z)] for x, _y, z in rows])
+    for reader in ("numpy", "polars"):
+        got = columns.read_columns(data, len(rows), [1, 4], reader)
+        assert got is not None
+        assert np.array_equal(got, want, equal_nan=True)
+        numbers = ~np.isnan(want)
+        assert np.array_equal(np.signbit(got[numbers]), np.signbit(want[numbers]))  # -0.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(st.lists(_TOKENS, min_size=2, max_size=2), min_size=2, max_size=20),
+    bad=_BAD,
+    at=st.integers(0, 19),
+)
+def test_a_token_that_is_not_a_number_fails_the_whole_table(rows, bad, at) -> None:
+    rows[at % len(rows)][1] = bad
+    data = "\n".join(f"k {x} v {y}" for x, y in rows).encode()
+    assert columns.read_columns(data, len(rows), [1, 3], "polars") is None
+    if bad not in ("", "1_0"):  # loadtxt: a short line; float's digit separators
+        assert columns.read_columns(data, len(rows), [1, 3], "numpy") is None
