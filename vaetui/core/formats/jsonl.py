@@ -35,19 +35,17 @@ class JsonLinesParser:
         self._text.reset()
 
     def parse(self, block: TextBlock) -> list[Record | Batch]:
-        # User-declared line formats read every line themselves: no columns then. Nor for
-        # an integer ``-0`` (0 to the decoder; columns would keep its sign).
-        columns = not self._text.has_formats and not _integer_minus_zero(block)
-        pieces = self._fast.split(block) if columns else None
+        # User-declared line formats read every line themselves: no columns then.
+        pieces = None if self._text.has_formats else self._fast.split(block)
         if pieces is None:
             return self._parse_lines(iter_segments(block))
         out: list[Record | Batch] = []
         for piece in pieces:
             if not isinstance(piece, Batch):
                 out.extend(self._parse_lines([piece]))
-            elif np.isfinite(piece.steps).all():
+            elif np.isfinite(piece.steps).all() and not _integer_minus_zero(piece, block):
                 out.append(piece)
-            else:  # a step of 1e999: the per-line rules pick another step key
+            else:  # a step of 1e999 (the per-line rules pick another step key), an int -0
                 text = block.text.split("\n")
                 rows = piece.lines.tolist()
                 out.extend(self._parse_lines((n, text[n - block.first_line]) for n in rows))
@@ -73,8 +71,11 @@ def _not_a_metric(key: str) -> bool:
     return low in STEP_KEYS or low in EPOCH_KEYS or key == "trainer/global_step"
 
 
-def _integer_minus_zero(block: TextBlock) -> bool:
-    """True when the block holds the JSON integer ``-0`` (rare: ``json.dumps`` never writes it)."""
+def _integer_minus_zero(batch: Batch, block: TextBlock) -> bool:
+    """True when the batch may hold the JSON integer ``-0``: 0 to the decoder, ``-0.0`` in a
+    column (rare: ``json.dumps`` never writes it). Looked for only when a ``-0.0`` was read."""
+    if not np.any((batch.values == 0) & np.signbit(batch.values)):
+        return False
     raw = block.raw if block.raw is not None else block.text.encode("utf-8")
     for tail in (b"-0,", b"-0}", b"-0 ", b"-0\t", b"-0\n"):
         i = raw.find(tail)
