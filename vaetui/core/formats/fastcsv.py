@@ -2,7 +2,8 @@
 
 Rows with the same cells filled in share one *shape* (see :mod:`~vaetui.core.formats.fastkv`:
 the row with its numeric characters removed, here mostly commas), so a run of them is read
-by ``numpy.loadtxt`` a column at a time instead of ``csv.reader`` and ``float`` per cell. The
+by polars a column at a time (see :mod:`~vaetui.core.formats.columns`) instead of
+``csv.reader`` and ``float`` per cell. The
 columns of a shape are learned from one example row under the current header and checked
 against the per-row rules of :mod:`~vaetui.core.formats.csvlog`; anything else (quotes, ``NA``,
 ``nan``, dates, a header seen again) goes row by row.
@@ -15,7 +16,7 @@ import re
 from vaetui.core.formats.base import parse_number
 from vaetui.core.formats.fastkv import FastPath, Shape
 
-#: Commas (and tabs) become spaces before ``numpy.loadtxt``.
+#: Commas (and tabs) become spaces before the columns are read.
 CSV_DELIMITERS = bytes.maketrans(b",\t", b"  ")
 #: A cell the fast path can column: a plain decimal number, nothing else.
 _PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")

@@ -3,7 +3,7 @@
 A trainer that writes ``json.dumps(metrics)`` every step writes the same object thousands of
 times with only the numbers changing. Such lines share one *shape* (the line with its numeric
 characters removed, see :mod:`~vaetui.core.formats.fastkv`); a run of them is parsed as columns
-by ``numpy.loadtxt`` once JSON's punctuation is turned into spaces. The columns of a shape are
+(by polars, see :mod:`~vaetui.core.formats.columns`) once JSON's punctuation is turned into spaces. The columns of a shape are
 learned from one example line and checked against the per-line decoding of that line, so both
 paths give the same records. Only flat objects of numbers qualify; strings, nesting, booleans,
 ``null``, ``NaN`` and keys with spaces or punctuation go line by line.
@@ -30,7 +30,7 @@ try:
 except ImportError:  # pragma: no cover - orjson is a dependency; stay correct without it
     _fast_loads = None
 
-#: JSON's punctuation, turned into spaces before ``numpy.loadtxt`` reads a shape's columns.
+#: JSON's punctuation, turned into spaces before a shape's columns are read.
 JSON_DELIMITERS = bytes.maketrans(b'{}":,\t', b" " * 6)
 _STR_DELIMITERS = str.maketrans('{}":,\t', " " * 6)
 #: A key the fast path can column: no spaces or JSON punctuation inside.
@@ -75,7 +75,7 @@ def learn_json_shape(
     """Columns of a flat JSON object of numbers with a finite step, or None.
 
     Tokens after JSON punctuation becomes spaces must be exactly ``key value key value ...``
-    with the values the decoder reads, so ``numpy.loadtxt`` on those columns gives them too.
+    with the values the decoder reads, so the column reader gives them too.
     """
     obj = loads(line)
     if not isinstance(obj, dict) or not obj:
