@@ -36,7 +36,9 @@ def test_follow_json_line_by_line(scenario: str, tmp_path: Path) -> None:
         late = [
             c
             for c in changes
-            if c["from"] is not None and c["step"] is not None and c["step"] > 0.25 * STEPS
+            if c["from"] not in (None, "n/a", "pending")
+            and c["step"] is not None
+            and c["step"] > 0.25 * STEPS
         ]
         if scenario not in FOLLOW_OVER_BUDGET:  # the rest: a known miss, in docs/accuracy.md
             assert len(late) <= 2 + 2 * truth.schedule_changes, late
