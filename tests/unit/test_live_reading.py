@@ -87,3 +87,21 @@ def test_flaps_count_level_changes_after_each_segments_first_quarter() -> None:
         ("excellent", 700.0, 1),
         ("excellent", 300.0, 2),
     ]
+
+
+def _batch_levels(data: bytes) -> dict[str, str]:
+    run = Run("batch", RunOptions())
+    run.feed(data)
+    run.finish()
+    return {v.id: v.level for v in run.snapshot().criteria if v.id != "stall"}
+
+
+@pytest.mark.skipif(not (GENERATED / "lightning").is_dir(), reason="shared logs absent")
+@pytest.mark.parametrize("name", ["kl_explodes", "collapse"])
+def test_a_finished_live_run_reads_as_check_reads_it(name: str) -> None:
+    """Hysteresis keeps a live badge still; once the input is done it is judged afresh."""
+    data = (GENERATED / "lightning" / f"{name}.stdout.log").read_bytes()
+    replay = replay_in_process(data)
+    assert replay.final is not None
+    live = {v.id: v.level for v in replay.final.criteria if v.id != "stall"}
+    assert live == _batch_levels(data)

@@ -322,10 +322,13 @@ class Run:
     ) -> tuple[tuple[Verdict, ...], float | None]:
         """Every criterion's verdict now (steadied when live), and where warm-up ends.
 
-        Notes the schedule's phases and, when live, the verdict changes as events.
+        Notes the schedule's phases and, when live, the verdict changes as events. Once the
+        input is done (or the run has finished) no more evidence comes: the verdicts are judged
+        afresh, without the hysteresis of the levels shown, so they read as ``check`` reads them.
         """
         live = self.options.live
-        shown = self._stabiliser.shown if live else None
+        done = self._input_done or facts.finished
+        shown = self._stabiliser.shown if live and not done else None
         judged, warmup_end, schedule = judge_input(view, facts, shown)
         sharp, psnr, pairs = newest_pairs(images, self.options.profile.sharpness.window, warmup_end)
         judged = dataclasses.replace(judged, sharpness=sharp, psnr=psnr, image_pairs=pairs)
@@ -339,7 +342,7 @@ class Run:
                 self._steps.last_step,
                 index.since,
                 len(index),
-                flush=self._input_done or facts.finished,
+                flush=done,
             )
             self._note_verdict_changes(verdicts, stamps)
         return verdicts, warmup_end
