@@ -8,6 +8,9 @@ changes from level to level, per segment.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -105,3 +108,31 @@ def test_a_finished_live_run_reads_as_check_reads_it(name: str) -> None:
     assert replay.final is not None
     live = {v.id: v.level for v in replay.final.criteria if v.id != "stall"}
     assert live == _batch_levels(data)
+
+
+def _kl_log(kl_at: Callable[[int], float], records: int = 150) -> bytes:
+    lines = []
+    for i in range(1, records + 1):
+        kl = kl_at(i)
+        rec = 0.012 + 0.03 * math.exp(-i / 15)
+        lines.append(
+            f"step={i * 10} loss={rec + 1e-4 * kl:.6g} rec_loss={rec:.6g} kl_loss={kl:.6g} "
+            "kl_weight=0.0001"
+        )
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _kl_trend_levels(data: bytes) -> list[str]:
+    replay = replay_in_process(data)
+    return [c.after for c in replay.changes if c.criterion == "kl_trend"]
+
+
+def test_kl_coming_down_from_its_early_high_into_the_band_is_not_an_alarm() -> None:
+    levels = _kl_trend_levels(_kl_log(lambda i: 500 + 4000 * math.exp(-i / 12)))
+    assert "watch" not in levels and "bad" not in levels, levels
+    assert levels[-1] == "excellent", levels
+
+
+def test_kl_falling_fast_from_inside_the_band_toward_collapse_is_watched() -> None:
+    levels = _kl_trend_levels(_kl_log(lambda i: 600 if i < 60 else 600 * math.exp(-(i - 60) / 12)))
+    assert "watch" in levels, levels
