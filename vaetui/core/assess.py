@@ -60,6 +60,8 @@ class RunFacts:
     finished: bool = False
     #: Step where the discriminator switched on in the newest segment (a phase event).
     disc_start: float | None = None
+    #: The log's step counts training steps (not epochs, not records numbered by the run).
+    steps_counted: bool = True
 
 
 class SegmentView:
@@ -368,8 +370,14 @@ def _judged_series(
 
 
 def _young(view: SegmentView, facts: RunFacts) -> bool:
-    """The model is still in its first transient: an early training step and few records."""
+    """The model is still in its first transient: an early training step and few records.
+
+    Only a log that counts training steps can say so: step 100 of a log counted in epochs (or
+    numbered by its records) is long past the first transient.
+    """
     s = view.profile.steady
+    if not facts.steps_counted:
+        return False
     if facts.last_step is None or facts.last_step >= s.young_steps:
         return False
     return view.records() < s.young_records

@@ -374,6 +374,7 @@ class Run:
             rec_scale=self.options.rec_scale,
             finished=self.options.live and self._finished(now),
             disc_start=recorder.watch.disc_start,
+            steps_counted=self._steps.steps_counted,
         )
 
     def _finished(self, now: float) -> bool:
