@@ -165,7 +165,7 @@ class Run:
         instead of being counted twice. A truncated or rewritten file (``reason`` says which)
         is a ``truncation`` event: what follows is read from the file's beginning.
         """
-        if self._reader.format in ("csv", "json"):
+        if self._reader.format in ("csv", "tsv", "json"):
             self._clear()
         self._reader.reset()
         if reason in TRUNCATIONS:
@@ -230,7 +230,8 @@ class Run:
             for row in range(batch.steps.size):
                 values = dict(zip(batch.names, batch.values[row].tolist()))
                 epoch = None if batch.epochs is None else float(batch.epochs[row])
-                self._ingest(Record(float(batch.steps[row]), int(batch.lines[row]), values, epoch))
+                step, line = float(batch.steps[row]), int(batch.lines[row])
+                self._ingest(Record(step, line, values, epoch, numbered=batch.numbered))
             return
         names = resolve_names(tuple(batch.names))
         columns = list(names.columns)

@@ -80,7 +80,7 @@ class StepContinuity:
             self.last_record_line = rec.line
         if rec.epoch is not None:
             self.epoch = rec.epoch
-        self.steps_counted = rec.step is not None and rec.step != rec.epoch
+        self.steps_counted = rec.step is not None and not rec.numbered and rec.step != rec.epoch
         self._last_values.update(values)
         if self.first_step is None:
             self.first_step = place.step
@@ -105,7 +105,7 @@ class StepContinuity:
         if batch.epochs is not None:
             self.epoch = float(batch.epochs[-1])
         self.steps_counted = not batch.numbered and (
-            batch.epochs is None or not np.array_equal(batch.epochs, batch.steps)
+            batch.epochs is None or batch.epochs[-1] != batch.steps[-1]
         )
         if self.first_step is None:
             self.first_step = float(batch.steps[0])

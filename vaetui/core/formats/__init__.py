@@ -11,7 +11,7 @@ from vaetui.core.formats.jsondoc import JsonDocumentParser
 from vaetui.core.formats.jsonl import JsonLinesParser
 from vaetui.core.formats.text import TextParser
 
-FORMAT_NAMES = ("auto", "kv", "jsonl", "json", "csv", "tfevents")
+FORMAT_NAMES = ("auto", "kv", "jsonl", "json", "csv", "tsv", "tfevents")
 
 _PARSERS: dict[str, type] = {
     "kv": TextParser,
@@ -24,7 +24,7 @@ __all__ = ["FORMAT_NAMES", "Parser", "Record", "make_parser", "parse_number", "s
 
 
 def make_parser(name: str, rank: int | None = None, formats: tuple[LineFormat, ...] = ()) -> Parser:
-    """Build the parser for a format name (``kv``, ``jsonl``, ``csv``, ``json``).
+    """Build the parser for a format name (``kv``, ``jsonl``, ``csv``, ``tsv``, ``json``).
 
     ``formats`` are a profile's own line formats: tried first by the text parsers, and a
     ``name`` that is one of them reads the log with that format only.
@@ -34,6 +34,8 @@ def make_parser(name: str, rank: int | None = None, formats: tuple[LineFormat, .
         return TextParser(rank=rank, formats=(own,), forced=True)
     if name in ("kv", "jsonl"):
         return _PARSERS[name](rank=rank, formats=formats)
+    if name == "tsv":
+        return CsvParser(rank=rank, delimiter="\t")
     try:
         return _PARSERS[name](rank=rank)
     except KeyError:
@@ -50,11 +52,21 @@ def sniff(text: str) -> str | None:
         return "jsonl"
     if first in ("[", "{") or (first.startswith("[") and first[1:2] in ("{", "")):
         return "json"
-    cells = next(csv.reader([first]), [])
-    if "," in first and looks_like_header(cells):
-        if len(lines) < 2:
-            return None
-        row = next(csv.reader([lines[1]]), [])
-        if len(row) == len(cells) and any(parse_number(c) is not None for c in row if c):
-            return "csv"
+    for name, delimiter in (("csv", ","), ("tsv", "\t")):
+        table = _table(lines, delimiter)
+        if table is not False:
+            return name if table else None
     return "kv"
+
+
+def _table(lines: list[str], delimiter: str) -> bool | None:
+    """A header of names over a row of numbers, split by ``delimiter``: True; False when the
+    first line is no such header; None when the header waits for its first row."""
+    first = lines[0]
+    cells = next(csv.reader([first], delimiter=delimiter), [])
+    if delimiter not in first or not looks_like_header(cells):
+        return False
+    if len(lines) < 2:
+        return None
+    row = next(csv.reader([lines[1]], delimiter=delimiter), [])
+    return len(row) == len(cells) and any(parse_number(c) is not None for c in row if c)

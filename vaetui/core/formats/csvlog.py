@@ -1,4 +1,5 @@
-"""CSV metric files (Lightning ``CSVLogger``, Keras ``CSVLogger``, hand-written writers).
+"""CSV metric files (Lightning ``CSVLogger``, Keras ``CSVLogger``, hand-written writers), and
+their tab-separated kin (``progress.txt``-style TSV tables).
 
 The first row names the columns. Empty cells are missing values, not zeros. The step comes
 from a ``step`` column, else the row number (restarting when the epoch goes back). A header row seen
@@ -27,11 +28,11 @@ def looks_like_header(cells: list[str]) -> bool:
 
 
 class CsvParser:
-    """Parser for comma-separated metric rows under a header."""
+    """Parser for metric rows under a header, separated by ``delimiter`` (comma or tab)."""
 
-    name = "csv"
-
-    def __init__(self, rank: int | None = None) -> None:
+    def __init__(self, rank: int | None = None, delimiter: str = ",") -> None:
+        self._delimiter = delimiter
+        self.name = "tsv" if delimiter == "\t" else "csv"
         self.reset()
 
     def reset(self) -> None:
@@ -70,12 +71,12 @@ class CsvParser:
     def _rows(self, segments, out: list[Record | Batch], stop: bool = True) -> int | None:
         """Row by row into ``out``; with ``stop``, stop after a header row, return its line."""
         for line, seg in segments:
-            cells = next(csv.reader([seg]), [])
+            cells = next(csv.reader([seg], delimiter=self._delimiter), [])
             if not cells:
                 continue
             if looks_like_header(cells):
                 self._columns = [c.strip() for c in cells]
-                self._fast = csv_fast_path(self._columns)
+                self._fast = csv_fast_path(self._columns, self._delimiter)
                 if stop:
                     return line
                 continue
@@ -104,7 +105,7 @@ class CsvParser:
             n = batch.steps.size
             steps = np.arange(self._row_index, self._row_index + n, dtype=np.float64)
             self._row_index += n
-            batch = Batch(steps, batch.lines, epochs, batch.names, batch.values)
+            batch = Batch(steps, batch.lines, epochs, batch.names, batch.values, numbered=True)
         if epochs is not None:
             self._last_epoch = float(epochs[-1])
         return [batch]
@@ -128,6 +129,7 @@ class CsvParser:
         values.pop("created_at", None)
         if not values:
             return None
+        numbered = step is None
         if step is None:
             # No step column: number the rows, starting over when the epoch goes back
             # (a restarted run appending to the same file).
@@ -137,7 +139,7 @@ class CsvParser:
             self._row_index += 1
         if epoch is not None:
             self._last_epoch = epoch
-        return Record(step, line, values, epoch)
+        return Record(step, line, values, epoch, numbered=numbered)
 
 
 def _after(block: TextBlock, line: int) -> TextBlock | None:
