@@ -165,7 +165,7 @@ class Run:
         instead of being counted twice. A truncated or rewritten file (``reason`` says which)
         is a ``truncation`` event: what follows is read from the file's beginning.
         """
-        if self._reader.format in ("csv", "tsv", "json"):
+        if self._reader.format in ("csv", "tsv", "table", "json"):
             self._clear()
         self._reader.reset()
         if reason in TRUNCATIONS:

@@ -1,5 +1,5 @@
 """CSV metric files (Lightning ``CSVLogger``, Keras ``CSVLogger``, hand-written writers), and
-their tab-separated kin (``progress.txt``-style TSV tables).
+their kin: tab-separated tables and columns aligned with spaces under a header row.
 
 The first row names the columns. Empty cells are missing values, not zeros. The step comes
 from a ``step`` column, else the row number (restarting when the epoch goes back). A header row seen
@@ -27,12 +27,24 @@ def looks_like_header(cells: list[str]) -> bool:
     return len(cells) >= 2 and all(_IDENT.match(c) for c in cells)
 
 
+#: Format names by cell delimiter; a space stands for any run of whitespace (aligned columns).
+TABLE_FORMATS = {",": "csv", "\t": "tsv", " ": "table"}
+
+
+def split_cells(line: str, delimiter: str) -> list[str]:
+    """The cells of one row: CSV quoting for commas and tabs, whitespace runs for tables."""
+    if delimiter == " ":
+        return line.split()
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
 class CsvParser:
-    """Parser for metric rows under a header, separated by ``delimiter`` (comma or tab)."""
+    """Parser for metric rows under a header, separated by ``delimiter``: a comma, a tab, or
+    a space for columns aligned by runs of whitespace."""
 
     def __init__(self, rank: int | None = None, delimiter: str = ",") -> None:
         self._delimiter = delimiter
-        self.name = "tsv" if delimiter == "\t" else "csv"
+        self.name = TABLE_FORMATS[delimiter]
         self.reset()
 
     def reset(self) -> None:
@@ -71,7 +83,7 @@ class CsvParser:
     def _rows(self, segments, out: list[Record | Batch], stop: bool = True) -> int | None:
         """Row by row into ``out``; with ``stop``, stop after a header row, return its line."""
         for line, seg in segments:
-            cells = next(csv.reader([seg], delimiter=self._delimiter), [])
+            cells = split_cells(seg, self._delimiter)
             if not cells:
                 continue
             if looks_like_header(cells):

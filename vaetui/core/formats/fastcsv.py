@@ -32,7 +32,7 @@ def learn_csv_shape(line: str, columns: list[str], delimiter: str = ",") -> Shap
     """Columns of a row of plain numbers under ``columns``, or None (read it row by row)."""
     if '"' in line or "\r" in line or (delimiter != "," and "," in line):
         return None
-    cells = line.split(delimiter)
+    cells = line.split() if delimiter == " " else line.split(delimiter)
     if len(cells) != len(columns):
         return None
     used: dict[str, int] = {}  # column name -> token index

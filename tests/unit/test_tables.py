@@ -1,4 +1,5 @@
-"""Tab-separated metric tables read as their comma-separated twins do."""
+"""Metric tables read alike however their cells are separated: commas, tabs, or columns
+aligned with spaces under a header row."""
 
 from __future__ import annotations
 
@@ -32,7 +33,10 @@ def _rows(n: int = 300) -> list[list[str]]:
 
 
 def _table(delimiter: str, rows: list[list[str]]) -> bytes:
-    lines = [delimiter.join(COLUMNS)] + [delimiter.join(r) for r in rows]
+    if delimiter == " ":  # right-aligned columns, as a print with a format width writes them
+        lines = ["".join(f"{c:>14}" for c in row) for row in [list(COLUMNS), *rows]]
+    else:
+        lines = [delimiter.join(COLUMNS)] + [delimiter.join(r) for r in rows]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -50,14 +54,22 @@ def test_sniff_tells_tab_separated_from_comma_separated() -> None:
     assert sniff(_table(",", rows).decode()) == "csv"
     assert sniff("step\tloss\n") is None  # the header waits for its first row
     assert sniff("step 10\tloss=0.5\n") == "kv"
+    aligned = _table(" ", rows).decode()
+    assert sniff("Training a VAE with latent 32\n" + aligned) == "table"
+    assert sniff("epoch 1 step 10 loss 0.5\nepoch 1 step 20 loss 0.4\n") == "kv"
 
 
-@pytest.mark.parametrize("fmt", ["auto", "tsv"])
-def test_tsv_reads_as_its_csv_twin(fmt: str) -> None:
+@pytest.mark.parametrize(
+    ("delimiter", "fmt", "name"),
+    [("\t", "auto", "tsv"), ("\t", "tsv", "tsv"), (" ", "auto", "table"), (" ", "table", "table")],
+)
+def test_a_table_reads_as_its_csv_twin(delimiter: str, fmt: str, name: str) -> None:
     rows = _rows()
-    tsv = _read(_table("\t", rows), fmt).snapshot()
+    if delimiter == " ":  # an aligned table has no empty cell: a missing value is written nan
+        rows = [[c or "nan" for c in r] for r in rows]
+    tsv = _read(_table(delimiter, rows), fmt).snapshot()
     csv = _read(_table(",", rows)).snapshot()
-    assert tsv.format == "tsv" and csv.format == "csv"
+    assert tsv.format == name and csv.format == "csv"
     assert tsv.records == csv.records == len(rows)
     assert tsv.history.keys() == csv.history.keys()
     for name, series in tsv.history.items():
