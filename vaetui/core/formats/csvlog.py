@@ -18,8 +18,28 @@ from vaetui.core.formats.base import Record, iter_segments, parse_number
 from vaetui.core.formats.fastcsv import csv_fast_path
 from vaetui.core.formats.fastkv import Batch, FastPath
 from vaetui.core.lines import TextBlock
+from vaetui.core.metrics import clean_key
 
 _IDENT = re.compile(r"^\s*[A-Za-z_][\w./ ()-]*\s*$")
+
+
+#: Column names that count training steps, in order of preference (``_step``: W&B exports).
+_STEP_COLUMNS = ("step", "global_step", "trainer_global_step", "iteration", "iter", "steps", "it")
+_EPOCH_COLUMNS = ("epoch", "epochs", "ep")
+
+
+def counter_columns(columns: list[str]) -> list[str]:
+    """``columns`` with the step counter named ``step`` and the epoch ``epoch``, however the
+    header writes them (``_step``, ``Global Step``, ``iteration``, ``Epoch``)."""
+    out = list(columns)
+    cleaned = [clean_key(c) for c in columns]
+    for canonical, names in (("step", _STEP_COLUMNS), ("epoch", _EPOCH_COLUMNS)):
+        if canonical in out:
+            continue
+        found = next((cleaned.index(n) for n in names if n in cleaned), None)
+        if found is not None:
+            out[found] = canonical
+    return out
 
 
 def looks_like_header(cells: list[str]) -> bool:
@@ -87,7 +107,7 @@ class CsvParser:
             if not cells:
                 continue
             if looks_like_header(cells):
-                self._columns = [c.strip() for c in cells]
+                self._columns = counter_columns([c.strip() for c in cells])
                 self._fast = csv_fast_path(self._columns, self._delimiter)
                 if stop:
                     return line
