@@ -49,3 +49,15 @@ def test_a_counter_that_starts_over_short_of_its_end_is_a_rerun() -> None:
     snap = _snap(_counted([430, 1000]))
     assert snap.segments == 2
     assert snap.last_step == 1000
+
+
+@pytest.mark.parametrize("container", ["hparams", "config", "args"])
+def test_a_setting_nested_in_its_container_keeps_its_name(container: str) -> None:
+    lines = [
+        f'{{"step": {s}, "train": {{"loss": 0.05, "kl_loss": 400}}, '
+        f'"{container}": {{"kl_weight": 0.0001, "lr": 0.001}}}}'
+        for s in range(10, 1010, 10)
+    ]
+    snap = _snap("\n".join(lines) + "\n")
+    assert {"kl_weight", "lr", "kl_loss", "total_loss"} <= set(snap.metrics)
+    assert snap.verdict("kl_share").level != "n/a"  # type: ignore[union-attr]
