@@ -2,7 +2,8 @@
 
 A trainer prints the same line thousands of times with only the numbers changing. Removing
 the numeric characters from a line gives its *shape*; lines with the block's most common
-shape are parsed together by ``numpy.loadtxt`` (C speed) instead of one regex call per line.
+shape are parsed together at C speed (:mod:`~vaetui.core.formats.columns`) instead of one
+regex call per line.
 The columns of a shape are learned once from one example line with the ordinary parser,
 and checked against it, so both paths give the same records. Anything unusual — other
 shapes, tqdm ``\\r`` refreshes, evaluation lines, units glued to numbers — goes to the
@@ -24,7 +25,7 @@ from vaetui.core.lines import TextBlock
 #: Characters that numbers are made of; deleting them leaves a line's shape. The exponent
 #: "e" stays: values that switch between 0.0001 and 1e-05 make two shapes, which is safe.
 _NUMERIC = b"0123456789.+-"
-#: Punctuation that separates keys and values, turned into spaces before loadtxt.
+#: Punctuation that separates keys and values, turned into spaces before the columns are read.
 _DELIMITERS = bytes.maketrans(b"=:|,;/[]()'\"\t", b" " * 13)
 _STR_DELIMITERS = str.maketrans("=:|,;/[]()'\"\t", " " * 13)
 #: Blocks smaller than this, and runs shorter than this, are not worth the set-up.
