@@ -3,8 +3,8 @@
 A trainer that writes ``json.dumps(metrics)`` every step writes the same object thousands of
 times with only the numbers changing. Such lines share one *shape* (the line with its numeric
 characters removed, see :mod:`~vaetui.core.formats.fastkv`); a run of them is parsed as columns
-(by polars, see :mod:`~vaetui.core.formats.columns`) once JSON's punctuation is turned into spaces. The columns of a shape are
-learned from one example line and checked against the per-line decoding of that line, so both
+(by polars, see :mod:`~vaetui.core.formats.columns`) once JSON's punctuation is turned into
+spaces. The columns of a shape are learned from one example line and checked against the per-line decoding of that line, so both
 paths give the same records. Only flat objects of numbers qualify; strings, nesting, booleans,
 ``null``, ``NaN`` and keys with spaces or punctuation go line by line.
 
