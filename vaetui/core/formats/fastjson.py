@@ -4,9 +4,10 @@ A trainer that writes ``json.dumps(metrics)`` every step writes the same object 
 times with only the numbers changing. Such lines share one *shape* (the line with its numeric
 characters removed, see :mod:`~vaetui.core.formats.fastkv`); a run of them is parsed as columns
 (by polars, see :mod:`~vaetui.core.formats.columns`) once JSON's punctuation is turned into
-spaces. The columns of a shape are learned from one example line and checked against the per-line decoding of that line, so both
-paths give the same records. Only flat objects of numbers qualify; strings, nesting, booleans,
-``null``, ``NaN`` and keys with spaces or punctuation go line by line.
+spaces. The columns of a shape are learned from one example line and checked against the
+per-line decoding of that line, so both paths give the same records. Only flat objects of
+numbers qualify; strings, nesting, booleans, ``null``, ``NaN`` and keys with spaces or
+punctuation go line by line.
 
 Line by line, ``orjson`` decodes (about ten times ``json.loads``, measured by
 ``benchmarks/bench_formats.py``); the bare ``NaN`` / ``Infinity`` tokens that ``json.dumps``
