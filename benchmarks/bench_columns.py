@@ -4,7 +4,7 @@
 ~40 MB (about 280k lines) from the middle of each cached format log (``format_logs.py``), turns
 the format's punctuation into spaces as the fast paths do, and times each candidate reader on
 the same bytes: MB per CPU second, best of ``--reps``. Memory is the other half of the choice:
-the peak RSS of a fresh process that imports the reader and reads the lines once.
+the resident memory a fresh process gains by importing the reader and reading the lines once.
 
 Usage::
 
@@ -42,8 +42,16 @@ def lines_of(fmt: str) -> tuple[bytes, list[int], int]:
     keep = [ln for ln, s in zip(lines, shapes) if s == common]
     data = b"\n".join(keep).translate(DELIMITERS[fmt]) + b"\n"
     tokens = data[: data.index(b"\n")].split()
-    cols = [i for i, t in enumerate(tokens) if t[:1].isdigit() or t[:1] in b"-+."]
+    cols = [i for i, t in enumerate(tokens) if _is_number(t)]
     return data, cols, len(keep)
+
+
+def _is_number(token: bytes) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
 
 
 CANDIDATES = {
@@ -62,16 +70,24 @@ def best_mbps(fn, data: bytes, cols: list[int], count: int, reps: int) -> float:
     return len(data) / 1e6 / best
 
 
-def peak_rss_mb(fmt: str, reader: str) -> float:
-    """Peak RSS (MiB) of a fresh process reading the lines once with ``reader``."""
+def added_rss_mb(fmt: str, reader: str) -> float:
+    """Resident memory (MiB) a fresh process holds after one read with ``reader``, over what
+    it held with the lines ready (the reader's import, code pages and kept buffers)."""
     code = (
-        "import sys, resource; sys.path.insert(0, 'benchmarks');"
-        "from bench_columns import lines_of; from vaetui.core.formats.columns import read_columns;"
-        f"d, c, n = lines_of({fmt!r}); read_columns(d, n, c, {reader!r});"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "import sys; sys.path.insert(0, 'benchmarks');"
+        "from bench_columns import lines_of, rss_kib;"
+        "from vaetui.core.formats.columns import read_columns;"
+        f"d, c, n = lines_of({fmt!r}); before = rss_kib(); read_columns(d, n, c, {reader!r});"
+        "print(rss_kib() - before)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(out.stdout.split()[-1]) / 1024
+
+
+def rss_kib() -> int:
+    """This process's resident set now (VmRSS, KiB)."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
 
 
 def main() -> int:
@@ -80,12 +96,12 @@ def main() -> int:
     ap.add_argument("--formats", default="kv,logging,jsonl,csv")
     args = ap.parse_args()
     print(f"Python {sys.version.split()[0]}, MB per CPU second, best of {args.reps}")
-    print("| format | lines | " + " | ".join(CANDIDATES) + " | peak RSS numpy / polars |")
+    print("| format | lines | " + " | ".join(CANDIDATES) + " | RSS added, numpy / polars |")
     print("|---|---|" + "---|" * len(CANDIDATES) + "---|")
     for fmt in args.formats.split(","):
         data, cols, count = lines_of(fmt)
         speeds = [best_mbps(fn, data, cols, count, args.reps) for fn in CANDIDATES.values()]
-        rss = [peak_rss_mb(fmt, r) for r in ("numpy", "polars")]
+        rss = [added_rss_mb(fmt, r) for r in ("numpy", "polars")]
         cells = " | ".join(f"{s:.0f}" for s in speeds)
         print(f"| {fmt} | {count:,} | {cells} | {rss[0]:.0f} / {rss[1]:.0f} MiB |")
     return 0

@@ -8,13 +8,14 @@ to the per-line parser, which decides).
 
 Two readers, chosen by the format (measured by ``benchmarks/bench_columns.py``):
 
-* ``numpy.loadtxt`` for text lines. Trainers print short numbers there (``loss=0.37001``),
-  which its ``strtod`` reads about as fast as anything else once framing and ingest are counted.
+* ``numpy.loadtxt`` for text lines. Trainers print short numbers there (``loss=0.37001``);
+  polars parses them about twice as fast, but saved nothing measurable end to end and would
+  add 70-85 MiB of memory, which the budgets measured on ``key=value`` logs cannot spare.
 * ``polars``' CSV reader for CSV rows and JSON lines, whose writers print every float at full
   precision (``0.060603611171245575``): ``strtod`` slows down on 17 digits, polars' ``fast-float``
-  does not (correctly rounded, as ``float``), about 2.5x the MB per CPU second on such lines. The
+  does not (correctly rounded, as ``float``): 2.5x (JSON) to 5x (CSV) the MB per CPU second. The
   lines are split at single spaces, so name columns are never converted. polars is imported
-  the first time it is asked for: it costs ~40 MB of memory, which text logs do not pay.
+  the first time it is asked for, so text logs never load it.
 """
 
 from __future__ import annotations
