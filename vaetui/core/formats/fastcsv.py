@@ -26,8 +26,12 @@ _NOT_METRICS = ("step", "epoch", "created_at")
 
 def csv_fast_path(columns: list[str], delimiter: str = ",") -> FastPath:
     """A :class:`FastPath` for rows under the header ``columns``, cells split by ``delimiter``."""
+    separator = delimiter.encode("ascii") if delimiter in (",", "\t") else None
     return FastPath(
-        lambda line: learn_csv_shape(line, columns, delimiter), CSV_DELIMITERS, reader="polars"
+        lambda line: learn_csv_shape(line, columns, delimiter),
+        CSV_DELIMITERS,
+        reader="polars",
+        separator=separator,
     )
 
 

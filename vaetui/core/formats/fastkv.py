@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vaetui.core.formats.columns import Reader, read_columns
+from vaetui.core.formats.columns import Reader, read_columns, read_separated
 from vaetui.core.lines import TextBlock
 
 #: Characters that numbers are made of; deleting them leaves a line's shape. The exponent
@@ -75,7 +75,11 @@ class FastPath:
     """Splits a block into batches (fast) and single lines (for the per-line parser)."""
 
     def __init__(
-        self, learn_shape, delimiters: bytes = _DELIMITERS, reader: Reader = "numpy"
+        self,
+        learn_shape,
+        delimiters: bytes = _DELIMITERS,
+        reader: Reader = "numpy",
+        separator: bytes | None = None,
     ) -> None:
         #: ``learn_shape(line) -> Shape | None`` comes from the format's parser.
         self._learn_shape = learn_shape
@@ -83,6 +87,8 @@ class FastPath:
         self._delimiters = delimiters
         #: Which library reads the numbers (see ``vaetui.core.formats.columns``).
         self._reader: Reader = reader
+        #: The one byte between cells when lines may be read as written (CSV's comma).
+        self._separator = separator
         self._shapes: dict[bytes, Shape | None] = {}
         self._current: bytes | None = None  # shape (with newline) of the last batch
 
@@ -102,8 +108,18 @@ class FastPath:
         current = self._current
         if current is not None and shapes_raw == current * count:
             # The common case: every line has the shape of the previous block.
-            shape = self._shapes[current]
-            batch = _load(raw, count, shape, block.first_line, self._delimiters, self._reader)  # type: ignore[arg-type]
+            shape = self._shapes.get(current)  # None: forgotten (``MAX_SHAPES``)
+            batch = None
+            if shape is not None:
+                batch = _load(
+                    raw,
+                    count,
+                    shape,
+                    block.first_line,
+                    self._delimiters,
+                    self._reader,
+                    self._separator,
+                )
             if batch is not None:
                 return [batch]
         lines = raw.split(b"\n")[:-1]
@@ -195,14 +211,30 @@ class FastPath:
             shape = known[int(unique[0])]
             assert shape is not None
             joined = b"\n".join(lines[a : a + count])
-            return _load(joined, count, shape, first_line + a, self._delimiters, self._reader)
+            return _load(
+                joined,
+                count,
+                shape,
+                first_line + a,
+                self._delimiters,
+                self._reader,
+                self._separator,
+            )
         parts: list[tuple[np.ndarray, Batch]] = []
         for sid in unique.tolist():
             rows = np.flatnonzero(ids == sid)
             shape = known[sid]
             assert shape is not None
             picked = [lines[i] for i in (rows + a).tolist()]
-            part = _load(b"\n".join(picked), rows.size, shape, 1, self._delimiters, self._reader)
+            part = _load(
+                b"\n".join(picked),
+                rows.size,
+                shape,
+                1,
+                self._delimiters,
+                self._reader,
+                self._separator,
+            )
             if part is None:
                 return None
             parts.append((rows, part))
@@ -237,22 +269,27 @@ def _load(
     first_line: int,
     delimiters: bytes = _DELIMITERS,
     reader: Reader = "numpy",
+    separator: bytes | None = None,
 ) -> Batch | None:
     """Parse ``count`` lines of one shape as columns; None if any line fails."""
     cols = (shape.step_col, *((shape.epoch_col,) if shape.epoch_col is not None else ()))
     cols = (*cols, *shape.value_cols)
     if any(raw.count(key) != per_line * count for key, per_line in shape.exact_keys):
         return None
-    data = raw.translate(delimiters)
-    if shape.key_tokens:
-        tokens = data.split()
-        width = len(tokens) // count
-        if width * count != len(tokens):
-            return None
-        if any(tokens[i::width].count(key) != count for i, key in shape.key_tokens):
-            return None
-    table = read_columns(data, count, cols, reader)
-    if table is None:
+    table: np.ndarray | bool | None = False
+    if separator is not None and reader == "polars" and not shape.key_tokens:
+        table = read_separated(raw, count, cols, separator)
+    if table is False:
+        data = raw.translate(delimiters)
+        if shape.key_tokens:
+            tokens = data.split()
+            width = len(tokens) // count
+            if width * count != len(tokens):
+                return None
+            if any(tokens[i::width].count(key) != count for i, key in shape.key_tokens):
+                return None
+        table = read_columns(data, count, cols, reader)
+    if table is None or table is True or table is False:
         return None
     offset = 2 if shape.epoch_col is not None else 1
     return Batch(
