@@ -10,9 +10,11 @@ a `vaetui.core.run.Run`) only ever sees `feed`, `source_reset` and `finish`, alw
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,11 @@ CHUNK_BYTES = 4 * 1024 * 1024
 
 #: Reads per turn on a pool thread: then the other followed files get theirs.
 STEP_CHUNKS = 4
+
+#: Seconds between two reads of a file that keeps being written: the first line after a
+#: quiet spell is read at once, the lines of a steady stream in batches (one snapshot each),
+#: no more often than the app redraws (``vaetui.ui.app.MIN_INTERVAL``).
+COALESCE_SECONDS = 0.2
 
 BATCH_CHUNK_BYTES = 4 * 1024 * 1024  # bigger chunks buy no speed and cost memory
 """Bytes per step in `follow_once`, where nobody watches progress."""
@@ -94,6 +101,8 @@ class Follower:
         on_history_time: called (with `lock` held) with the file's modification time once
             the existing file has been read, so an old log does not look fresh.
         pool: the worker threads that run its steps (default: the process's shared pool).
+        coalesce: seconds between two reads while the file keeps changing (0: read on every
+            change).
     """
 
     def __init__(
@@ -105,8 +114,13 @@ class Follower:
         safety_interval: float = 1.0,
         on_history_time: Callable[[float], None] | None = None,
         pool: FollowPool | None = None,
+        coalesce: float = COALESCE_SECONDS,
     ) -> None:
         self.lock = threading.Lock()
+        self._coalesce = coalesce
+        #: When the last read that found data began, and whether a step is running now.
+        self._data_at = -math.inf
+        self._stepping = False
         self._on_history_time = on_history_time
         self._path = os.fspath(source_path)
         self._consumer = consumer
@@ -174,14 +188,21 @@ class Follower:
         self._state = "stopped"
 
     def _wake(self) -> None:
-        """The file may have changed (called by the watcher or the pipe reader)."""
-        self._pool.wake(self)
+        """The file may have changed (called by the watcher or the pipe reader).
+
+        Read at once after a quiet spell; while the file keeps changing, at most once per
+        ``coalesce`` seconds (a step running now counts as a read that found data).
+        """
+        now = time.monotonic()
+        last = now if self._stepping else self._data_at
+        self._pool.wake(self, at=last + self._coalesce)
 
     def step(self, timed_out: bool) -> float | None:
         """One turn on a pool thread: read up to ``STEP_CHUNKS`` chunks, then say when to
         look again (0: at once, more is waiting; None: finished, stopped or failed)."""
         if self._stopping.is_set():
             return None
+        self._stepping = True
         try:
             return self._step(timed_out)
         except Exception as exc:  # a bug must not vanish silently with the reader
@@ -190,6 +211,8 @@ class Follower:
             self._state = FAILED
             self._notify()
             return None
+        finally:
+            self._stepping = False
 
     def _step(self, timed_out: bool) -> float | None:
         if self._watcher is not None:
@@ -227,11 +250,14 @@ class Follower:
         for _ in range(chunks):
             if self._stopping.is_set():
                 return False, False
+            started = time.monotonic()
             try:
                 result = self._source.read(CHUNK_BYTES)
             except SourceError as exc:
                 self._set(str(exc), "waiting for file")
                 return False, False
+            if result.data:
+                self._data_at = started
             self._deliver(result)
             if self._source.finished:
                 with self.lock:

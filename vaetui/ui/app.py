@@ -250,7 +250,9 @@ class VaeApp(AlertOutlets, App[int]):
         if self._main is not None:
             self._main.set_class(waiting, "-waiting")
         waiting_text = feed.status.error or f"Waiting for {feed.path} to appear…"
-        self._on_main("#waiting", Label).update(waiting_text)
+        waiting_label = self._on_main("#waiting", Label)
+        if str(waiting_label.content) != waiting_text:
+            waiting_label.update(waiting_text)
         self._on_main(VerdictPanel).show(snap)
         if isinstance(self.screen, DetailScreen) and snap is not None:
             self.screen.update_verdicts({v.id: v for v in snap.criteria}, snap.reference)
