@@ -121,6 +121,8 @@ class Follower:
         #: When the last read that found data began, and whether a step is running now.
         self._data_at = -math.inf
         self._stepping = False
+        #: Something changed since ``on_update`` last ran (told once per step).
+        self._unreported = False
         self._on_history_time = on_history_time
         self._path = os.fspath(source_path)
         self._consumer = consumer
@@ -246,7 +248,18 @@ class Follower:
         self._notify()
 
     def _drain(self, chunks: int) -> tuple[bool, bool]:
-        """Feed up to ``chunks`` reads; return (a stream has ended, more may be waiting)."""
+        """Feed up to ``chunks`` reads; return (a stream has ended, more may be waiting).
+
+        ``on_update`` runs after each full chunk (backfill progress) and once at the end for
+        the small reads of a growing file, however many there were: one snapshot per step.
+        """
+        try:
+            return self._drain_reads(chunks)
+        finally:
+            if self._unreported:
+                self._notify()
+
+    def _drain_reads(self, chunks: int) -> tuple[bool, bool]:
         for _ in range(chunks):
             if self._stopping.is_set():
                 return False, False
@@ -276,7 +289,11 @@ class Follower:
             if result.data:
                 self._consumer.feed(result.data)
         state = self._state_after(result)
-        self._set(None, state, force=bool(result.data or result.reset))
+        changed = bool(result.data or result.reset) or state != self._state or self._error
+        self._error, self._state = None, state
+        self._unreported |= bool(changed)
+        if len(result.data) >= CHUNK_BYTES:
+            self._notify()
 
     def _state_after(self, result: ReadResult) -> str:
         if len(result.data) >= CHUNK_BYTES:
@@ -293,6 +310,7 @@ class Follower:
             self._notify()
 
     def _notify(self) -> None:
+        self._unreported = False
         if self._on_update is not None:
             self._on_update()
 
