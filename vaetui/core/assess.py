@@ -233,6 +233,8 @@ class SegmentView:
         for name, h in self._histories.items():
             if name == REC or len(h) <= h.segment_start:
                 continue
+            if "psnr" not in name and not name.endswith("mse"):
+                continue  # only these two kinds are read below
             value = ema_last(h.values.view()[h.segment_start :], self.alpha)
             if value is None:
                 continue
