@@ -181,7 +181,9 @@ class VaeApp(AlertOutlets, App[int]):
                 return
             self._render_light()
         if self._heavy_timer is None:
-            self._heavy_timer = self.set_timer(wait, self._heavy_due)
+            # A little late on purpose: while the log keeps growing, the next update draws
+            # the heavy part with the light one, in one screen update instead of two.
+            self._heavy_timer = self.set_timer(wait + MIN_INTERVAL, self._heavy_due)
 
     def _heavy_due(self) -> None:
         self._heavy_timer = None
@@ -220,6 +222,9 @@ class VaeApp(AlertOutlets, App[int]):
     def _render(self) -> None:
         """Redraw everything for the current run."""
         self._heavy_at = time.monotonic()
+        if self._heavy_timer is not None:
+            self._heavy_timer.stop()
+            self._heavy_timer = None
         snap = self._render_light()
         self._on_main(MetricList).show(snap, self.selected)
         events = snap.events if snap else ()
