@@ -6,6 +6,7 @@ a log read at once is watched a column at a time (numpy). Same points, same even
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from hypothesis import given, settings
@@ -35,7 +36,7 @@ def _by_columns(name: str, values: list[float], cuts: list[int]) -> tuple[list, 
     watch = PhaseWatch()
     events = []
     bounds = sorted({0, len(values), *(c % (len(values) + 1) for c in cuts)})
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in itertools.pairwise(bounds):
         steps = np.arange(a, b, dtype=np.float64) * 10
         lines = np.arange(a, b) + 1
         with np.errstate(all="ignore"):  # as the run reads them (a ratio may overflow)

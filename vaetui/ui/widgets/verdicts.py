@@ -84,7 +84,8 @@ class VerdictBadge(Widget, can_focus=True):
 
     def show(self, level: str, value: float | None) -> None:
         """Set the level and the number judged; a number that would read the same on the
-        badge is stored without a refresh, so a live run's badges are redrawn only when their text changes."""
+        badge is stored without a refresh, so a live run's badges are redrawn only when
+        their text changes."""
         self.level = level if level in ALL_LEVELS else "pending"
         if self.value is None or value is None or not self.size.width:
             self.value = value
