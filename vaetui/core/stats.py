@@ -30,6 +30,23 @@ def _block_size(w: float, values: np.ndarray) -> int:
     return int(max(1, min(8192, headroom * math.log(10) / -math.log(w))))
 
 
+#: ``w**(k-1), ..., w**0`` by (w, k): the weights of an EMA's newest k values.
+_TAIL_WEIGHTS: dict[tuple[float, int], np.ndarray] = {}
+
+
+def _tail_weights(w: float, k: int) -> np.ndarray:
+    """``w ** arange(k - 1, -1, -1)`` (read-only; kept for the next call)."""
+    weights = _TAIL_WEIGHTS.get((w, k))
+    if weights is None:
+        if len(_TAIL_WEIGHTS) > 64:
+            _TAIL_WEIGHTS.clear()
+        with np.errstate(under="ignore"):
+            weights = w ** np.arange(k - 1, -1, -1, dtype=np.float64)
+        weights.flags.writeable = False
+        _TAIL_WEIGHTS[(w, k)] = weights
+    return weights
+
+
 def ema_last(values: np.ndarray, alpha: float) -> float | None:
     """Debiased EMA after the last value; non-finite values are skipped.
 
@@ -43,7 +60,7 @@ def ema_last(values: np.ndarray, alpha: float) -> float | None:
         if values.size > k and np.isfinite(tail).all():
             # Only the newest k values weigh anything: the rest need not be read.
             n = int(np.count_nonzero(np.isfinite(values)))
-            weights = w ** np.arange(k - 1, -1, -1, dtype=np.float64)
+            weights = _tail_weights(w, k)
             with np.errstate(over="ignore", invalid="ignore"):
                 m = alpha * float(np.dot(weights, tail))
             return m / (1.0 - w**n)
@@ -55,20 +72,39 @@ def ema_last(values: np.ndarray, alpha: float) -> float | None:
         return float(finite[-1])
     k = min(n, int(math.log(_NEGLIGIBLE) / math.log(w)) + 1)
     tail = finite[-k:]
-    weights = w ** np.arange(k - 1, -1, -1, dtype=np.float64)
+    weights = _tail_weights(w, k)
     with np.errstate(over="ignore", invalid="ignore"):
         m = alpha * float(np.dot(weights, tail))
     return m / (1.0 - w**n)
 
 
+#: Powers of the EMA's decay ``w``, by (w, sign): ``w**-k`` (sign -1) and ``w**(k+1)``
+#: (sign +1) for k = 0, 1, ... A live run asks for the same few decays many times a second.
+_POWERS: dict[tuple[float, int], np.ndarray] = {}
+
+
+def _powers(w: float, n: int, sign: int) -> np.ndarray:
+    """``w**-k`` (``sign`` -1) or ``w**(k+1)`` (+1) for k < ``n``; read-only, kept."""
+    have = _POWERS.get((w, sign))
+    if have is None or have.size < n:
+        if len(_POWERS) > 16:
+            _POWERS.clear()
+        k = np.arange(max(n, 4096), dtype=np.float64)
+        with np.errstate(over="ignore", under="ignore"):
+            have = w**-k if sign < 0 else w ** (k + 1)
+        have.flags.writeable = False
+        _POWERS[(w, sign)] = have
+    return have[:n]
+
+
 def ema_series(values: np.ndarray, alpha: float) -> np.ndarray:
     """Debiased EMA at every point (the value carried forward over non-finite points)."""
-    out = np.full(values.shape, np.nan, dtype=np.float64)
     mask = np.isfinite(values)
-    finite = values[mask].astype(np.float64)
+    every = bool(mask.all())
+    finite = np.asarray(values, dtype=np.float64) if every else values[mask].astype(np.float64)
     n = finite.size
     if n == 0:
-        return out
+        return np.full(values.shape, np.nan, dtype=np.float64)
     w = 1.0 - alpha
     smoothed = np.empty(n, dtype=np.float64)
     if w <= 0.0:
@@ -78,12 +114,14 @@ def ema_series(values: np.ndarray, alpha: float) -> np.ndarray:
         m = 0.0
         for start in range(0, n, block):
             y = finite[start : start + block]
-            k = np.arange(y.size, dtype=np.float64)
-            grow = w**-k
+            grow, decay = _powers(w, y.size, -1), _powers(w, y.size, 1)
             acc = np.cumsum(y * grow)
-            smoothed[start : start + y.size] = w ** (k + 1) * m + alpha * acc / grow
+            smoothed[start : start + y.size] = decay * m + alpha * acc / grow
             m = smoothed[start + y.size - 1]
-        smoothed /= 1.0 - w ** np.arange(1, n + 1, dtype=np.float64)
+        smoothed /= 1.0 - _powers(w, n, 1)
+    if every:
+        return smoothed
+    out = np.full(values.shape, np.nan, dtype=np.float64)
     out[mask] = smoothed
     # carry the last finite EMA forward across NaN points
     idx = np.where(mask, np.arange(values.size), -1)
