@@ -198,11 +198,13 @@ class Growable:
     buffer, so readers on other threads never see it change under them.
     """
 
-    __slots__ = ("_buf", "_n")
+    __slots__ = ("_buf", "_n", "tight")
 
     def __init__(self, capacity: int = 256, dtype: type = np.float64) -> None:
         self._buf: np.ndarray = np.empty(capacity, dtype=dtype)
         self._n = 0
+        #: Grow by an eighth instead of doubling (a run kept compact, see ``compact``).
+        self.tight = False
 
     def append(self, value: float) -> None:
         if self._n == self._buf.size:
@@ -221,9 +223,18 @@ class Growable:
         self._buf[self._n - 1] = value
 
     def _grow(self, need: int) -> None:
-        new = np.empty(max(need, 2 * self._buf.size), dtype=self._buf.dtype)
+        size = self._buf.size
+        more = size // 8 + 64 if self.tight else size
+        new = np.empty(max(need, size + more), dtype=self._buf.dtype)
         new[: self._n] = self._buf[: self._n]
         self._buf = new
+
+    def compact(self) -> None:
+        """Give back the room not in use (the values stay exactly as they are); from now
+        on grow a little at a time."""
+        self.tight = True
+        if self._buf.size > self._n:
+            self._buf = self._buf[: self._n].copy()
 
     def __len__(self) -> int:
         return self._n
@@ -263,6 +274,8 @@ class MetricHistory:
     spike_ema: float | None = None
     #: Bumped by every write, so a summary computed earlier can tell it is still current.
     writes: int = 0
+    #: Kept compact (a run not on screen): no spare room, so it costs what its points cost.
+    compact: bool = False
 
     @classmethod
     def empty(cls) -> MetricHistory:
@@ -274,6 +287,16 @@ class MetricHistory:
 
     def __len__(self) -> int:
         return len(self.values)
+
+    def set_compact(self, compact: bool) -> None:
+        """Keep the points without spare room (``compact``) or with room to grow. The
+        points themselves never change, so neither does anything computed from them."""
+        self.compact = compact
+        for column in (self.steps, self.values, self.segments):
+            if compact:
+                column.compact()
+            else:
+                column.tight = False
 
     def new_segment(self) -> None:
         self.segment_start = len(self)
@@ -299,6 +322,8 @@ class MetricHistory:
         self.steps = _growable(steps[keep], limit)
         self.values = _growable(values[keep], limit)
         self.segments = _growable(segs[keep], limit, SEGMENT_DTYPE)
+        if self.compact:
+            self.set_compact(True)
         current = segs[-1]
         self.segment_start = int(np.searchsorted(self.segments.view(), current, side="left"))
 

@@ -360,8 +360,13 @@ class VaeApp(AlertOutlets, App[int]):
         self._render_plot()
 
     def action_run(self, delta: int) -> None:
+        before = self.feeds[self.current]
         self.current = (self.current + delta) % len(self.feeds)
         self._render()
+        for feed in (before, self.feeds[self.current]):
+            feed.on_screen = feed is self.feeds[self.current]
+            if self.follow:  # compacted or grown again on its follower's lock, off this thread
+                self.run_worker(feed.refresh, thread=True, group=f"screen-{feed.index}")
 
     def action_events(self) -> None:
         """Focus the events list; in the compact layout (no room for it) open it full screen."""
