@@ -127,3 +127,59 @@ def test_deferred_wakes_join_into_one_step() -> None:
         wait_for(lambda: task.steps == 3)
     finally:
         pool.remove(task)
+
+
+def _stream(path: Path, lines: list[bytes], every: float = 0.01) -> None:
+    with path.open("ab") as fh:
+        for line in lines:
+            fh.write(line)
+            fh.flush()
+            time.sleep(every)
+
+
+def test_a_steady_stream_is_read_on_a_timer_with_the_watcher_paused(tmp_path: Path) -> None:
+    """While the file grows read after read the watcher stops listening (each write would be
+    an event); when the writer pauses it listens again, so a lone line shows at once."""
+    path = tmp_path / "train.log"
+    path.write_bytes(b"")
+    follower, collector, _updates = _start(path, coalesce=0.1)
+    try:
+        wait_for(lambda: follower.state == "following")
+        watcher = follower._watcher
+        assert watcher is not None
+        paused_seen = threading.Event()
+        lines = [f"step={i} kl={i}\n".encode() for i in range(150)]
+        writer = threading.Thread(target=_stream, args=(path, lines))
+        writer.start()
+        while writer.is_alive():
+            if watcher.paused:
+                paused_seen.set()
+            time.sleep(0.005)
+        writer.join()
+        wait_for(lambda: len(lines_of(follower, collector)) == 150)
+        assert lines_of(follower, collector) == [line.rstrip() for line in lines]
+        assert paused_seen.is_set()
+        wait_for(lambda: not watcher.paused)  # the writer stopped: listening again
+        time.sleep(0.5)
+        with path.open("ab") as fh:
+            fh.write(b"step=150 kl=1\n")
+        wait_for(lambda: len(lines_of(follower, collector)) == 151)
+    finally:
+        follower.stop()
+
+
+def test_rotation_during_a_paused_stream_loses_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "train.log"
+    path.write_bytes(b"")
+    follower, collector, _updates = _start(path, coalesce=0.1)
+    try:
+        wait_for(lambda: follower.state == "following")
+        first = [f"step={i} kl=1\n".encode() for i in range(80)]
+        second = [f"step={i} kl=2\n".encode() for i in range(80, 160)]
+        _stream(path, first)
+        path.rename(tmp_path / "train.log.1")  # rotated while the stream is read on a timer
+        _stream(path, second)
+        wait_for(lambda: len(lines_of(follower, collector)) == 160)
+        assert lines_of(follower, collector) == [line.rstrip() for line in first + second]
+    finally:
+        follower.stop()

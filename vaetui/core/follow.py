@@ -27,6 +27,7 @@ from vaetui.core.source import FileSource, ReadResult, SourceError
 
 if TYPE_CHECKING:
     from vaetui.core.run import Run
+    from vaetui.core.watch import FileWatcher
 
 CHUNK_BYTES = 4 * 1024 * 1024
 """Bytes fed per step; `on_update` runs between steps, so a UI can show backfill progress."""
@@ -217,11 +218,13 @@ class Follower:
             self._stepping = False
 
     def _step(self, timed_out: bool) -> float | None:
-        if self._watcher is not None:
+        watcher = self._watcher
+        if watcher is not None and not watcher.paused:
             if timed_out:
-                self._watcher.check()  # no event for a while: make sure the watch is sound
+                watcher.check()  # no event for a while: make sure the watch is sound
             else:
-                self._watcher.maintain()
+                watcher.maintain()
+        data_before = self._data_at
         finished, more = self._drain(STEP_CHUNKS)
         if finished:
             return None
@@ -230,9 +233,26 @@ class Follower:
         if not self._history_noted:
             self._history_noted = True
             self._note_history_age()
-        if self._watcher is not None and self._watcher.uncertain:
-            return min(self._safety_interval, self._watcher.interval)
+        if watcher is not None and self._coalesce > 0:
+            paced = self._paced(watcher, data_before)
+            if paced is not None:
+                return paced
+        if watcher is not None and watcher.uncertain:
+            return min(self._safety_interval, watcher.interval)
         return self._safety_interval
+
+    def _paced(self, watcher: FileWatcher, data_before: float) -> float | None:
+        """While the file grows read after read, read it every ``coalesce`` seconds on a
+        timer, with the watcher paused (each write would be an event for nothing); once a
+        read finds nothing new, listen again and look once more at once. None: no change."""
+        found = self._data_at > data_before
+        if found and self._data_at - data_before <= 2 * self._coalesce:
+            watcher.pause()
+            return self._coalesce
+        if watcher.paused:
+            watcher.resume()
+            return 0.0  # what was written while nobody listened is read now
+        return None
 
     def _note_history_age(self) -> None:
         """Tell the consumer when the history it just read was written (the file's mtime),
@@ -406,7 +426,7 @@ def _read_stdin(consumer: Consumer) -> int:
     return total
 
 
-def _watcher(path: str, wake: Callable[[], None], poll: bool):
+def _watcher(path: str, wake: Callable[[], None], poll: bool) -> FileWatcher:
     """The watchdog observer for ``path`` (imported here: one-shot reads never need it)."""
     from vaetui.core.watch import FileWatcher
 
