@@ -8,7 +8,9 @@ the seed's bands), a few healthy runs at other lengths and seeds, and every log 
 * accuracy at the end of the run (``check``'s batch reading, and the live reading at the end);
 * false alarms: healthy runs on which the criterion read ``bad``, at the end or at any moment live;
 * verdict changes on healthy runs followed live after their first quarter (the budget: 2 per
-  run, plus 2 per kl_weight schedule change);
+  run segment, plus 2 per kl_weight schedule change). Counted per segment (a log a run
+  restarted in holds two runs), and from level to level: a criterion's first reading out of
+  ``pending`` (where a KL warm-up ends, say) begins its judging; it has a column of its own;
 * detection lag in steps: from where the evidence begins (the first NaN; raw KL below 10) to
   the newest step read when the change was reported, and the stamp's distance from it.
 
@@ -198,23 +200,34 @@ def criterion_table(results: list[Result]) -> str:
 
 
 def _late(r: Result) -> list:
+    """The changes the steady-badge budget counts (see ``Replay.flaps``)."""
     assert r.replay is not None
-    return r.replay.late_changes(0.25 * r.case.last_step)
+    return r.replay.flaps(0.25)
+
+
+def _first_readings_late(r: Result) -> int:
+    """First readings seen after the first quarter of their segment (not in the budget)."""
+    assert r.replay is not None
+    flaps = {id(c) for c in r.replay.flaps(0.25)}
+    late = r.replay.late_changes(0.25 * r.case.last_step)
+    return sum(1 for c in late if c.first_reading and id(c) not in flaps)
 
 
 def budget_table(results: list[Result]) -> str:
     """Per healthy run followed live: late changes against its budget."""
     rows = [
-        "| healthy run | changes after 1st quarter | budget | all changes | met |",
-        "|---|---|---|---|---|",
+        "| healthy run | changes after 1st quarter | budget | first readings after it | "
+        "all changes | met |",
+        "|---|---|---|---|---|---|",
     ]
     for r in results:
         if not r.case.healthy or r.replay is None:
             continue
         late = len(_late(r))
-        budget = 2 + 2 * r.case.schedule_changes
+        budget = 2 * max(len(r.replay.spans), 1) + 2 * r.case.schedule_changes
         rows.append(
-            f"| {r.case.name} | {late} | {budget} | {len(r.replay.changes)} | "
+            f"| {r.case.name} | {late} | {budget} | {_first_readings_late(r)} | "
+            f"{len(r.replay.changes)} | "
             f"{'yes' if late <= budget else 'NO'} |"
         )
     return "\n".join(rows)
@@ -253,19 +266,31 @@ def _budget(ev: Evidence) -> str:
 
 
 def follow_table(results: list[Result]) -> str:
-    """The runs replayed through the real ``check --follow --json``."""
+    """The runs replayed through the real ``check --follow --json``.
+
+    Late changes are counted as the budget counts them (level to level, stamped after the
+    first quarter); the Overall badge's own changes, which ``check --follow`` prints too, are
+    a column of their own.
+    """
     rows = [
-        "| run (check --follow --json) | changes printed | after 1st quarter | end levels right |",
+        "| run (check --follow --json) | changes printed | after 1st quarter (of them Overall) "
+        "| end levels right |",
         "|---|---|---|---|",
     ]
     for r in results:
         if r.follow_changes is None or r.follow_final is None:
             continue
         quarter = 0.25 * r.case.last_step
-        late = sum(1 for c in r.follow_changes if (c["step"] or 0) > quarter)
+        late = [
+            c
+            for c in r.follow_changes
+            if (c["step"] or 0) > quarter and c["from"] not in (None, "n/a", "pending")
+        ]
+        overall = sum(1 for c in late if c["criterion"] == "overall")
         right = sum(r.follow_final[c] in w for c, w in r.case.levels.items())
         rows.append(
-            f"| {r.case.name} | {len(r.follow_changes)} | {late} | {right}/{len(r.case.levels)} |"
+            f"| {r.case.name} | {len(r.follow_changes)} | {len(late)} ({overall}) | "
+            f"{right}/{len(r.case.levels)} |"
         )
     return "\n".join(rows)
 
@@ -278,6 +303,22 @@ def mistakes(results: list[Result]) -> str:
             if r.batch[cid] not in want:
                 out.append(
                     f"- {r.case.name}: {cid} read {r.batch[cid]}, truth {'/'.join(sorted(want))}"
+                )
+    return "\n".join(out) or "- none"
+
+
+def live_mistakes(results: list[Result]) -> str:
+    """Every live end reading (the replay's final picture) that missed its truth."""
+    out = []
+    for r in results:
+        final = r.replay.final if r.replay is not None else None
+        if final is None:
+            continue
+        for cid, want in r.case.levels.items():
+            got = final.verdict(cid)
+            if got is not None and got.level not in want:
+                out.append(
+                    f"- {r.case.name}: {cid} read {got.level}, truth {'/'.join(sorted(want))}"
                 )
     return "\n".join(out) or "- none"
 
@@ -317,6 +358,9 @@ def report(results: list[Result], took: float) -> str:
         "",
         "misses at the end (check):",
         mistakes(results),
+        "",
+        "misses at the end (live):",
+        live_mistakes(results),
         "",
         "false alarms (healthy runs called bad):",
         alarms(results),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -472,3 +473,10 @@ def test_bytes_that_only_start_like_a_utf16_mark_stay_bytes() -> None:
 def test_an_indented_line_with_its_own_step_is_not_a_continuation() -> None:
     got = records(feed("step 1 loss=0.5 kl=300\n  step 2 loss=0.4 kl=301\n"))
     assert [s for _g, s, _v in got] == [1.0, 2.0]
+
+
+def test_nan_between_space_separated_pairs_is_a_value_not_part_of_a_name() -> None:
+    """``loss nan rec nan``: each NaN belongs to its own loss (a diverged run must read so)."""
+    pairs = find_pairs("[epoch 25 | step 610] loss nan rec nan kl inf beta 0.0001")
+    assert set(pairs) >= {"loss", "rec", "kl", "beta"}
+    assert math.isnan(pairs["loss"]) and math.isnan(pairs["rec"]) and pairs["kl"] == math.inf

@@ -17,7 +17,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.trust import OVER_BUDGET
 from vaetui.core.phases import detect
 from vaetui.core.run import Run, RunOptions
 from vaetui.simulate import generate_records, write_log
@@ -58,24 +57,13 @@ def test_new_scenario_end_and_live(scenario: str) -> None:
             assert "bad" not in shown, (cid, [c for c in replay.changes if c.criterion == cid])
 
 
-@pytest.mark.parametrize(
-    "scenario",
-    [
-        pytest.param(
-            s,
-            marks=pytest.mark.xfail(reason="late changes over budget, see docs/accuracy.md")
-            if s in OVER_BUDGET
-            else (),
-        )
-        for s in SCHEDULE_SCENARIOS
-        if TRUTH[s].healthy
-    ],
-)
+@pytest.mark.parametrize("scenario", [s for s in SCHEDULE_SCENARIOS if TRUTH[s].healthy])
 def test_new_healthy_scenario_late_change_budget(scenario: str) -> None:
     truth = TRUTH[scenario]
     replay = replay_in_process(_log(scenario), _options(scenario, live=True))
-    late = replay.late_changes(0.25 * STEPS)
-    assert len(late) <= 2 + 2 * truth.schedule_changes, late
+    late = replay.flaps(0.25)
+    budget = 2 * len(replay.spans) + 2 * truth.schedule_changes
+    assert len(late) <= budget, late
 
 
 @pytest.mark.parametrize("scenario", ["collapse", "kl-raised", "danger-zone", "diverge"])
@@ -211,7 +199,7 @@ def _healthy_text(noise: float, every: int, records: int, seed: int) -> bytes:
 def test_healthy_runs_under_noise_stay_steady(noise: float, every: int, seed: int) -> None:
     records = 200
     replay = replay_in_process(_healthy_text(noise, every, records, seed))
-    late = replay.late_changes(0.25 * records * every)
+    late = replay.flaps(0.25)
     assert len(late) <= 2, late
 
 

@@ -59,6 +59,8 @@ class RunFacts:
     finished: bool = False
     #: Step where the discriminator switched on in the newest segment (a phase event).
     disc_start: float | None = None
+    #: The log's step counts training steps (not epochs, not records numbered by the run).
+    steps_counted: bool = True
 
 
 class SegmentView:
@@ -269,33 +271,17 @@ def finite_range(values: np.ndarray) -> tuple[float | None, float | None]:
     return float(finite.min()), float(finite.max())
 
 
+#: Steps and values of one metric after warm-up (None where the log lacks it).
+Series = tuple[np.ndarray, np.ndarray] | None
+
+
 def judge_input(
     view: SegmentView, facts: RunFacts, previous: Mapping[str, Verdict] | None = None
 ) -> tuple[JudgeInput, float | None, Schedule]:
     """Everything the criteria need, the step where warm-up ends, and the schedule."""
     schedule = view.schedule()
     warmup_end, in_warmup = view.warmup_end(facts, schedule)
-    only = None
-    weights = view.arrays(KL_WEIGHT)
-    if schedule.cyclic and schedule.full is not None and weights is not None:
-        only = weights[0][np.isfinite(weights[1])][schedule.full]
-    # The discriminator's start bumps the reconstruction (its grace is left out of rec and
-    # perception); the total gains a new term for good, and KL is not bumped.
-    grace = grace_window(view, facts.disc_start)
-    judged = {
-        name: view.judged(
-            name,
-            warmup_end,
-            facts.spike_steps.get(name, frozenset()),
-            only,
-            grace if name in (REC, PERCEPTION) else None,
-        )
-        for name in (*LOSSES, KL_WEIGHT)
-    }
-    logged_rec = judged[REC]
-    if facts.rec_scale and judged[REC] is not None:
-        steps, values = judged[REC]  # type: ignore[misc]
-        judged[REC] = (steps, values / facts.rec_scale)
+    judged, logged_rec = _judged_series(view, facts, warmup_end, schedule)
 
     def ema(name: str) -> float | None:
         v = judged[name]
@@ -310,52 +296,87 @@ def judge_input(
     curves = {n: view.curve(judged[n]) for n in (KL, REC, PERCEPTION) if judged[n] is not None}
     rec_best, kl_at_best = _rec_best(curves.get(REC), curves.get(KL))
     spike = facts.worst_spike
-    return (
-        JudgeInput(
-            kl=ema(KL),
-            kl_change=None if kl_trend is None else kl_trend.change,
-            kl_weight=kl_weight,
-            kl_weight_changed=weight_changed,
-            total=ema(TOTAL),
-            rec=ema(REC),
-            rec_change=None,
-            rec_metric=facts.rec_metric,
-            perception=ema(PERCEPTION),
-            latent_dim=facts.latent_dim,
-            in_warmup=in_warmup,
-            points=0 if kl is None else int(np.isfinite(kl[1]).sum()),
-            first_nonfinite_step=facts.nonfinite[0] if facts.nonfinite else None,
-            nonfinite_metric=facts.nonfinite[1] if facts.nonfinite else None,
-            last_is_finite=view.last_is_finite(REC) and view.last_is_finite(KL),
-            max_spike_ratio=spike[1] if spike else None,
-            spike_step=spike[0] if spike else None,
-            seconds_quiet=facts.seconds_quiet,
-            usual_interval=facts.usual_interval,
-            kl_trend=kl_trend,
-            rec_trend=view.trend(judged[REC])[0],
-            kl_weight_move=_weight_move(schedule, kl_from),
-            cyclic=schedule.cyclic,
-            low_phase=schedule.low_phase,
-            previous=previous or {},
-            curves=curves,
-            raw={n: view.tail(judged[n]) for n in (KL, REC) if judged[n] is not None},
-            rec_best=rec_best,
-            kl_at_rec_best=kl_at_best,
-            rec_logged=None if logged_rec is None else ema_last(logged_rec[1], view.alpha),
-            rec_scale=facts.rec_scale,
-            rec_per_element=view.per_element_rec(),
-            finished=facts.finished,
-            young=_young(view, facts),
-            **adversarial_inputs(view, facts.disc_start, facts.last_step, warmup_end),
-        ),
-        warmup_end,
-        schedule,
+    judge = JudgeInput(
+        kl=ema(KL),
+        kl_change=None if kl_trend is None else kl_trend.change,
+        kl_weight=kl_weight,
+        kl_weight_changed=weight_changed,
+        total=ema(TOTAL),
+        rec=ema(REC),
+        rec_change=None,
+        rec_metric=facts.rec_metric,
+        perception=ema(PERCEPTION),
+        latent_dim=facts.latent_dim,
+        in_warmup=in_warmup,
+        points=0 if kl is None else int(np.isfinite(kl[1]).sum()),
+        first_nonfinite_step=facts.nonfinite[0] if facts.nonfinite else None,
+        nonfinite_metric=facts.nonfinite[1] if facts.nonfinite else None,
+        last_is_finite=view.last_is_finite(REC) and view.last_is_finite(KL),
+        max_spike_ratio=spike[1] if spike else None,
+        spike_step=spike[0] if spike else None,
+        seconds_quiet=facts.seconds_quiet,
+        usual_interval=facts.usual_interval,
+        kl_trend=kl_trend,
+        rec_trend=view.trend(judged[REC])[0],
+        kl_weight_move=_weight_move(schedule, kl_from),
+        cyclic=schedule.cyclic,
+        low_phase=schedule.low_phase,
+        previous=previous or {},
+        curves=curves,
+        raw={n: view.tail(judged[n]) for n in (KL, REC) if judged[n] is not None},
+        rec_best=rec_best,
+        kl_at_rec_best=kl_at_best,
+        rec_logged=None if logged_rec is None else ema_last(logged_rec[1], view.alpha),
+        rec_scale=facts.rec_scale,
+        rec_per_element=view.per_element_rec(),
+        finished=facts.finished,
+        young=_young(view, facts),
+        **adversarial_inputs(view, facts.disc_start, facts.last_step, warmup_end),
     )
+    return judge, warmup_end, schedule
+
+
+def _judged_series(
+    view: SegmentView, facts: RunFacts, warmup_end: float | None, schedule: Schedule
+) -> tuple[dict[str, Series], Series]:
+    """Each loss and the kl_weight as judged, and the reconstruction as logged.
+
+    After warm-up, without spikes; in a cyclical schedule only the points at full weight;
+    the discriminator's start bumps the reconstruction (its grace is left out of rec and
+    perception), while the total gains a new term for good and KL is not bumped. The judged
+    reconstruction is divided by ``--rec-scale``; the logged one is not.
+    """
+    only = None
+    weights = view.arrays(KL_WEIGHT)
+    if schedule.cyclic and schedule.full is not None and weights is not None:
+        only = weights[0][np.isfinite(weights[1])][schedule.full]
+    grace = grace_window(view, facts.disc_start)
+    judged = {
+        name: view.judged(
+            name,
+            warmup_end,
+            facts.spike_steps.get(name, frozenset()),
+            only,
+            grace if name in (REC, PERCEPTION) else None,
+        )
+        for name in (*LOSSES, KL_WEIGHT)
+    }
+    logged_rec = judged[REC]
+    if facts.rec_scale and logged_rec is not None:
+        steps, values = logged_rec
+        judged[REC] = (steps, values / facts.rec_scale)
+    return judged, logged_rec
 
 
 def _young(view: SegmentView, facts: RunFacts) -> bool:
-    """The model is still in its first transient: an early training step and few records."""
+    """The model is still in its first transient: an early training step and few records.
+
+    Only a log that counts training steps can say so: step 100 of a log counted in epochs (or
+    numbered by its records) is long past the first transient.
+    """
     s = view.profile.steady
+    if not facts.steps_counted:
+        return False
     if facts.last_step is None or facts.last_step >= s.young_steps:
         return False
     return view.records() < s.young_records

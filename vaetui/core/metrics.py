@@ -167,6 +167,11 @@ _NON_WORD = re.compile(r"[\W_]+")
 #: Words that say "the training series" and can be dropped to find an alias
 #: (``Total Training Loss`` is the total loss, ``train_kl`` the KL).
 _TRAIN_WORDS = frozenset({"train", "training"})
+#: Words of the containers a logger nests its settings in (``hparams/kl_weight``,
+#: ``config.beta``): the setting keeps its own name.
+_SETTINGS_WORDS = frozenset(
+    {"hparams", "hparam", "hyperparameters", "config", "cfg", "args", "params", "opt", "schedule"}
+)
 
 
 @lru_cache(maxsize=8192)
@@ -215,9 +220,12 @@ def _own_name(raw: str) -> str:
 
 
 def _candidates(key: str) -> list[str]:
-    """The key, then the key without its "train" words, then without a ``loss_`` prefix."""
+    """The key, then the key without its "train" words (or its settings container), then
+    without a ``loss_`` prefix."""
     out = [key]
     words = key.split("_")
+    if words[0] in _SETTINGS_WORDS and len(words) > 1:
+        out.append("_".join(words[1:]))
     if _TRAIN_WORDS.intersection(words) and len(words) > 1:
         rest = "_".join(w for w in words if w not in _TRAIN_WORDS)
         if rest:

@@ -94,8 +94,10 @@ def detect(steps: np.ndarray, weights: np.ndarray) -> Schedule:
                 warm_end = i
                 break
         if warm_end is None:
+            # Not held still for HOLD points yet: the ramp goes on (a progress bar's refresh
+            # that repeats the previous weight is not the end of it).
             warm_end = w.size - 1
-            in_warmup = bool(w[-1] > w[-2])
+            in_warmup = True
         start = warm_end
     return Schedule(
         warmup_end=warm_end,

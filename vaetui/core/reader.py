@@ -23,6 +23,11 @@ SNIFF_BYTES = 4096
 Item = Record | Batch
 
 
+def _records(text: str) -> int:
+    """Lines in ``text``, a bare ``\\r`` (a progress bar's refresh) ending one as ``\\n`` does."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
 class RecordReader:
     """Feeds bytes through line splitting and one format parser.
 
@@ -93,7 +98,7 @@ class RecordReader:
             fmt = formats.sniff(text)
         except Exception:  # text no sniffing rule can read: the general text parser
             fmt = "kv"
-        if fmt is None or (len(text) < SNIFF_BYTES and not final and text.count("\n") < 5):
+        if fmt is None or (len(text) < SNIFF_BYTES and not final and _records(text) < 5):
             if not final:
                 return []
             fmt = fmt or "kv"

@@ -176,7 +176,7 @@ class Run:
         instead of being counted twice. A truncated or rewritten file (``reason`` says which)
         is a ``truncation`` event: what follows is read from the file's beginning.
         """
-        if self._reader.format in ("csv", "json"):
+        if self._reader.format in ("csv", "tsv", "table", "json"):
             self._clear()
         self._reader.reset()
         if reason in TRUNCATIONS:
@@ -241,7 +241,8 @@ class Run:
             for row in range(batch.steps.size):
                 values = dict(zip(batch.names, batch.values[row].tolist()))
                 epoch = None if batch.epochs is None else float(batch.epochs[row])
-                self._ingest(Record(float(batch.steps[row]), int(batch.lines[row]), values, epoch))
+                step, line = float(batch.steps[row]), int(batch.lines[row])
+                self._ingest(Record(step, line, values, epoch, numbered=batch.numbered))
             return
         names = resolve_names(tuple(batch.names))
         columns = list(names.columns)
@@ -333,10 +334,13 @@ class Run:
     ) -> tuple[tuple[Verdict, ...], float | None]:
         """Every criterion's verdict now (steadied when live), and where warm-up ends.
 
-        Notes the schedule's phases and, when live, the verdict changes as events.
+        Notes the schedule's phases and, when live, the verdict changes as events. Once the
+        input is done (or the run has finished) no more evidence comes: the verdicts are judged
+        afresh, without the hysteresis of the levels shown, so they read as ``check`` reads them.
         """
         live = self.options.live
-        shown = self._stabiliser.shown if live else None
+        done = self._input_done or facts.finished
+        shown = self._stabiliser.shown if live and not done else None
         judged, warmup_end, schedule = judge_input(view, facts, shown)
         sharp, psnr, pairs = newest_pairs(images, self.options.profile.sharpness.window, warmup_end)
         judged = dataclasses.replace(judged, sharpness=sharp, psnr=psnr, image_pairs=pairs)
@@ -350,7 +354,7 @@ class Run:
                 self._steps.last_step,
                 index.since,
                 len(index),
-                flush=self._input_done or facts.finished,
+                flush=done,
             )
             self._note_verdict_changes(verdicts, stamps)
         return verdicts, warmup_end
@@ -382,6 +386,7 @@ class Run:
             rec_scale=self.options.rec_scale,
             finished=self.options.live and self._finished(now),
             disc_start=recorder.watch.disc_start,
+            steps_counted=self._steps.steps_counted,
         )
 
     def _finished(self, now: float) -> bool:

@@ -44,6 +44,9 @@ class StepContinuity:
         self._last_values: dict[str, float] = {}
         #: Line of the first banner since the last record: where a restarted process began.
         self._banner_line: int | None = None
+        #: The newest record's step counts training steps: the log gave it, and it is not
+        #: the epoch number (a log counted in epochs, or numbered by the run, is not).
+        self.steps_counted = False
 
     def note_banner(self, line: int) -> None:
         """A line announced a run (its config); a restart that follows began there."""
@@ -77,6 +80,7 @@ class StepContinuity:
             self.last_record_line = rec.line
         if rec.epoch is not None:
             self.epoch = rec.epoch
+        self.steps_counted = rec.step is not None and not rec.numbered and rec.step != rec.epoch
         self._last_values.update(values)
         if self.first_step is None:
             self.first_step = place.step
@@ -100,6 +104,9 @@ class StepContinuity:
         self.last_record_line = int(lines[-1])
         if batch.epochs is not None:
             self.epoch = float(batch.epochs[-1])
+        self.steps_counted = not batch.numbered and (
+            batch.epochs is None or batch.epochs[-1] != batch.steps[-1]
+        )
         if self.first_step is None:
             self.first_step = float(batch.steps[0])
         self.last_step = float(batch.steps[-1])

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vaetui.core.run import Run, RunOptions
-from vaetui.core.snapshot import OVERALL, Snapshot
+from vaetui.core.snapshot import OVERALL, PENDING, Snapshot
 
 _PIECE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
@@ -44,6 +44,13 @@ class SeenChange:
     line: int | None
     read_step: float | None
     summary: str
+    #: The segment (1 = the first run in the log) that was newest when the change was seen.
+    segment: int = 1
+
+    @property
+    def first_reading(self) -> bool:
+        """A criterion's first level after it could not judge (``n/a`` or ``pending``)."""
+        return self.before in (None, "n/a", PENDING)
 
 
 @dataclass
@@ -54,10 +61,31 @@ class Replay:
     final: Snapshot | None = None
     #: Every level a criterion showed at some point, per criterion.
     shown: dict[str, set[str]] = field(default_factory=dict)
+    #: Segment -> (its first step, the newest step read in it).
+    spans: dict[int, tuple[float, float]] = field(default_factory=dict)
 
     def late_changes(self, after_step: float) -> list[SeenChange]:
         """Changes reported after the newest step read passed ``after_step``."""
         return [c for c in self.changes if c.read_step is not None and c.read_step > after_step]
+
+    def flaps(self, fraction: float = 0.25) -> list[SeenChange]:
+        """Changes between two levels seen after the first ``fraction`` of their segment.
+
+        What the steady-badge budget counts. A run that restarts is judged afresh in each of
+        its segments: each has its own first quarter, the run's length being its longest
+        segment's (a run cut short by a crash does not shrink it). A criterion's first reading
+        (out of ``pending``, say where a KL warm-up ends) is where judging begins, not a
+        change of verdict.
+        """
+        length = max((last - first for first, last in self.spans.values()), default=0.0)
+        out = []
+        for c in self.changes:
+            span = self.spans.get(c.segment)
+            if c.first_reading or c.read_step is None or span is None:
+                continue
+            if c.read_step > span[0] + fraction * length:
+                out.append(c)
+        return out
 
     def first(self, criterion: str, level: str) -> SeenChange | None:
         """The first change of ``criterion`` to ``level``."""
@@ -77,13 +105,21 @@ def replay_in_process(
     for piece in pieces(data):
         run.feed(piece)
         snap = run.snapshot()
+        _note_span(out, snap)
         for v in snap.criteria:
             out.shown.setdefault(v.id, set()).add(v.level)
         for c in snap.changes:
             if c.seq > seen and c.criterion != OVERALL:
                 out.changes.append(
                     SeenChange(
-                        c.criterion, c.before, c.after, c.step, c.line, snap.last_step, c.summary
+                        c.criterion,
+                        c.before,
+                        c.after,
+                        c.step,
+                        c.line,
+                        snap.last_step,
+                        c.summary,
+                        snap.segments,
                     )
                 )
         if snap.changes:
@@ -91,6 +127,15 @@ def replay_in_process(
     run.finish()
     out.final = run.snapshot()
     return out
+
+
+def _note_span(out: Replay, snap: Snapshot) -> None:
+    """Keep the newest segment's first step and newest step read."""
+    if snap.last_step is None or snap.first_step is None:
+        return
+    start = snap.segment_starts[-1] if snap.segment_starts else snap.first_step
+    first = out.spans.get(snap.segments, (start, start))[0]
+    out.spans[snap.segments] = (first, snap.last_step)
 
 
 def _live(options: RunOptions) -> RunOptions:

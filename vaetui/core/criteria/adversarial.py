@@ -48,15 +48,7 @@ def adversarial(j: JudgeInput, p: Profile) -> Verdict:
     generator gets no useful gradient), it diverges (loss far above 1), g_loss runs away, or
     a value is NaN/inf.
     """
-    a = p.adversarial
-    bands = (
-        f"excellent: disc_loss {fmt_number(a.excellent_min)}-{fmt_number(a.excellent_max)} "
-        f"with logits_real - logits_fake < {fmt_number(a.gap_close)}; "
-        f"watch: disc_loss < {fmt_number(a.gaining_below)} or > {fmt_number(a.failing_above)}, "
-        f"|g_loss| > {fmt_number(a.g_runaway_watch)}; bad: disc_loss < "
-        f"{fmt_number(a.winning_below)} with a gap > {fmt_number(a.gap_winning)}, "
-        f"> {fmt_number(a.diverge_above)}, or |g_loss| > {fmt_number(a.g_runaway_bad)}"
-    )
+    bands = _adversarial_bands(p)
     if j.disc_loss is None and j.g_loss is None:
         return not_applicable("adversarial", "no discriminator or generator loss in the log")
     gap = _gap(j)
@@ -101,6 +93,19 @@ def adversarial(j: JudgeInput, p: Profile) -> Verdict:
         )
     level, summary, advice = _disc_level(j.disc_loss, j.disc_change, gap, p)
     return Verdict("adversarial", level, j.disc_loss, summary, advice, bands, inputs)
+
+
+def _adversarial_bands(p: Profile) -> str:
+    """The adversarial criterion's bands, in the profile's numbers."""
+    a = p.adversarial
+    return (
+        f"excellent: disc_loss {fmt_number(a.excellent_min)}-{fmt_number(a.excellent_max)} "
+        f"with logits_real - logits_fake < {fmt_number(a.gap_close)}; "
+        f"watch: disc_loss < {fmt_number(a.gaining_below)} or > {fmt_number(a.failing_above)}, "
+        f"|g_loss| > {fmt_number(a.g_runaway_watch)}; bad: disc_loss < "
+        f"{fmt_number(a.winning_below)} with a gap > {fmt_number(a.gap_winning)}, "
+        f"> {fmt_number(a.diverge_above)}, or |g_loss| > {fmt_number(a.g_runaway_bad)}"
+    )
 
 
 def _g_runaway(j: JudgeInput, p: Profile) -> tuple[str, float | None, str, str] | None:

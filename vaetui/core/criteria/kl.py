@@ -157,11 +157,13 @@ def kl_trend(j: JudgeInput, p: Profile) -> Verdict:
             inputs,
         )
     s = p.steady
-    # A fast move, once shown as watch, holds until the change is back inside the flat band; its
+    # A fast move, once shown (as watch, or as KL settling from above the healthy band), holds
+    # until the change is back inside the flat band; its
     # all-clear is then judged afresh, one move to a calm level, not a step through
     # "slowly" on the way.
     fast_margin = s.trend_margin
-    if previous_level(j, "kl_trend") == "watch" and t.fast > 0:
+    held = previous_level(j, "kl_trend") == "watch"
+    if (held or previous_input(j, "kl_trend", "settling") == "yes") and t.fast > 0:
         fast_margin = max(s.trend_margin, 1.0 - t.flat / t.fast)
     was_fast = previous_input(j, "kl_trend", "fast")
     fast = direction(trend, t.fast, s.t_crit, was_fast, fast_margin)
@@ -177,13 +179,24 @@ def kl_trend(j: JudgeInput, p: Profile) -> Verdict:
     inputs["direction"], inputs["fast"] = d, fast
     bands, scale, _unit = zone_bands(j, p)
     zone = bands.index(j.kl / scale)
-    level, text, advice = _trend_level(d, fast, zone, moved)
+    # A fast fall that began above the healthy band is KL settling from its early high; it
+    # stays that while the fall goes on into the band (a fall below it is an alarm again).
+    descending = fast == "falling" and (
+        zone >= 4 or (zone == 3 and previous_input(j, "kl_trend", "settling") == "yes")
+    )
+    inputs["settling"] = "yes" if descending else "no"
+    level, text, advice = _trend_level(d, fast, zone, moved, descending)
     summary = f"KL {text} ({pct(c)} across the window)"
     return Verdict("kl_trend", level, c, summary, advice, thresholds, inputs)
 
 
-def _trend_level(d: str, fast: str, zone: int, moved: str | None) -> tuple[str, str, str]:
-    """Level, words and advice for KL's direction, given its zone band and the schedule."""
+def _trend_level(
+    d: str, fast: str, zone: int, moved: str | None, descending: bool = False
+) -> tuple[str, str, str]:
+    """Level, words and advice for KL's direction, given its zone band and the schedule.
+
+    ``descending``: a fast fall from above the healthy band, still going on.
+    """
     if zone == 0 and fast != "rising":
         return (
             "watch",
@@ -217,6 +230,13 @@ def _trend_level(d: str, fast: str, zone: int, moved: str | None) -> tuple[str, 
             "ok",
             "rising fast toward the healthy band",
             "KL is recovering toward the healthy band; fine if it settles there.",
+        )
+    if descending and moved is None:
+        return (
+            "ok",
+            "coming down from above the healthy band",
+            "KL is coming down from its early high, as it does early in training; "
+            "fine if it settles in the healthy band.",
         )
     if fast == "falling":
         return (

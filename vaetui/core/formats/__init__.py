@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import csv
+import re
 
 from vaetui.core.formats.base import Parser, Record, parse_number
-from vaetui.core.formats.csvlog import CsvParser, looks_like_header
+from vaetui.core.formats.csvlog import TABLE_FORMATS, CsvParser, looks_like_header, split_cells
 from vaetui.core.formats.custom import LineFormat
 from vaetui.core.formats.jsondoc import JsonDocumentParser
 from vaetui.core.formats.jsonl import JsonLinesParser
 from vaetui.core.formats.text import TextParser
 
-FORMAT_NAMES = ("auto", "kv", "jsonl", "json", "csv", "tfevents")
+#: A column name of an aligned table: one word, no ``=`` or ``:`` (those are pairs).
+_NAME_CELL = re.compile(r"^[A-Za-z_][\w./-]*$")
+
+FORMAT_NAMES = ("auto", "kv", "jsonl", "json", "csv", "tsv", "table", "tfevents")
 
 _PARSERS: dict[str, type] = {
     "kv": TextParser,
@@ -24,7 +27,8 @@ __all__ = ["FORMAT_NAMES", "Parser", "Record", "make_parser", "parse_number", "s
 
 
 def make_parser(name: str, rank: int | None = None, formats: tuple[LineFormat, ...] = ()) -> Parser:
-    """Build the parser for a format name (``kv``, ``jsonl``, ``csv``, ``json``).
+    """Build the parser for a format name (``kv``, ``jsonl``, ``csv``, ``tsv``, ``table``,
+    ``json``).
 
     ``formats`` are a profile's own line formats: tried first by the text parsers, and a
     ``name`` that is one of them reads the log with that format only.
@@ -34,6 +38,9 @@ def make_parser(name: str, rank: int | None = None, formats: tuple[LineFormat, .
         return TextParser(rank=rank, formats=(own,), forced=True)
     if name in ("kv", "jsonl"):
         return _PARSERS[name](rank=rank, formats=formats)
+    delimiter = next((d for d, n in TABLE_FORMATS.items() if n == name), None)
+    if delimiter is not None:
+        return CsvParser(rank=rank, delimiter=delimiter)
     try:
         return _PARSERS[name](rank=rank)
     except KeyError:
@@ -50,11 +57,36 @@ def sniff(text: str) -> str | None:
         return "jsonl"
     if first in ("[", "{") or (first.startswith("[") and first[1:2] in ("{", "")):
         return "json"
-    cells = next(csv.reader([first]), [])
-    if "," in first and looks_like_header(cells):
-        if len(lines) < 2:
-            return None
-        row = next(csv.reader([lines[1]]), [])
-        if len(row) == len(cells) and any(parse_number(c) is not None for c in row if c):
-            return "csv"
+    for delimiter in (",", "\t"):
+        table = _table(lines, delimiter)
+        if table is not False:
+            return TABLE_FORMATS[delimiter] if table else None
+    if _aligned_table(lines[:6]):
+        return "table"
     return "kv"
+
+
+def _table(lines: list[str], delimiter: str) -> bool | None:
+    """A header of names over a row of numbers, split by ``delimiter``: True; False when the
+    first line is no such header; None when the header waits for its first row."""
+    first = lines[0]
+    cells = split_cells(first, delimiter)
+    if delimiter not in first or not looks_like_header(cells):
+        return False
+    if len(lines) < 2:
+        return None
+    row = split_cells(lines[1], delimiter)
+    return len(row) == len(cells) and any(parse_number(c) is not None for c in row if c)
+
+
+def _aligned_table(lines: list[str]) -> bool:
+    """Somewhere in the first lines, a row of single-word names (``step loss kl_loss``) over
+    two rows of as many numbers and nothing else: columns aligned with spaces."""
+    for i in range(len(lines) - 2):
+        names = lines[i].split()
+        if len(names) < 2 or any(not _NAME_CELL.match(n) for n in names):
+            continue
+        rows = [lines[i + 1].split(), lines[i + 2].split()]
+        if all(len(r) == len(names) and all(parse_number(c) is not None for c in r) for r in rows):
+            return True
+    return False

@@ -59,6 +59,8 @@ class Record:
     #: True when the record adds to the previous one (an epoch summary, a bar at 0/N), so
     #: a repeated step is not a restart.
     continues: bool = False
+    #: The log gave no counter: ``step`` is the parser's own row number.
+    numbered: bool = False
 
 
 class Parser(Protocol):

@@ -1,4 +1,5 @@
-"""CSV metric files (Lightning ``CSVLogger``, Keras ``CSVLogger``, hand-written writers).
+"""CSV metric files (Lightning ``CSVLogger``, Keras ``CSVLogger``, hand-written writers), and
+their kin: tab-separated tables and columns aligned with spaces under a header row.
 
 The first row names the columns. Empty cells are missing values, not zeros. The step comes
 from a ``step`` column, else the row number (restarting when the epoch goes back). A header row seen
@@ -17,8 +18,28 @@ from vaetui.core.formats.base import Record, iter_segments, parse_number
 from vaetui.core.formats.fastcsv import csv_fast_path
 from vaetui.core.formats.fastkv import Batch, FastPath
 from vaetui.core.lines import TextBlock
+from vaetui.core.metrics import clean_key
 
 _IDENT = re.compile(r"^\s*[A-Za-z_][\w./ ()-]*\s*$")
+
+
+#: Column names that count training steps, in order of preference (``_step``: W&B exports).
+_STEP_COLUMNS = ("step", "global_step", "trainer_global_step", "iteration", "iter", "steps", "it")
+_EPOCH_COLUMNS = ("epoch", "epochs", "ep")
+
+
+def counter_columns(columns: list[str]) -> list[str]:
+    """``columns`` with the step counter named ``step`` and the epoch ``epoch``, however the
+    header writes them (``_step``, ``Global Step``, ``iteration``, ``Epoch``)."""
+    out = list(columns)
+    cleaned = [clean_key(c) for c in columns]
+    for canonical, names in (("step", _STEP_COLUMNS), ("epoch", _EPOCH_COLUMNS)):
+        if canonical in out:
+            continue
+        found = next((cleaned.index(n) for n in names if n in cleaned), None)
+        if found is not None:
+            out[found] = canonical
+    return out
 
 
 def looks_like_header(cells: list[str]) -> bool:
@@ -26,12 +47,24 @@ def looks_like_header(cells: list[str]) -> bool:
     return len(cells) >= 2 and all(_IDENT.match(c) for c in cells)
 
 
+#: Format names by cell delimiter; a space stands for any run of whitespace (aligned columns).
+TABLE_FORMATS = {",": "csv", "\t": "tsv", " ": "table"}
+
+
+def split_cells(line: str, delimiter: str) -> list[str]:
+    """The cells of one row: CSV quoting for commas and tabs, whitespace runs for tables."""
+    if delimiter == " ":
+        return line.split()
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
 class CsvParser:
-    """Parser for comma-separated metric rows under a header."""
+    """Parser for metric rows under a header, separated by ``delimiter``: a comma, a tab, or
+    a space for columns aligned by runs of whitespace."""
 
-    name = "csv"
-
-    def __init__(self, rank: int | None = None) -> None:
+    def __init__(self, rank: int | None = None, delimiter: str = ",") -> None:
+        self._delimiter = delimiter
+        self.name = TABLE_FORMATS[delimiter]
         self.reset()
 
     def reset(self) -> None:
@@ -70,12 +103,12 @@ class CsvParser:
     def _rows(self, segments, out: list[Record | Batch], stop: bool = True) -> int | None:
         """Row by row into ``out``; with ``stop``, stop after a header row, return its line."""
         for line, seg in segments:
-            cells = next(csv.reader([seg]), [])
+            cells = split_cells(seg, self._delimiter)
             if not cells:
                 continue
             if looks_like_header(cells):
-                self._columns = [c.strip() for c in cells]
-                self._fast = csv_fast_path(self._columns)
+                self._columns = counter_columns([c.strip() for c in cells])
+                self._fast = csv_fast_path(self._columns, self._delimiter)
                 if stop:
                     return line
                 continue
@@ -104,7 +137,7 @@ class CsvParser:
             n = batch.steps.size
             steps = np.arange(self._row_index, self._row_index + n, dtype=np.float64)
             self._row_index += n
-            batch = Batch(steps, batch.lines, epochs, batch.names, batch.values)
+            batch = Batch(steps, batch.lines, epochs, batch.names, batch.values, numbered=True)
         if epochs is not None:
             self._last_epoch = float(epochs[-1])
         return [batch]
@@ -128,6 +161,7 @@ class CsvParser:
         values.pop("created_at", None)
         if not values:
             return None
+        numbered = step is None
         if step is None:
             # No step column: number the rows, starting over when the epoch goes back
             # (a restarted run appending to the same file).
@@ -137,7 +171,7 @@ class CsvParser:
             self._row_index += 1
         if epoch is not None:
             self._last_epoch = epoch
-        return Record(step, line, values, epoch)
+        return Record(step, line, values, epoch, numbered=numbered)
 
 
 def _after(block: TextBlock, line: int) -> TextBlock | None:

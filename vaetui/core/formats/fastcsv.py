@@ -23,16 +23,16 @@ _PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _NOT_METRICS = ("step", "epoch", "created_at")
 
 
-def csv_fast_path(columns: list[str]) -> FastPath:
-    """A :class:`FastPath` for rows under the header ``columns``."""
-    return FastPath(lambda line: learn_csv_shape(line, columns), CSV_DELIMITERS)
+def csv_fast_path(columns: list[str], delimiter: str = ",") -> FastPath:
+    """A :class:`FastPath` for rows under the header ``columns``, cells split by ``delimiter``."""
+    return FastPath(lambda line: learn_csv_shape(line, columns, delimiter), CSV_DELIMITERS)
 
 
-def learn_csv_shape(line: str, columns: list[str]) -> Shape | None:
+def learn_csv_shape(line: str, columns: list[str], delimiter: str = ",") -> Shape | None:
     """Columns of a row of plain numbers under ``columns``, or None (read it row by row)."""
-    if '"' in line or "\r" in line:
+    if '"' in line or "\r" in line or (delimiter != "," and "," in line):
         return None
-    cells = line.split(",")
+    cells = line.split() if delimiter == " " else line.split(delimiter)
     if len(cells) != len(columns):
         return None
     used: dict[str, int] = {}  # column name -> token index

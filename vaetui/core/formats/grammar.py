@@ -21,8 +21,9 @@ from typing import NamedTuple
 
 from vaetui.core.formats.base import NUMBER, to_float
 
-#: A word: a letter of any script, then letters, digits or ``_``.
-WORD = r"[^\W\d_]\w*+"
+#: A word: a letter of any script, then letters, digits or ``_``; never a number spelled in
+#: letters (``loss nan rec nan`` is two pairs, not a name ``loss nan rec``).
+WORD = r"(?!(?i:nan|inf|infinity)\b)[^\W\d_]\w*+"
 #: Words joined by ``-``, ``.`` or ``/`` (``KL-Loss``, ``decode.loss_ce``, ``train/kl``); taken
 #: whole (possessive: a part is never split to find a pair, which also keeps the search fast).
 _PART = rf"{WORD}(?:[-./]\w++)*+"

@@ -120,7 +120,8 @@ class TextParser:
         self._summary_step: float | None = None
         # A per-epoch counter printed without its epoch: (n, total) of the last one, and how
         # the step its first count stands for (the batches of the epochs gone by).
-        self._bare_counter: tuple[int, int] | None = None
+        #: The last bare ``n/N`` counter: (n, N, the rise from the counter before it).
+        self._bare_counter: tuple[int, int, int] | None = None
         self._bare_offset = 0
         self._banner_since = False
         # The step a following indented pairs-only line continues (a wrapped record),
@@ -477,15 +478,22 @@ class TextParser:
 
     def _bare(self, n: int, total: int) -> float:
         """Step of a per-epoch ``Batch n/N`` counter printed without its epoch: when n starts
-        over (same N, no banner in between) the next epoch has begun, and its steps follow
-        the last one (``N`` may be the last index or the count: whichever is larger)."""
+        over (same N, no banner in between) after reaching its end, the next epoch has begun,
+        and its steps follow the last one (``N`` may be the last index or the count: whichever
+        is larger). A count that starts over short of its end (more than one logging interval
+        from N) is a rerun: its steps start over too."""
         last = self._bare_counter
-        if last is not None and total == last[1] and n < last[0]:
-            if self._banner_since:
-                self._bare_offset = 0  # a banner, then the count again: a rerun
+        gap = 1
+        if last is not None and total == last[1]:
+            if n < last[0]:
+                ended = last[0] + max(last[2], 1) >= total
+                if self._banner_since or not ended:
+                    self._bare_offset = 0  # the count again, from a rerun
+                else:
+                    self._bare_offset += max(total, last[0] + 1)
             else:
-                self._bare_offset += max(total, last[0] + 1)
-        self._bare_counter = (n, total)
+                gap = n - last[0] if n > last[0] else last[2]
+        self._bare_counter = (n, total, gap)
         self._banner_since = False
         return float(self._bare_offset + n)
 

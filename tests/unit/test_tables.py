@@ -1,0 +1,91 @@
+"""Metric tables read alike however their cells are separated: commas, tabs, or columns
+aligned with spaces under a header row."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from vaetui.core.formats import sniff
+from vaetui.core.formats.base import Record
+from vaetui.core.formats.csvlog import CsvParser
+from vaetui.core.formats.fastkv import Batch
+from vaetui.core.lines import TextBlock
+from vaetui.core.run import Run, RunOptions
+
+COLUMNS = ("step", "loss", "rec_loss", "kl_loss", "kl_weight")
+
+
+def _rows(n: int = 300) -> list[list[str]]:
+    rows = []
+    for i in range(1, n + 1):
+        kl = 500 + 2000 * math.exp(-i / 30)
+        rec = 0.008 + 0.05 * math.exp(-i / 20)
+        cells = [str(i * 10), f"{rec + 1e-4 * kl:.6g}", f"{rec:.6g}", f"{kl:.6g}", "0.0001"]
+        if i == 120:
+            cells[3] = ""  # a missing value
+        if i == 200:
+            cells[1] = "nan"
+        rows.append(cells)
+    return rows
+
+
+def _table(delimiter: str, rows: list[list[str]]) -> bytes:
+    if delimiter == " ":  # right-aligned columns, as a print with a format width writes them
+        lines = ["".join(f"{c:>14}" for c in row) for row in [list(COLUMNS), *rows]]
+    else:
+        lines = [delimiter.join(COLUMNS)] + [delimiter.join(r) for r in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _read(data: bytes, fmt: str = "auto") -> Run:
+    run = Run("table", RunOptions(fmt=fmt))
+    for i in range(0, len(data), 4096):  # chunk boundaries anywhere
+        run.feed(data[i : i + 4096])
+    run.finish()
+    return run
+
+
+def test_sniff_tells_tab_separated_from_comma_separated() -> None:
+    rows = _rows(2)
+    assert sniff(_table("\t", rows).decode()) == "tsv"
+    assert sniff(_table(",", rows).decode()) == "csv"
+    assert sniff("step\tloss\n") is None  # the header waits for its first row
+    assert sniff("step 10\tloss=0.5\n") == "kv"
+    aligned = _table(" ", rows).decode()
+    assert sniff("Training a VAE with latent 32\n" + aligned) == "table"
+    assert sniff("epoch 1 step 10 loss 0.5\nepoch 1 step 20 loss 0.4\n") == "kv"
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "fmt", "name"),
+    [("\t", "auto", "tsv"), ("\t", "tsv", "tsv"), (" ", "auto", "table"), (" ", "table", "table")],
+)
+def test_a_table_reads_as_its_csv_twin(delimiter: str, fmt: str, name: str) -> None:
+    rows = _rows()
+    if delimiter == " ":  # an aligned table has no empty cell: a missing value is written nan
+        rows = [[c or "nan" for c in r] for r in rows]
+    tsv = _read(_table(delimiter, rows), fmt).snapshot()
+    csv = _read(_table(",", rows)).snapshot()
+    assert tsv.format == name and csv.format == "csv"
+    assert tsv.records == csv.records == len(rows)
+    assert tsv.history.keys() == csv.history.keys()
+    for name, series in tsv.history.items():
+        other = csv.history[name]
+        np.testing.assert_array_equal(series.steps, other.steps)
+        np.testing.assert_array_equal(series.values, other.values)
+    assert [(v.id, v.level) for v in tsv.criteria] == [(v.id, v.level) for v in csv.criteria]
+    assert tsv.verdict("divergence").level == "bad"  # type: ignore[union-attr]
+
+
+def test_tsv_rows_of_one_shape_are_read_as_columns() -> None:
+    parser = CsvParser(delimiter="\t")
+    assert parser.parse(TextBlock("\t".join(COLUMNS) + "\n", 1)) == []
+    rows = [r for r in _rows(5000) if all(c and c != "nan" for c in r)]  # a block of 64 KB+
+    text = "\n".join("\t".join(r) for r in rows) + "\n"
+    items = parser.parse(TextBlock(text, 2))
+    assert any(isinstance(i, Batch) for i in items)
+    assert sum(i.steps.size if isinstance(i, Batch) else 1 for i in items) == len(rows)
+    assert all(isinstance(i, (Batch, Record)) for i in items)
