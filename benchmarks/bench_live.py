@@ -39,7 +39,17 @@ from bench_tui import (
     wait_for,
     wait_quiet,
 )
-from common import PYTHON, SCRATCH, VAETUI, Row, format_table, med, print_machine, ratio
+from common import (
+    PYTHON,
+    SCRATCH,
+    VAETUI,
+    Row,
+    as_installed,
+    format_table,
+    med,
+    print_machine,
+    ratio,
+)
 from make_log import LOG_EVERY, make_log
 
 RUN_COUNTS = (1, 16, 32)
@@ -242,6 +252,7 @@ def run(quick: bool = False, only: str = "fg") -> list[Row]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line."""
+    as_installed()
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller runs, shorter appends")
     p.add_argument("--only", default="fg", help="parts: f (many runs), g (live CPU)")
