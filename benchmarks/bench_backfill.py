@@ -24,7 +24,17 @@ import sys
 import time
 from pathlib import Path
 
-from common import PYTHON, VAETUI, Row, format_table, med, print_machine, ratio, run_process
+from common import (
+    PYTHON,
+    VAETUI,
+    Row,
+    as_installed,
+    format_table,
+    med,
+    print_machine,
+    ratio,
+    run_process,
+)
 from make_log import DEFAULT_LINES, make_log
 
 #: ``key=value`` pairs as the plain parser sees them.
@@ -144,6 +154,7 @@ def run(lines: int = DEFAULT_LINES, reps: int = 3, max_seconds: float = 900.0) -
 
 def main(argv: list[str] | None = None) -> int:
     """Command line; ``--naive PATH`` is the baseline parser run as its own process."""
+    as_installed()
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--lines", type=int, default=DEFAULT_LINES, help="log size in lines")
     p.add_argument("--reps", type=int, default=3, help="rounds of the three commands")

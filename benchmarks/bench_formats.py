@@ -24,7 +24,18 @@ import sys
 import time
 from pathlib import Path
 
-from common import PYTHON, VAETUI, Row, Run, format_table, med, print_machine, ratio, run_process
+from common import (
+    PYTHON,
+    VAETUI,
+    Row,
+    Run,
+    as_installed,
+    format_table,
+    med,
+    print_machine,
+    ratio,
+    run_process,
+)
 from format_logs import FORMATS, format_log, wide_log
 from make_log import make_log
 
@@ -163,6 +174,7 @@ def run(records: int, wide_lines: int, reps: int, parts: str = "backfill,rss") -
 
 def main(argv: list[str] | None = None) -> int:
     """Command line."""
+    as_installed()
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--records", type=int, default=1_000_000, help="records per format log")
     p.add_argument("--wide-lines", type=int, default=100_000, help="lines of the wide logs")

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from bench_tui import NotMeasured, Tmux, kv_line, small_log, status_mb, tail_cmd, wait_for
-from common import Row, format_table, print_machine
+from common import Row, as_installed, format_table, print_machine
 from make_log import LOG_EVERY
 
 #: Lines 20 lines/s gives in 5 minutes.
@@ -106,6 +106,7 @@ def measure(rate: float, hour_lines: int) -> list[Row]:
 
 
 def main() -> int:
+    as_installed()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=200.0, help="lines per second")
     parser.add_argument("--hour-lines", type=int, default=20 * 3600, help="lines of 'an hour'")

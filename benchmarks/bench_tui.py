@@ -36,7 +36,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import PYTHON, SCRATCH, VAETUI, Row, format_table, med, print_machine, ratio
+from common import (
+    PYTHON,
+    SCRATCH,
+    VAETUI,
+    Row,
+    as_installed,
+    format_table,
+    med,
+    print_machine,
+    ratio,
+)
 from make_log import DEFAULT_LINES, LOG_EVERY, make_log
 
 WIDTH, HEIGHT = 80, 24
@@ -575,6 +585,7 @@ def run(quick: bool = False, only: str = PARTS) -> list[Row]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line; ``--bare-app TEXT`` is the first-screen baseline run in a pane."""
+    as_installed()
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller logs, fewer repetitions")
     p.add_argument("--only", default=PARTS, help="parts to run, e.g. 'bc' (default: abcde)")

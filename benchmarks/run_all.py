@@ -25,7 +25,7 @@ import bench_backfill
 import bench_formats
 import bench_live
 import bench_tui
-from common import Row, format_table, machine
+from common import Row, as_installed, format_table, machine
 
 QUICK_LINES = 200_000
 
@@ -66,6 +66,7 @@ def report(rows: list[Row], quick: bool, took: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line."""
+    as_installed()
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller logs, fewer repetitions")
     p.add_argument(

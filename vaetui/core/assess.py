@@ -8,7 +8,6 @@ per-metric summaries of a snapshot. Everything here only reads the histories.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -235,6 +234,8 @@ class SegmentView:
         for name, h in self._histories.items():
             if name == REC or len(h) <= h.segment_start:
                 continue
+            if "psnr" not in name and not name.endswith("mse"):
+                continue  # only these two kinds are read below
             value = ema_last(h.values.view()[h.segment_start :], self.alpha)
             if value is None:
                 continue
@@ -261,9 +262,7 @@ class SegmentView:
 def finite_range(values: np.ndarray) -> tuple[float | None, float | None]:
     """Smallest and largest finite value (None, None when there is none)."""
     if values.size:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN
-            low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        low, high = float(values.min()), float(values.max())  # no NaN or inf: done
         if math.isfinite(low) and math.isfinite(high):
             return low, high
     finite = values[np.isfinite(values)]

@@ -10,9 +10,11 @@ a `vaetui.core.run.Run`) only ever sees `feed`, `source_reset` and `finish`, alw
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +27,18 @@ from vaetui.core.source import FileSource, ReadResult, SourceError
 
 if TYPE_CHECKING:
     from vaetui.core.run import Run
+    from vaetui.core.watch import FileWatcher
 
 CHUNK_BYTES = 4 * 1024 * 1024
 """Bytes fed per step; `on_update` runs between steps, so a UI can show backfill progress."""
 
 #: Reads per turn on a pool thread: then the other followed files get theirs.
 STEP_CHUNKS = 4
+
+#: Seconds between two reads of a file that keeps being written: the first line after a
+#: quiet spell is read at once, the lines of a steady stream in batches (one snapshot each),
+#: no more often than the app redraws (``vaetui.ui.app.MIN_INTERVAL``).
+COALESCE_SECONDS = 0.2
 
 BATCH_CHUNK_BYTES = 4 * 1024 * 1024  # bigger chunks buy no speed and cost memory
 """Bytes per step in `follow_once`, where nobody watches progress."""
@@ -94,6 +102,8 @@ class Follower:
         on_history_time: called (with `lock` held) with the file's modification time once
             the existing file has been read, so an old log does not look fresh.
         pool: the worker threads that run its steps (default: the process's shared pool).
+        coalesce: seconds between two reads while the file keeps changing (0: read on every
+            change).
     """
 
     def __init__(
@@ -105,8 +115,15 @@ class Follower:
         safety_interval: float = 1.0,
         on_history_time: Callable[[float], None] | None = None,
         pool: FollowPool | None = None,
+        coalesce: float = COALESCE_SECONDS,
     ) -> None:
         self.lock = threading.Lock()
+        self._coalesce = coalesce
+        #: When the last read that found data began, and whether a step is running now.
+        self._data_at = -math.inf
+        self._stepping = False
+        #: Something changed since ``on_update`` last ran (told once per step).
+        self._unreported = False
         self._on_history_time = on_history_time
         self._path = os.fspath(source_path)
         self._consumer = consumer
@@ -174,14 +191,21 @@ class Follower:
         self._state = "stopped"
 
     def _wake(self) -> None:
-        """The file may have changed (called by the watcher or the pipe reader)."""
-        self._pool.wake(self)
+        """The file may have changed (called by the watcher or the pipe reader).
+
+        Read at once after a quiet spell; while the file keeps changing, at most once per
+        ``coalesce`` seconds (a step running now counts as a read that found data).
+        """
+        now = time.monotonic()
+        last = now if self._stepping else self._data_at
+        self._pool.wake(self, at=last + self._coalesce)
 
     def step(self, timed_out: bool) -> float | None:
         """One turn on a pool thread: read up to ``STEP_CHUNKS`` chunks, then say when to
         look again (0: at once, more is waiting; None: finished, stopped or failed)."""
         if self._stopping.is_set():
             return None
+        self._stepping = True
         try:
             return self._step(timed_out)
         except Exception as exc:  # a bug must not vanish silently with the reader
@@ -190,13 +214,17 @@ class Follower:
             self._state = FAILED
             self._notify()
             return None
+        finally:
+            self._stepping = False
 
     def _step(self, timed_out: bool) -> float | None:
-        if self._watcher is not None:
+        watcher = self._watcher
+        if watcher is not None and not watcher.paused:
             if timed_out:
-                self._watcher.check()  # no event for a while: make sure the watch is sound
+                watcher.check()  # no event for a while: make sure the watch is sound
             else:
-                self._watcher.maintain()
+                watcher.maintain()
+        data_before = self._data_at
         finished, more = self._drain(STEP_CHUNKS)
         if finished:
             return None
@@ -205,9 +233,26 @@ class Follower:
         if not self._history_noted:
             self._history_noted = True
             self._note_history_age()
-        if self._watcher is not None and self._watcher.uncertain:
-            return min(self._safety_interval, self._watcher.interval)
+        if watcher is not None and self._coalesce > 0:
+            paced = self._paced(watcher, data_before)
+            if paced is not None:
+                return paced
+        if watcher is not None and watcher.uncertain:
+            return min(self._safety_interval, watcher.interval)
         return self._safety_interval
+
+    def _paced(self, watcher: FileWatcher, data_before: float) -> float | None:
+        """While the file grows read after read, read it every ``coalesce`` seconds on a
+        timer, with the watcher paused (each write would be an event for nothing); once a
+        read finds nothing new, listen again and look once more at once. None: no change."""
+        found = self._data_at > data_before
+        if found and self._data_at - data_before <= 2 * self._coalesce:
+            watcher.pause()
+            return self._coalesce
+        if watcher.paused:
+            watcher.resume()
+            return 0.0  # what was written while nobody listened is read now
+        return None
 
     def _note_history_age(self) -> None:
         """Tell the consumer when the history it just read was written (the file's mtime),
@@ -223,15 +268,29 @@ class Follower:
         self._notify()
 
     def _drain(self, chunks: int) -> tuple[bool, bool]:
-        """Feed up to ``chunks`` reads; return (a stream has ended, more may be waiting)."""
+        """Feed up to ``chunks`` reads; return (a stream has ended, more may be waiting).
+
+        ``on_update`` runs after each full chunk (backfill progress) and once at the end for
+        the small reads of a growing file, however many there were: one snapshot per step.
+        """
+        try:
+            return self._drain_reads(chunks)
+        finally:
+            if self._unreported:
+                self._notify()
+
+    def _drain_reads(self, chunks: int) -> tuple[bool, bool]:
         for _ in range(chunks):
             if self._stopping.is_set():
                 return False, False
+            started = time.monotonic()
             try:
                 result = self._source.read(CHUNK_BYTES)
             except SourceError as exc:
                 self._set(str(exc), "waiting for file")
                 return False, False
+            if result.data:
+                self._data_at = started
             self._deliver(result)
             if self._source.finished:
                 with self.lock:
@@ -250,7 +309,11 @@ class Follower:
             if result.data:
                 self._consumer.feed(result.data)
         state = self._state_after(result)
-        self._set(None, state, force=bool(result.data or result.reset))
+        changed = bool(result.data or result.reset) or state != self._state or self._error
+        self._error, self._state = None, state
+        self._unreported |= bool(changed)
+        if len(result.data) >= CHUNK_BYTES:
+            self._notify()
 
     def _state_after(self, result: ReadResult) -> str:
         if len(result.data) >= CHUNK_BYTES:
@@ -267,6 +330,7 @@ class Follower:
             self._notify()
 
     def _notify(self) -> None:
+        self._unreported = False
         if self._on_update is not None:
             self._on_update()
 
@@ -362,7 +426,7 @@ def _read_stdin(consumer: Consumer) -> int:
     return total
 
 
-def _watcher(path: str, wake: Callable[[], None], poll: bool):
+def _watcher(path: str, wake: Callable[[], None], poll: bool) -> FileWatcher:
     """The watchdog observer for ``path`` (imported here: one-shot reads never need it)."""
     from vaetui.core.watch import FileWatcher
 

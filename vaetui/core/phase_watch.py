@@ -114,8 +114,51 @@ class PhaseWatch:
         return self._note_schedule(name, steps, values, lines)
 
     def note_point(self, name: str, step: float, value: float, line: int) -> list[Event]:
-        """One point (the record-by-record path)."""
+        """One point (the record-by-record path): the same as ``note`` with one-point
+        columns, in plain floats (a live log arrives a few lines at a time)."""
+        if not math.isfinite(value):
+            if name in TURN_ON:
+                self._turn_on.setdefault(name, _TurnOn())
+            else:
+                self._schedules.setdefault(name, _Schedule())
+            return []
+        if name in TURN_ON:
+            st = self._turn_on.setdefault(name, _TurnOn())
+            if st.done or value == 0:
+                st.zeros += int(not st.done)
+                return []
+        else:
+            sched = self._schedules.get(name)
+            if sched is None or sched.noisy or sched.prev is None or sched.prev2 is None:
+                pass  # the first points, or a noisy one: the column path handles them
+            else:
+                return self._schedule_point(name, sched, float(step), float(value), int(line))
         return self.note(name, np.array([step]), np.array([value]), np.array([line]))
+
+    def _schedule_point(
+        self, name: str, st: _Schedule, step: float, value: float, line: int
+    ) -> list[Event]:
+        """``_note_schedule`` for one finite point after the first two."""
+        prev, prev2 = st.prev, st.prev2
+        assert prev is not None and prev2 is not None
+        rising = value > prev and value - prev > 1e-9 * abs(prev)
+        try:
+            steady = abs(prev / prev2 - 1.0) < self.jump / 3
+        except (ZeroDivisionError, OverflowError):
+            steady = False  # the column path's inf or NaN ratio
+        dropping = value < prev * (1.0 - self.jump) and steady
+        events: list[Event] = []
+        if rising != st.rising or dropping:
+            st.candidates += 1  # counted as the column path counts them
+            if st.candidates > MAX_CANDIDATES:
+                st.noisy = True
+                return []
+            events = self._turn(name, st, (value, step, line, st.seen), rising, dropping)
+        st.prev2 = prev
+        st.prev, st.prev_step, st.prev_line = value, step, line
+        st.rising = rising
+        st.seen += 1
+        return events
 
     # -- the discriminator switching on ----------------------------------------------------
 

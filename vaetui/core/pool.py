@@ -38,12 +38,26 @@ class Task(Protocol):
 class _Slot:
     """The pool's bookkeeping for one task."""
 
-    __slots__ = ("again", "due", "queued", "running", "stopped", "task", "timed_out")
+    __slots__ = (
+        "again",
+        "again_at",
+        "due",
+        "queued",
+        "running",
+        "stopped",
+        "task",
+        "timed_out",
+        "woken",
+    )
 
     def __init__(self, task: Task) -> None:
         self.task = task
         self.queued = self.running = self.again = self.stopped = self.timed_out = False
+        #: The pending timer is a deferred wake, not the task's own "look again" timer.
+        self.woken = False
         self.due = 0.0
+        #: When the step asked for while one was running may run (monotonic seconds).
+        self.again_at = 0.0
 
 
 class FollowPool:
@@ -75,16 +89,33 @@ class FollowPool:
                 thread.start()
             self._queue(slot)
 
-    def wake(self, task: Task) -> None:
-        """Run a step of ``task`` soon (again after the current one, if it is running)."""
+    def wake(self, task: Task, at: float = 0.0) -> None:
+        """Run a step of ``task`` soon (again after the current one, if it is running).
+
+        ``at`` (``time.monotonic()`` seconds) defers the step until then: wakes that arrive
+        meanwhile join the one step, so a file written line by line is read in batches.
+        A wake never runs later than ``at``, nor later than the task's own timer.
+        """
         with self._cond:
             slot = self._slots.get(id(task))
             if slot is None or slot.stopped:
                 return
             if slot.running:
+                slot.again_at = at if not slot.again else min(slot.again_at, at)
                 slot.again = True
             elif not slot.queued:
-                self._queue(slot)
+                self._defer(slot, at)
+
+    def _defer(self, slot: _Slot, at: float) -> None:
+        """Queue ``slot`` now, or at ``at`` if that is later. Holds the lock."""
+        if at <= time.monotonic():
+            self._queue(slot)
+            return
+        slot.woken = True
+        if slot.due > at or slot.due == 0.0:
+            slot.due = at
+            heapq.heappush(self._timers, (at, next(self._order), slot))
+            self._cond.notify()
 
     def has(self, task: Task) -> bool:
         """True while ``task`` is in the pool (it has not ended or been removed)."""
@@ -125,7 +156,7 @@ class FollowPool:
             while self._timers and self._timers[0][0] <= now:
                 due, _, slot = heapq.heappop(self._timers)
                 if due == slot.due and not slot.stopped and not slot.queued and not slot.running:
-                    slot.timed_out = True
+                    slot.timed_out, slot.woken = not slot.woken, False
                     self._queue(slot)
             if self._ready:
                 slot = self._ready.popleft()
@@ -146,9 +177,12 @@ class FollowPool:
             with self._cond:
                 slot.running = False
                 if not slot.stopped:
-                    if slot.again or delay == 0:
+                    if delay == 0:
                         slot.again = False
                         self._queue(slot)
+                    elif slot.again:
+                        slot.again, slot.due = False, 0.0
+                        self._defer(slot, slot.again_at)
                     elif delay is not None:
                         slot.due = time.monotonic() + delay
                         heapq.heappush(self._timers, (slot.due, next(self._order), slot))

@@ -57,6 +57,16 @@ class Recorder:
         #: Schedule changes already listed, as (segment, step).
         self.phases: set[tuple[int, float]] = set()
         self.phase_steps: list[float] = []
+        #: Histories kept without spare room (a run not on screen), see ``set_compact``.
+        self.compact = False
+
+    def set_compact(self, compact: bool) -> None:
+        """Keep every history (and the record index) without spare room, or let them grow
+        freely again. Lossless: the points, and so the verdicts, are the same either way."""
+        self.compact = compact
+        for h in self.histories.values():
+            h.set_compact(compact)
+        self.index.set_compact(compact)
 
     def _watched(self, events: list[Event]) -> None:
         """Phase events the watcher found (discriminator on, learning-rate turns)."""
@@ -102,6 +112,7 @@ class Recorder:
         self.spikes = []
         self.watch.new_segment()
         self.index = RecordIndex()
+        self.index.set_compact(self.compact)
         self.event(
             step,
             line,
@@ -119,6 +130,7 @@ class Recorder:
                     self.dropped_names[name] = None
                 return None
             h = self.histories[name] = MetricHistory.empty()
+            h.set_compact(self.compact)
             self.point_limit = max(MIN_POINTS, min(MAX_POINTS, TOTAL_POINTS // len(self.histories)))
         return h
 
@@ -250,6 +262,7 @@ class RecordIndex:
     def __init__(self) -> None:
         self.steps = Growable()
         self.lines = Growable()
+        self._compact = False
 
     def add(self, step: float, line: int) -> None:
         self.steps.append(step)
@@ -261,12 +274,23 @@ class RecordIndex:
         self.lines.extend(lines.astype(np.float64))
         self._trim()
 
+    def set_compact(self, compact: bool) -> None:
+        """No spare room (``compact``), or room to grow (see ``Recorder.set_compact``)."""
+        self._compact = compact
+        for column in (self.steps, self.lines):
+            if compact:
+                column.compact()
+            else:
+                column.tight = False
+
     def _trim(self) -> None:
         if len(self.steps) > 2 * self.KEEP:
             steps, lines = self.steps.view()[-self.KEEP :], self.lines.view()[-self.KEEP :]
             self.steps, self.lines = Growable(2 * self.KEEP), Growable(2 * self.KEEP)
             self.steps.extend(steps.copy())
             self.lines.extend(lines.copy())
+            if self._compact:
+                self.set_compact(True)
 
     def __len__(self) -> int:
         return len(self.steps)

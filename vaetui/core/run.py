@@ -103,6 +103,8 @@ class Run:
             steady.calm_dwell_fraction,
         )
         self._images: ImageStore | None = None
+        #: Histories kept without spare room (see ``set_compact``).
+        self.compact = False
         #: The input has ended: badges need no dwell any more.
         self._input_done = False
         #: When the log reached which step: for images whose name states no step.
@@ -113,6 +115,7 @@ class Run:
 
     def _clear(self) -> None:
         self._recorder = Recorder(self.options.profile)
+        self._recorder.set_compact(self.compact)
         self._steps = StepContinuity()
         self._banner = BannerConfig()
         self._pace = Pace()
@@ -142,6 +145,14 @@ class Run:
         elif self.options.live and last is not None:
             self._pace.note_read(time.time(), last)
             self.step_times.note(time.time(), last)
+
+    def set_compact(self, compact: bool) -> None:
+        """Keep the histories without spare room (a run not on screen) or with room to grow.
+
+        Lossless: every point stays as it is, so snapshots and verdicts do not change.
+        """
+        self.compact = compact
+        self._recorder.set_compact(compact)
 
     def note_history_time(self, mtime: float) -> None:
         """The log was last written at ``mtime``: the records read so far are that old."""

@@ -30,6 +30,23 @@ def _block_size(w: float, values: np.ndarray) -> int:
     return int(max(1, min(8192, headroom * math.log(10) / -math.log(w))))
 
 
+#: ``w**(k-1), ..., w**0`` by (w, k): the weights of an EMA's newest k values.
+_TAIL_WEIGHTS: dict[tuple[float, int], np.ndarray] = {}
+
+
+def _tail_weights(w: float, k: int) -> np.ndarray:
+    """``w ** arange(k - 1, -1, -1)`` (read-only; kept for the next call)."""
+    weights = _TAIL_WEIGHTS.get((w, k))
+    if weights is None:
+        if len(_TAIL_WEIGHTS) > 64:
+            _TAIL_WEIGHTS.clear()
+        with np.errstate(under="ignore"):
+            weights = w ** np.arange(k - 1, -1, -1, dtype=np.float64)
+        weights.flags.writeable = False
+        _TAIL_WEIGHTS[(w, k)] = weights
+    return weights
+
+
 def ema_last(values: np.ndarray, alpha: float) -> float | None:
     """Debiased EMA after the last value; non-finite values are skipped.
 
@@ -43,7 +60,7 @@ def ema_last(values: np.ndarray, alpha: float) -> float | None:
         if values.size > k and np.isfinite(tail).all():
             # Only the newest k values weigh anything: the rest need not be read.
             n = int(np.count_nonzero(np.isfinite(values)))
-            weights = w ** np.arange(k - 1, -1, -1, dtype=np.float64)
+            weights = _tail_weights(w, k)
             with np.errstate(over="ignore", invalid="ignore"):
                 m = alpha * float(np.dot(weights, tail))
             return m / (1.0 - w**n)
@@ -55,20 +72,39 @@ def ema_last(values: np.ndarray, alpha: float) -> float | None:
         return float(finite[-1])
     k = min(n, int(math.log(_NEGLIGIBLE) / math.log(w)) + 1)
     tail = finite[-k:]
-    weights = w ** np.arange(k - 1, -1, -1, dtype=np.float64)
+    weights = _tail_weights(w, k)
     with np.errstate(over="ignore", invalid="ignore"):
         m = alpha * float(np.dot(weights, tail))
     return m / (1.0 - w**n)
 
 
+#: Powers of the EMA's decay ``w``, by (w, sign): ``w**-k`` (sign -1) and ``w**(k+1)``
+#: (sign +1) for k = 0, 1, ... A live run asks for the same few decays many times a second.
+_POWERS: dict[tuple[float, int], np.ndarray] = {}
+
+
+def _powers(w: float, n: int, sign: int) -> np.ndarray:
+    """``w**-k`` (``sign`` -1) or ``w**(k+1)`` (+1) for k < ``n``; read-only, kept."""
+    have = _POWERS.get((w, sign))
+    if have is None or have.size < n:
+        if len(_POWERS) > 16:
+            _POWERS.clear()
+        k = np.arange(max(n, 4096), dtype=np.float64)
+        with np.errstate(over="ignore", under="ignore"):
+            have = w**-k if sign < 0 else w ** (k + 1)
+        have.flags.writeable = False
+        _POWERS[(w, sign)] = have
+    return have[:n]
+
+
 def ema_series(values: np.ndarray, alpha: float) -> np.ndarray:
     """Debiased EMA at every point (the value carried forward over non-finite points)."""
-    out = np.full(values.shape, np.nan, dtype=np.float64)
     mask = np.isfinite(values)
-    finite = values[mask].astype(np.float64)
+    every = bool(mask.all())
+    finite = np.asarray(values, dtype=np.float64) if every else values[mask].astype(np.float64)
     n = finite.size
     if n == 0:
-        return out
+        return np.full(values.shape, np.nan, dtype=np.float64)
     w = 1.0 - alpha
     smoothed = np.empty(n, dtype=np.float64)
     if w <= 0.0:
@@ -78,12 +114,14 @@ def ema_series(values: np.ndarray, alpha: float) -> np.ndarray:
         m = 0.0
         for start in range(0, n, block):
             y = finite[start : start + block]
-            k = np.arange(y.size, dtype=np.float64)
-            grow = w**-k
+            grow, decay = _powers(w, y.size, -1), _powers(w, y.size, 1)
             acc = np.cumsum(y * grow)
-            smoothed[start : start + y.size] = w ** (k + 1) * m + alpha * acc / grow
+            smoothed[start : start + y.size] = decay * m + alpha * acc / grow
             m = smoothed[start + y.size - 1]
-        smoothed /= 1.0 - w ** np.arange(1, n + 1, dtype=np.float64)
+        smoothed /= 1.0 - _powers(w, n, 1)
+    if every:
+        return smoothed
+    out = np.full(values.shape, np.nan, dtype=np.float64)
     out[mask] = smoothed
     # carry the last finite EMA forward across NaN points
     idx = np.where(mask, np.arange(values.size), -1)
@@ -160,11 +198,13 @@ class Growable:
     buffer, so readers on other threads never see it change under them.
     """
 
-    __slots__ = ("_buf", "_n")
+    __slots__ = ("_buf", "_n", "tight")
 
     def __init__(self, capacity: int = 256, dtype: type = np.float64) -> None:
         self._buf: np.ndarray = np.empty(capacity, dtype=dtype)
         self._n = 0
+        #: Grow by an eighth instead of doubling (a run kept compact, see ``compact``).
+        self.tight = False
 
     def append(self, value: float) -> None:
         if self._n == self._buf.size:
@@ -183,9 +223,18 @@ class Growable:
         self._buf[self._n - 1] = value
 
     def _grow(self, need: int) -> None:
-        new = np.empty(max(need, 2 * self._buf.size), dtype=self._buf.dtype)
+        size = self._buf.size
+        more = size // 8 + 64 if self.tight else size
+        new = np.empty(max(need, size + more), dtype=self._buf.dtype)
         new[: self._n] = self._buf[: self._n]
         self._buf = new
+
+    def compact(self) -> None:
+        """Give back the room not in use (the values stay exactly as they are); from now
+        on grow a little at a time."""
+        self.tight = True
+        if self._buf.size > self._n:
+            self._buf = self._buf[: self._n].copy()
 
     def __len__(self) -> int:
         return self._n
@@ -225,6 +274,8 @@ class MetricHistory:
     spike_ema: float | None = None
     #: Bumped by every write, so a summary computed earlier can tell it is still current.
     writes: int = 0
+    #: Kept compact (a run not on screen): no spare room, so it costs what its points cost.
+    compact: bool = False
 
     @classmethod
     def empty(cls) -> MetricHistory:
@@ -236,6 +287,16 @@ class MetricHistory:
 
     def __len__(self) -> int:
         return len(self.values)
+
+    def set_compact(self, compact: bool) -> None:
+        """Keep the points without spare room (``compact``) or with room to grow. The
+        points themselves never change, so neither does anything computed from them."""
+        self.compact = compact
+        for column in (self.steps, self.values, self.segments):
+            if compact:
+                column.compact()
+            else:
+                column.tight = False
 
     def new_segment(self) -> None:
         self.segment_start = len(self)
@@ -261,6 +322,8 @@ class MetricHistory:
         self.steps = _growable(steps[keep], limit)
         self.values = _growable(values[keep], limit)
         self.segments = _growable(segs[keep], limit, SEGMENT_DTYPE)
+        if self.compact:
+            self.set_compact(True)
         current = segs[-1]
         self.segment_start = int(np.searchsorted(self.segments.view(), current, side="left"))
 

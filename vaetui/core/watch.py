@@ -102,6 +102,7 @@ class FileWatcher:
         self._uncertain = False
         self._resync = threading.Event()
         self._synced_at = 0.0
+        self._paused = False
         self._lock = threading.Lock()
 
     @property
@@ -118,6 +119,31 @@ class FileWatcher:
     def interval(self) -> float:
         """Seconds between looks while the file or its directory is missing."""
         return self._interval
+
+    @property
+    def paused(self) -> bool:
+        """True while the watcher does not listen (see ``pause``)."""
+        return self._paused
+
+    def pause(self) -> None:
+        """Stop listening for now: a file written line by line sends an event per write,
+        and each costs watchdog's threads, while its follower reads it on a timer anyway.
+        ``resume`` listens again; the caller reads once more after it (nothing is missed)."""
+        with self._lock:
+            if self._paused or self._observer is None:
+                return
+            self._paused = True
+            for directory in list(self._watches):
+                self._unschedule(directory, self._observer)
+
+    def resume(self) -> None:
+        """Listen again after ``pause``; every wanted directory is watched when it returns."""
+        with self._lock:
+            if not self._paused:
+                return
+            self._paused = False
+            if self._observer is not None:
+                self._sync_watches()
 
     @property
     def uncertain(self) -> bool:
@@ -158,6 +184,8 @@ class FileWatcher:
         while a handle on the old file pins the old directory. Calls `on_change()` when a new
         watch was added, since the file may already be in a directory that just appeared.
         """
+        if self._paused:
+            return  # re-aimed when it listens again
         due = self._uncertain and time.monotonic() - self._synced_at >= self._interval
         if not (self._resync.is_set() or due):
             return

@@ -181,7 +181,9 @@ class VaeApp(AlertOutlets, App[int]):
                 return
             self._render_light()
         if self._heavy_timer is None:
-            self._heavy_timer = self.set_timer(wait, self._heavy_due)
+            # A little late on purpose: while the log keeps growing, the next update draws
+            # the heavy part with the light one, in one screen update instead of two.
+            self._heavy_timer = self.set_timer(wait + MIN_INTERVAL, self._heavy_due)
 
     def _heavy_due(self) -> None:
         self._heavy_timer = None
@@ -220,6 +222,9 @@ class VaeApp(AlertOutlets, App[int]):
     def _render(self) -> None:
         """Redraw everything for the current run."""
         self._heavy_at = time.monotonic()
+        if self._heavy_timer is not None:
+            self._heavy_timer.stop()
+            self._heavy_timer = None
         snap = self._render_light()
         self._on_main(MetricList).show(snap, self.selected)
         events = snap.events if snap else ()
@@ -250,7 +255,9 @@ class VaeApp(AlertOutlets, App[int]):
         if self._main is not None:
             self._main.set_class(waiting, "-waiting")
         waiting_text = feed.status.error or f"Waiting for {feed.path} to appear…"
-        self._on_main("#waiting", Label).update(waiting_text)
+        waiting_label = self._on_main("#waiting", Label)
+        if str(waiting_label.content) != waiting_text:
+            waiting_label.update(waiting_text)
         self._on_main(VerdictPanel).show(snap)
         if isinstance(self.screen, DetailScreen) and snap is not None:
             self.screen.update_verdicts({v.id: v for v in snap.criteria}, snap.reference)
@@ -353,8 +360,13 @@ class VaeApp(AlertOutlets, App[int]):
         self._render_plot()
 
     def action_run(self, delta: int) -> None:
+        before = self.feeds[self.current]
         self.current = (self.current + delta) % len(self.feeds)
         self._render()
+        for feed in (before, self.feeds[self.current]):
+            feed.on_screen = feed is self.feeds[self.current]
+            if self.follow:  # compacted or grown again on its follower's lock, off this thread
+                self.run_worker(feed.refresh, thread=True, group=f"screen-{feed.index}")
 
     def action_events(self) -> None:
         """Focus the events list; in the compact layout (no room for it) open it full screen."""

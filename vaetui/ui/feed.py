@@ -95,6 +95,9 @@ class RunFeed:
         )
         #: What the UI shows; set only on the UI thread when a message is applied.
         self.snapshot: Snapshot | None = None
+        #: The run is the one on screen; the others keep their histories compact (lossless:
+        #: their verdicts stay live and exact, see ``Run.set_compact``).
+        self.on_screen = index == 0
         self.status = FollowStatus()
 
     def preview(self) -> SnapshotUpdated | None:
@@ -169,6 +172,8 @@ class RunFeed:
 
     def _take(self, status: FollowStatus | None = None) -> Snapshot:
         with self._lock:
+            if self.run.compact == self.on_screen:
+                self.run.set_compact(not self.on_screen)
             snap = self.run.snapshot(now=None if self.clock is None else self.clock())
         if status is not None and status.state == FAILED:
             snap = reader_failed(snap, status.error or "the reader stopped")

@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image as PILImage
-from PIL import ImageSequence
+if TYPE_CHECKING:
+    from PIL import Image as PILImage
 
 #: The environment variable that forces a protocol.
 ENV = "VAETUI_IMAGES"
@@ -96,6 +96,9 @@ def decode(path: str, box: tuple[int, int], max_pixels: int = 40_000_000) -> PIL
     Raises:
         OSError, ValueError: the file cannot be decoded (the caller shows a note instead).
     """
+    from PIL import Image as PILImage  # on the first image shown
+    from PIL import ImageSequence
+
     with PILImage.open(path) as im:
         if im.width * im.height > max_pixels:
             raise ValueError(f"{im.width}x{im.height} is too large to show")

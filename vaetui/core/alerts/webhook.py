@@ -9,8 +9,6 @@ wrong, and repeating will not help. Every alert given up is reported in one sent
 from __future__ import annotations
 
 import threading
-import urllib.error
-import urllib.request
 from urllib.parse import urlsplit
 
 from vaetui.core.alerts.model import Alert
@@ -80,6 +78,9 @@ class WebhookSink:
 
     def _attempt(self, body: bytes, headers: dict[str, str]) -> tuple[str, bool]:
         """One POST: ("", _) when delivered, else (what went wrong, whether to retry)."""
+        import urllib.error  # on the first alert sent: a monitor that sends none never loads it
+        import urllib.request
+
         request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:

@@ -5,7 +5,8 @@ variance of the 4-neighbour Laplacian of the reconstruction's luminance over tha
 input: 1 means as much fine detail as the input, 0.3 a clearly blurred copy, above 1 more
 high-frequency energy than the input (noise, checkerboard artefacts). Large images are
 reduced by the same whole factor before measuring, GIFs are measured on up to
-``MAX_FRAMES`` evenly spaced frames; nothing decodes more than ``MAX_PIXELS``.
+``MAX_FRAMES`` evenly spaced frames; nothing decodes more than ``MAX_PIXELS``. Pillow is
+imported on the first image opened, so a run without sample images never loads it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import math
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, ImageSequence
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 #: An image bigger than this (width x height) is not decoded at all ("too large").
 MAX_PIXELS = 40_000_000
@@ -61,6 +65,8 @@ def probe(path: str) -> Probe:
 
 
 def _open(path: str) -> Image.Image:
+    from PIL import Image
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -92,6 +98,8 @@ def reduce_factor(width: int, height: int, max_pixels: int) -> int:
 
 
 def _sample_frames(im: Image.Image) -> Iterator[Image.Image]:
+    from PIL import ImageSequence
+
     n = min(int(getattr(im, "n_frames", 1) or 1), MAX_SCANNED_FRAMES)
     wanted = set(np.linspace(0, n - 1, min(n, MAX_FRAMES)).round().astype(int).tolist())
     for i, frame in enumerate(ImageSequence.Iterator(im)):

@@ -8,9 +8,10 @@ user steps back with ←, and follows again at the newest end.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from PIL import Image as PILImage
+if TYPE_CHECKING:
+    from PIL import Image as PILImage
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType

@@ -100,7 +100,10 @@ class MetricPane(Vertical, can_focus=True):
         self.display = name is not None
         if name is None:
             return
-        self.query_one(Label).update(pane_label(name, summary))
+        label = self.query_one(Label)
+        text = pane_label(name, summary)
+        if label.content != text:
+            label.update(text, layout=False)  # one line of a fixed-size pane
         spark = self.query_one(Sparkline)
         spark.data = spark_data(series, spark.size.width or 40, window)
 
@@ -145,10 +148,11 @@ class MetricList(Vertical):
         label.display = total > 0
         if total:
             recent = f"last {fmt_tick(window)} steps" if window is not None else "—"
+            text = f"sparks: {recent}"
             if total > PAGE_SIZE:
-                label.update(f"{start + 1}-{start + len(page)} of {total} · sparks: {recent}")
-            else:
-                label.update(f"sparks: {recent}")
+                text = f"{start + 1}-{start + len(page)} of {total} · {text}"
+            if str(label.content) != text:
+                label.update(text, layout=False)  # one line of fixed width
 
     def step(self, current: str | None, delta: int) -> str | None:
         """The metric ``delta`` places from ``current`` in display order (wrapping)."""

@@ -80,33 +80,35 @@ class MetricPlot(PlotextPlot):
         self._legend: list[LegendItem] = []
         self._published: list[LegendItem] = []
         self._seen_y: list[float] = []
+        #: The last drawing and what it was drawn for (None: draw on the next frame).
+        self._drawn: tuple[tuple[object, ...], RenderResult] | None = None
 
     def zoom(self, direction: int) -> None:
         """Zoom in (+1) or out (-1) around the current view."""
         self.view.zoom_in() if direction > 0 else self.view.zoom_out()
-        self.refresh()
+        self._redraw()
 
     def pan(self, direction: int) -> None:
         """Pan a quarter window left (-1) or right (+1)."""
         bounds = self.bounds()
         if bounds is not None:
             self.view.pan(direction, *bounds)
-            self.refresh()
+            self._redraw()
 
     def jump(self, step: float) -> None:
         """Centre the view on ``step`` and mark it."""
         self.view.jump(step)
-        self.refresh()
+        self._redraw()
 
     def follow(self) -> None:
         """Whole history again, following the newest step."""
         self.view.reset()
-        self.refresh()
+        self._redraw()
 
     def toggle_log(self) -> None:
         """Switch the y axis between linear and log."""
         self.log_scale = not self.log_scale
-        self.refresh()
+        self._redraw()
 
     def set_alpha(self, alpha: float) -> None:
         """Use EMA weight ``alpha`` (a new weight drops the cached curves)."""
@@ -114,9 +116,25 @@ class MetricPlot(PlotextPlot):
             self.emas = EmaCache(alpha)
 
     def show(self, data: PlotData) -> None:
-        """Replace what is plotted and redraw."""
+        """Replace what is plotted; redraw only if the drawing comes out different (a long
+        run's newest points often change nothing at the plot's resolution)."""
         self.data = data
+        if not self.size.area:
+            self._redraw()  # not laid out yet: drawn once it has a size
+            return
+        drawn = (self._drawing_key(), self._draw())
+        if drawn != self._drawn:
+            self._drawn = drawn
+            self.refresh()
+
+    def _redraw(self) -> None:
+        """The view changed: draw again on the next frame."""
+        self._drawn = None
         self.refresh()
+
+    def _drawing_key(self) -> tuple[object, ...]:
+        """What a drawing depends on besides the data and the view (which redraw anyway)."""
+        return (self.size, self.app.theme, self.theme)
 
     def _rgb(self, component: str) -> tuple[int, int, int]:
         return self.get_component_styles(component).color.rgb
@@ -185,6 +203,13 @@ class MetricPlot(PlotextPlot):
             self.post_message(self.LegendChanged(list(self._legend)))
 
     def render(self) -> RenderResult:
+        key = self._drawing_key()
+        if self._drawn is None or self._drawn[0] != key:
+            self._drawn = (key, self._draw())
+        return self._drawn[1]
+
+    def _draw(self) -> RenderResult:
+        """The plot of ``data`` in the current view, at the widget's size."""
         plt = self.plt
         plt.clear_figure()
         self._legend = []

@@ -83,9 +83,19 @@ class VerdictBadge(Widget, can_focus=True):
         self.add_class(level_class(new))
 
     def show(self, level: str, value: float | None) -> None:
-        """Set the level and the number judged."""
+        """Set the level and the number judged; a number that would read the same on the
+        badge is stored without a refresh, so a live run's badges are redrawn only when
+        their text changes."""
         self.level = level if level in ALL_LEVELS else "pending"
-        self.value = value
+        if self.value is None or value is None or not self.size.width:
+            self.value = value
+            return
+        title_width = max(self.title_width, len(self.title_text) + 1)
+        room = max(self.size.width - title_width - len(level_word(self.level)) - 1, 0)
+        if self._value_text(room, value) != self._value_text(room, self.value):
+            self.value = value
+        else:  # kept for the next redraw (a resize), without one now
+            self.set_reactive(VerdictBadge.value, value)
 
     def render(self) -> Text:
         # "Title  LEVEL  value": the title field is fixed per badge (``title_width``), so
@@ -112,10 +122,11 @@ class VerdictBadge(Widget, can_focus=True):
         text.append(word, style="bold")
         return text
 
-    def _value_text(self, room: int) -> str:
-        """The judged number as the panes write it (``fmt_value``), fewer digits only when
-        it cannot fit; the divergence badge says where ("step 2,400") or how much ("12x")."""
-        v = self.value
+    def _value_text(self, room: int, value: float | None = None) -> str:
+        """The judged number (``value``, else the badge's) as the panes write it
+        (``fmt_value``), fewer digits only when it cannot fit; the divergence badge says
+        where ("step 2,400") or how much ("12x")."""
+        v = self.value if value is None else value
         if v is None or room <= 0:
             return ""
         if self.criterion_id == "stall" and math.isfinite(v):
