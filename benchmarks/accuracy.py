@@ -295,30 +295,25 @@ def follow_table(results: list[Result]) -> str:
     return "\n".join(rows)
 
 
-def mistakes(results: list[Result]) -> str:
-    """Every end reading that missed its truth."""
-    out = []
-    for r in results:
-        for cid, want in r.case.levels.items():
-            if r.batch[cid] not in want:
-                out.append(
-                    f"- {r.case.name}: {cid} read {r.batch[cid]}, truth {'/'.join(sorted(want))}"
-                )
-    return "\n".join(out) or "- none"
+def _end_levels(r: Result, live: bool) -> dict[str, str] | None:
+    """The levels a run ended on: ``check``'s batch reading, or the live replay's last one."""
+    if not live:
+        return r.batch
+    final = r.replay.final if r.replay is not None else None
+    return None if final is None else {v.id: v.level for v in final.criteria}
 
 
-def live_mistakes(results: list[Result]) -> str:
-    """Every live end reading (the replay's final picture) that missed its truth."""
+def mistakes(results: list[Result], live: bool = False) -> str:
+    """Every end reading (batch, or with ``live`` the replay's) that missed its truth."""
     out = []
     for r in results:
-        final = r.replay.final if r.replay is not None else None
-        if final is None:
+        levels = _end_levels(r, live)
+        if levels is None:
             continue
         for cid, want in r.case.levels.items():
-            got = final.verdict(cid)
-            if got is not None and got.level not in want:
+            if cid in levels and levels[cid] not in want:
                 out.append(
-                    f"- {r.case.name}: {cid} read {got.level}, truth {'/'.join(sorted(want))}"
+                    f"- {r.case.name}: {cid} read {levels[cid]}, truth {'/'.join(sorted(want))}"
                 )
     return "\n".join(out) or "- none"
 
@@ -360,7 +355,7 @@ def report(results: list[Result], took: float) -> str:
         mistakes(results),
         "",
         "misses at the end (live):",
-        live_mistakes(results),
+        mistakes(results, live=True),
         "",
         "false alarms (healthy runs called bad):",
         alarms(results),
