@@ -208,9 +208,7 @@ def _late(r: Result) -> list:
 def _first_readings_late(r: Result) -> int:
     """First readings seen after the first quarter of their segment (not in the budget)."""
     assert r.replay is not None
-    flaps = {id(c) for c in r.replay.flaps(0.25)}
-    late = r.replay.late_changes(0.25 * r.case.last_step)
-    return sum(1 for c in late if c.first_reading and id(c) not in flaps)
+    return sum(1 for c in r.replay.after_quarter(0.25) if c.first_reading)
 
 
 def budget_table(results: list[Result]) -> str:

@@ -68,24 +68,32 @@ class Replay:
         """Changes reported after the newest step read passed ``after_step``."""
         return [c for c in self.changes if c.read_step is not None and c.read_step > after_step]
 
-    def flaps(self, fraction: float = 0.25) -> list[SeenChange]:
-        """Changes between two levels seen after the first ``fraction`` of their segment.
+    def after_quarter(self, fraction: float = 0.25) -> list[SeenChange]:
+        """Changes seen after the first ``fraction`` of their own segment.
 
-        What the steady-badge budget counts. A run that restarts is judged afresh in each of
-        its segments: each has its own first quarter, the run's length being its longest
-        segment's (a run cut short by a crash does not shrink it). A criterion's first reading
-        (out of ``pending``, say where a KL warm-up ends) is where judging begins, not a
-        change of verdict.
+        A run that restarts is judged afresh in each of its segments: each has its own first
+        quarter, the run's length being its longest segment's (a run cut short by a crash
+        does not shrink it).
         """
         length = max((last - first for first, last in self.spans.values()), default=0.0)
         out = []
         for c in self.changes:
             span = self.spans.get(c.segment)
-            if c.first_reading or c.read_step is None or span is None:
-                continue
-            if c.read_step > span[0] + fraction * length:
+            if (
+                c.read_step is not None
+                and span is not None
+                and c.read_step > span[0] + fraction * length
+            ):
                 out.append(c)
         return out
+
+    def flaps(self, fraction: float = 0.25) -> list[SeenChange]:
+        """What the steady-badge budget counts: ``after_quarter`` changes between two levels.
+
+        A criterion's first reading (out of ``pending``, say where a KL warm-up ends) is where
+        judging begins, not a change of verdict.
+        """
+        return [c for c in self.after_quarter(fraction) if not c.first_reading]
 
     def first(self, criterion: str, level: str) -> SeenChange | None:
         """The first change of ``criterion`` to ``level``."""
