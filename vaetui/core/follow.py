@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from vaetui.core.failure import FAILED
 from vaetui.core.filekind import stdin_refusal
+from vaetui.core.heap import hold_freed_memory, return_freed_memory
 from vaetui.core.pool import FollowPool, shared_pool
 from vaetui.core.source import FileSource, ReadResult, SourceError
 
@@ -135,6 +136,7 @@ class Follower:
         self._watcher = None if self._path == "-" else _watcher(self._path, self._wake, poll)
         self._started = False
         self._history_noted = False
+        self._holds_memory = False  # freed blocks kept for reuse until the backfill ends
         self._state = "waiting for file"
         self._error: str | None = None
 
@@ -179,6 +181,7 @@ class Follower:
             self._watcher.start()  # before the first read, so no change falls in between
         self._state = "reading"
         self._started = True
+        self._holds_memory = hold_freed_memory()
         self._pool.add(self)
 
     def stop(self) -> None:
@@ -189,6 +192,13 @@ class Follower:
             self._watcher.stop()
         self._source.close()
         self._state = "stopped"
+        self._release_memory()
+
+    def _release_memory(self) -> None:
+        """The backfill is over (or never will be): stop keeping freed blocks for it."""
+        if self._holds_memory:
+            self._holds_memory = False
+            return_freed_memory()
 
     def _wake(self) -> None:
         """The file may have changed (called by the watcher or the pipe reader).
@@ -232,6 +242,7 @@ class Follower:
             return 0.0
         if not self._history_noted:
             self._history_noted = True
+            self._release_memory()
             self._note_history_age()
         if watcher is not None and self._coalesce > 0:
             paced = self._paced(watcher, data_before)
@@ -450,6 +461,7 @@ def follow_once(path: str | os.PathLike[str], consumer: Consumer, finish: bool =
     arrived = threading.Event()
     source = FileSource(path, on_data=arrived.set)
     total = 0
+    held = hold_freed_memory()
     try:
         while True:
             arrived.clear()
@@ -467,6 +479,8 @@ def follow_once(path: str | os.PathLike[str], consumer: Consumer, finish: bool =
                 break
     finally:
         source.close()
+        if held:
+            return_freed_memory()
     if finish:
         consumer.finish()
     return total
