@@ -192,21 +192,20 @@ class PhaseWatch:
         self, name: str, steps: np.ndarray, values: np.ndarray, lines: np.ndarray
     ) -> list[tuple[int, Event]]:
         st = self._schedules.setdefault(name, _Schedule())
+        if st.noisy:
+            return []
         ok = np.isfinite(values)
-        rows = np.flatnonzero(ok)
-        steps, values, lines = steps[ok], values[ok], lines[ok]
-        if st.noisy or values.size == 0:
+        rows: np.ndarray | None = None  # None: every point is finite, row i is point i
+        if not ok.all():
+            rows = np.flatnonzero(ok)
+            steps, values, lines = steps[ok], values[ok], lines[ok]
+        if values.size == 0:
             return []
         first = values[0] if st.prev is None else st.prev
         prev = np.concatenate(([first], values[:-1]))
         second = first if st.prev2 is None else st.prev2
-        prev2 = np.concatenate(([second], prev[:-1]))
         rising = (values > prev) & (values - prev > 1e-9 * np.abs(prev))
-        # A drop is a schedule change after a steady stretch (a step decay), not inside a
-        # smooth decay whose tail falls fast in relative terms (cosine to zero).
-        with np.errstate(divide="ignore", invalid="ignore"):
-            steady = np.abs(prev / prev2 - 1.0) < self.jump / 3
-        dropping = (values < prev * (1.0 - self.jump)) & steady
+        dropping = self._drops(values, prev, second)
         was_rising = np.concatenate(([st.rising], rising[:-1]))
         turns = np.flatnonzero((rising != was_rising) | dropping)
         events: list[tuple[int, Event]] = []
@@ -223,7 +222,7 @@ class PhaseWatch:
                 st.prev, st.prev_step = float(prev[i]), float(steps[i - 1])
                 st.prev_line = int(lines[i - 1])
             point = (float(values[i]), float(steps[i]), int(lines[i]), base + i)
-            row = int(rows[i])
+            row = i if rows is None else int(rows[i])
             found = self._turn(name, st, point, bool(rising[i]), bool(dropping[i]))
             events += [(row, e) for e in found]
         if st.noisy:
@@ -233,6 +232,19 @@ class PhaseWatch:
         st.rising = bool(rising[-1])
         st.seen = base + values.size
         return events
+
+    def _drops(self, values: np.ndarray, prev: np.ndarray, second: float) -> np.ndarray:
+        """Where a value falls by more than ``jump`` from the one before (``prev``) after a
+        steady stretch: a step decay, not the tail of a smooth decay that falls fast in
+        relative terms (cosine to zero). ``second`` is the value before ``prev[0]``."""
+        dropping = values < prev * (1.0 - self.jump)
+        at = np.flatnonzero(dropping)
+        if at.size:
+            # The value two before each candidate: steadiness is judged only where it matters.
+            prev2 = np.where(at > 0, prev[np.maximum(at - 1, 0)], second)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dropping[at] = np.abs(prev[at] / prev2 - 1.0) < self.jump / 3
+        return dropping
 
     def _turn(
         self,

@@ -16,7 +16,7 @@ from vaetui.core.assess import LOSSES
 from vaetui.core.phase_watch import PhaseWatch
 from vaetui.core.profile import Profile
 from vaetui.core.snapshot import Event
-from vaetui.core.stats import MAX_POINTS, SEGMENT_DTYPE, Growable, MetricHistory, ema_before
+from vaetui.core.stats import MAX_POINTS, Growable, MetricHistory, ema_before
 
 #: Points a metric needs in its segment before spikes are reported.
 SPIKE_MIN_POINTS = 10
@@ -214,14 +214,11 @@ class Recorder:
             return None
         h.writes += 1
         before = h.seg_count
-        h.steps.extend(steps)
-        h.values.extend(values)
-        h.segments.extend(np.full(steps.size, self.segment, dtype=SEGMENT_DTYPE))
-        h.seg_count += steps.size
-        finite = np.isfinite(values)
+        # The column as the history took it: contiguous, so the passes below read it fast.
+        values, finite = h.add_column(steps, values, self.segment, self.point_limit)
         bad = int(steps.size - np.count_nonzero(finite))
+        h.seg_count += steps.size
         h.seg_nan += bad
-        h.thin_if_full(self.point_limit)
         if self.watch.watches(name):
             found = self.watch.note_rows(name, steps, values, lines)
             self.phase_steps += [e.step for _row, e in found if e.step is not None]
@@ -229,12 +226,13 @@ class Recorder:
         if name not in LOSSES:
             return None
         alpha = self._profile.smoothing.ema_alpha
-        prior, h.spike_ema = ema_before(values, alpha, h.spike_ema)
+        prior, h.spike_ema = ema_before(values, alpha, h.spike_ema, finite if bad else None)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = values / prior
-        position = before + np.arange(values.size)
-        factor = self._profile.divergence.spike_factor
-        spikes = np.flatnonzero((position >= SPIKE_MIN_POINTS) & (prior > 0) & (ratio > factor))
+        # A spike needs SPIKE_MIN_POINTS points of its segment before it and an EMA above 0.
+        first = max(SPIKE_MIN_POINTS - before, 0)
+        over = first + np.flatnonzero(ratio[first:] > self._profile.divergence.spike_factor)
+        spikes = over[prior[over] > 0]
         for i in spikes.tolist():
             step, line = float(steps[i]), int(lines[i])
             self.spikes.append((step, float(ratio[i]), name))
@@ -270,8 +268,8 @@ class RecordIndex:
         self._trim()
 
     def extend(self, steps: np.ndarray, lines: np.ndarray) -> None:
-        self.steps.extend(steps.astype(np.float64))
-        self.lines.extend(lines.astype(np.float64))
+        self.steps.extend(steps)  # stored as float64
+        self.lines.extend(lines)
         self._trim()
 
     def set_compact(self, compact: bool) -> None:

@@ -25,7 +25,7 @@ def _block_size(w: float, values: np.ndarray) -> int:
     """Values per closed-form EMA block such that ``values * w**-block`` cannot overflow."""
     if w >= 1.0:
         return 8192
-    top = float(np.max(np.abs(values))) if values.size else 1.0
+    top = max(float(values.max()), -float(values.min())) if values.size else 1.0
     headroom = 250.0 - (math.log10(top) if top > 1.0 else 0.0)
     return int(max(1, min(8192, headroom * math.log(10) / -math.log(w))))
 
@@ -130,35 +130,75 @@ def ema_series(values: np.ndarray, alpha: float) -> np.ndarray:
     return filled
 
 
-def ema_before(values: np.ndarray, alpha: float, start: float | None) -> tuple[np.ndarray, float]:
+def ema_before(
+    values: np.ndarray, alpha: float, start: float | None, finite: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
     """Running EMA (not debiased, NaN skipped) just *before* each value, and after the last.
 
     ``start`` is the EMA before the first value (None: the first finite value starts it).
     Entries for non-finite values, and for the value that starts the EMA, are NaN.
+    ``finite`` is ``np.isfinite(values)`` when the caller has it (None: all finite, or
+    not known yet); the result is the same either way.
     """
+    if finite is None:
+        finite = np.isfinite(values)
+        if finite.all():
+            return _ema_before_finite(np.asarray(values, dtype=np.float64), alpha, start)
     out = np.full(values.shape, np.nan, dtype=np.float64)
-    idx = np.flatnonzero(np.isfinite(values))
+    idx = np.flatnonzero(finite)
     if idx.size == 0:
         return out, math.nan if start is None else start
     y = values[idx].astype(np.float64)
     if start is None:
         start, y, idx = float(y[0]), y[1:], idx[1:]
+    after, m = _ema_after(y, alpha, start)
+    if idx.size:
+        out[idx[0]] = start
+        out[idx[1:]] = after[:-1]
+    return out, m
+
+
+def _ema_before_finite(
+    y: np.ndarray, alpha: float, start: float | None
+) -> tuple[np.ndarray, float]:
+    """``ema_before`` of values that are all finite: no masks, no gathers."""
+    out = np.empty(y.size, dtype=np.float64)
+    if y.size == 0:
+        return out, math.nan if start is None else start
+    first = 0
+    if start is None:
+        start, first = float(y[0]), 1
+        out[0] = math.nan
+    after, m = _ema_after(y[first:], alpha, start)
+    if first < y.size:
+        out[first] = start
+        out[first + 1 :] = after[:-1]
+    return out, m
+
+
+def _ema_after(y: np.ndarray, alpha: float, start: float) -> tuple[np.ndarray, float]:
+    """The running EMA after each of the finite values ``y``, starting from ``start``; and
+    after the last. In closed-form blocks (the decay's powers are computed once and kept)."""
     w = 1.0 - alpha
     after = np.empty(y.size, dtype=np.float64)
-    block = 512 if w <= 0 else _block_size(w, y)
+    if w <= 0.0:
+        after[:] = y
+        return after, float(y[-1]) if y.size else start
+    block = _block_size(w, y)
     m = start
     for a in range(0, y.size, block):
         seg = y[a : a + block]
-        k = np.arange(seg.size, dtype=np.float64)
-        if w <= 0.0:
-            after[a : a + seg.size] = seg
-        else:
-            grow = w**-k
-            after[a : a + seg.size] = w ** (k + 1) * m + alpha * np.cumsum(seg * grow) / grow
-        m = float(after[a + seg.size - 1])
-    if idx.size:
-        out[idx] = np.concatenate(([start], after[:-1]))
-    return out, m
+        grow, decay = _powers(w, seg.size, -1), _powers(w, seg.size, 1)
+        # w**(k+1) * m + alpha * cumsum(seg * w**-k) / w**-k, evaluated in that order
+        acc = np.multiply(seg, grow)
+        np.cumsum(acc, out=acc)
+        acc *= alpha
+        acc /= grow
+        dst = after[a : a + seg.size]
+        np.multiply(decay, m, out=dst)
+        dst += acc
+        m = float(dst[-1])
+    return after, m
 
 
 def relative_change(values: np.ndarray) -> float | None:
@@ -310,22 +350,101 @@ class MetricHistory:
         n = len(self)
         if n <= limit:
             return
-        # Buckets big enough that the history drops to about half the limit, so thinning
-        # happens once per limit / 2 new points, not on every append.
-        recent = min(KEEP_RECENT, limit // 4)
-        older_target = max((limit // 2 - recent) // 2, 1)
-        bucket = max(4, 2 * -(-(n - recent) // (2 * older_target)))
-        cut = (n - recent) // bucket * bucket
+        bucket, cut = _thin_plan(n, limit)
         steps, values, segs = self.steps.view(), self.values.view(), self.segments.view()
         keep = np.ones(n, dtype=bool)
         keep[:cut] = _bucket_keep(values[:cut], segs[:cut], bucket)
-        self.steps = _growable(steps[keep], limit)
-        self.values = _growable(values[keep], limit)
-        self.segments = _growable(segs[keep], limit, SEGMENT_DTYPE)
+        self._replace(
+            _growable(steps[keep], limit),
+            _growable(values[keep], limit),
+            _growable(segs[keep], limit, SEGMENT_DTYPE),
+            segs[-1],
+        )
+
+    def add_column(
+        self, steps: np.ndarray, values: np.ndarray, segment: int, limit: int = MAX_POINTS
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Append points of segment ``segment`` (segment numbers never decrease), then thin
+        as ``thin_if_full(limit)`` would: the same points are kept, but a column that overfills
+        the history is thinned on its way in instead of being appended first.
+
+        Returns the column as one contiguous float64 array (to read only: it may share memory
+        with the history) and which of its values are finite, so the caller's further passes
+        need not copy it again.
+        """
+        n_old, n = len(self), len(self) + values.size
+        if n <= limit:
+            self.steps.extend(steps)
+            self.values.extend(values)
+            self.segments.extend(_segment_fill(values.size, segment))
+            column = self.values.view()[n_old:]
+            return column, np.isfinite(column)
+        bucket, cut = _thin_plan(n, limit)
+        vals = np.concatenate((self.values.view(), values), dtype=np.float64)
+        finite = np.isfinite(vals)
+        old_segs = self.segments.view()
+        # Segment numbers only matter where a bucket spans two segments; they never decrease,
+        # so the oldest point tells whether the history holds an earlier segment.
+        segs = None
+        if n_old and old_segs[0] != segment:
+            segs = np.concatenate((old_segs, _segment_fill(values.size, segment)))
+        kept = np.flatnonzero(
+            _bucket_keep(vals[:cut], None if segs is None else segs[:cut], bucket, finite[:cut])
+        )
+        size = kept.size + n - cut
+        new_steps = _joined(self.steps.view(), steps, kept, cut, size, limit)
+        new_values = _joined(vals, vals[:0], kept, cut, size, limit)
+        if segs is None:
+            new_segs = _growable(_segment_fill(size, segment), limit, SEGMENT_DTYPE)
+        else:
+            new_segs = _joined(segs, segs[:0], kept, cut, size, limit, SEGMENT_DTYPE)
+        current = np.float32(segment) if values.size else old_segs[n_old - 1]
+        self._replace(new_steps, new_values, new_segs, current)
+        return vals[n_old:], finite[n_old:]
+
+    def _replace(self, steps: Growable, values: Growable, segs: Growable, current: float) -> None:
+        """The thinned points become the history; ``current`` is the newest segment's number."""
+        self.steps, self.values, self.segments = steps, values, segs
         if self.compact:
             self.set_compact(True)
-        current = segs[-1]
         self.segment_start = int(np.searchsorted(self.segments.view(), current, side="left"))
+
+
+def _joined(
+    old: np.ndarray,
+    new: np.ndarray,
+    kept: np.ndarray,
+    cut: int,
+    size: int,
+    limit: int,
+    dtype: type = np.float64,
+) -> Growable:
+    """``_growable`` of ``concatenate((old, new))`` at the sorted positions ``kept`` (all
+    before ``cut``) and from ``cut`` on, without building the concatenation."""
+    g = Growable(max(size, limit) + limit // 2, dtype)
+    split = int(np.searchsorted(kept, old.size))
+    g.extend(old[kept[:split]])
+    g.extend(new[kept[split:] - old.size])
+    if cut < old.size:
+        g.extend(old[cut:])
+        g.extend(new)
+    else:
+        g.extend(new[cut - old.size :])
+    return g
+
+
+def _thin_plan(n: int, limit: int) -> tuple[int, int]:
+    """Bucket size and how many of the oldest points are thinned, for ``n`` points over
+    ``limit``: buckets big enough that the history drops to about half the limit, so thinning
+    happens once per limit / 2 new points, not on every append."""
+    recent = min(KEEP_RECENT, limit // 4)
+    older_target = max((limit // 2 - recent) // 2, 1)
+    bucket = max(4, 2 * -(-(n - recent) // (2 * older_target)))
+    return bucket, (n - recent) // bucket * bucket
+
+
+def _segment_fill(size: int, segment: float) -> np.ndarray:
+    return np.full(size, segment, dtype=SEGMENT_DTYPE)
 
 
 def minmax_thin(
@@ -345,21 +464,25 @@ def minmax_thin(
     return steps[keep], values[keep]
 
 
-def _bucket_keep(values: np.ndarray, segs: np.ndarray | None, bucket: int) -> np.ndarray:
-    """Keep the min and max of each bucket; a bucket that spans segments is kept whole."""
+def _bucket_keep(
+    values: np.ndarray, segs: np.ndarray | None, bucket: int, finite: np.ndarray | None = None
+) -> np.ndarray:
+    """Keep the min and max of each bucket; a bucket that spans segments is kept whole.
+
+    ``finite`` is ``np.isfinite(values)`` when the caller has it already.
+    """
     v = values.reshape(-1, bucket)
     # A non-finite point counts as +inf: it wins the "max" slot, so NaN stays visible.
-    filled = np.where(np.isfinite(v), v, np.inf)
-    lo = np.argmin(filled, axis=1)
-    hi = np.argmax(filled, axis=1)
-    keep = np.zeros(v.shape, dtype=bool)
-    rows = np.arange(v.shape[0])
-    keep[rows, lo] = True
-    keep[rows, hi] = True
+    ok = np.isfinite(v) if finite is None else finite.reshape(-1, bucket)
+    filled = v if ok.all() else np.where(ok, v, np.inf)
+    starts = np.arange(0, values.size, bucket)
+    keep = np.zeros(values.size, dtype=bool)
+    keep[starts + np.argmin(filled, axis=1)] = True
+    keep[starts + np.argmax(filled, axis=1)] = True
     if segs is not None:
         mixed = segs.reshape(-1, bucket)
-        keep[mixed[:, 0] != mixed[:, -1]] = True
-    return keep.reshape(-1)
+        keep.reshape(-1, bucket)[mixed[:, 0] != mixed[:, -1]] = True
+    return keep
 
 
 def _growable(values: np.ndarray, limit: int = MAX_POINTS, dtype: type = np.float64) -> Growable:
