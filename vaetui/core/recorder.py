@@ -226,7 +226,7 @@ class Recorder:
         if name not in LOSSES:
             return None
         alpha = self._profile.smoothing.ema_alpha
-        prior, h.spike_ema = ema_before(values, alpha, h.spike_ema, finite if bad else None)
+        prior, h.spike_ema = ema_before(values, alpha, h.spike_ema, finite)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = values / prior
         # A spike needs SPIKE_MIN_POINTS points of its segment before it and an EMA above 0.

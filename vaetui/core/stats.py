@@ -137,13 +137,12 @@ def ema_before(
 
     ``start`` is the EMA before the first value (None: the first finite value starts it).
     Entries for non-finite values, and for the value that starts the EMA, are NaN.
-    ``finite`` is ``np.isfinite(values)`` when the caller has it (None: all finite, or
-    not known yet); the result is the same either way.
+    ``finite`` is ``np.isfinite(values)`` when the caller has it already.
     """
     if finite is None:
         finite = np.isfinite(values)
-        if finite.all():
-            return _ema_before_finite(np.asarray(values, dtype=np.float64), alpha, start)
+    if finite.all():
+        return _ema_before_finite(np.asarray(values, dtype=np.float64), alpha, start)
     out = np.full(values.shape, np.nan, dtype=np.float64)
     idx = np.flatnonzero(finite)
     if idx.size == 0:
@@ -257,6 +256,14 @@ class Growable:
         if need > self._buf.size:
             self._grow(need)
         self._buf[self._n : need] = values
+        self._n = need
+
+    def fill(self, value: float, count: int) -> None:
+        """Append ``value`` ``count`` times."""
+        need = self._n + count
+        if need > self._buf.size:
+            self._grow(need)
+        self._buf[self._n : need] = value
         self._n = need
 
     def set_last(self, value: float) -> None:
@@ -376,7 +383,7 @@ class MetricHistory:
         if n <= limit:
             self.steps.extend(steps)
             self.values.extend(values)
-            self.segments.extend(_segment_fill(values.size, segment))
+            self.segments.fill(segment, values.size)
             column = self.values.view()[n_old:]
             return column, np.isfinite(column)
         bucket, cut = _thin_plan(n, limit)
@@ -395,7 +402,8 @@ class MetricHistory:
         new_steps = _joined(self.steps.view(), steps, kept, cut, size, limit)
         new_values = _joined(vals, vals[:0], kept, cut, size, limit)
         if segs is None:
-            new_segs = _growable(_segment_fill(size, segment), limit, SEGMENT_DTYPE)
+            new_segs = Growable(max(size, limit) + limit // 2, SEGMENT_DTYPE)
+            new_segs.fill(segment, size)
         else:
             new_segs = _joined(segs, segs[:0], kept, cut, size, limit, SEGMENT_DTYPE)
         current = np.float32(segment) if values.size else old_segs[n_old - 1]
