@@ -8,6 +8,11 @@ The columns of a shape are learned once from one example line with the ordinary 
 and checked against it, so both paths give the same records. Anything unusual — other
 shapes, tqdm ``\\r`` refreshes, evaluation lines, units glued to numbers — goes to the
 ordinary per-line parser, in file order.
+
+A block whose lines all have the previous block's shape but for a few (a value printed as
+``1e-05`` instead of ``0.0001``, a checkpoint message) is not split into lines: the odd lines
+are found by comparing runs of shapes, read with the block when their columns are the same,
+and given to the per-line parser when not.
 """
 
 from __future__ import annotations
