@@ -69,6 +69,17 @@ def read_separated(
     return _read_polars(data, count, len(fields), [cells[c] for c in cols], separator)
 
 
+def read_fields(
+    data: bytes, count: int, width: int, fields: Sequence[int], separator: bytes
+) -> np.ndarray | None:
+    """The cells ``fields`` of each of ``count`` lines of exactly ``width`` cells split at
+    ``separator``, as a float64 table, read by polars; None when polars is missing, a line
+    has another number of cells, or a selected cell is empty or not a number."""
+    if _load_polars() is None:
+        return None
+    return _read_polars(data, count, width, list(fields), separator)
+
+
 def _load_polars() -> Any:
     """The polars module, imported once; None when it cannot be (numpy reads instead)."""
     global _polars
