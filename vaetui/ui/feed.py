@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Callable
 from contextlib import suppress
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
@@ -25,12 +26,14 @@ from vaetui.core.follow import (
     wants_event_reader,
 )
 from vaetui.core.images.store import read_once, store_for
-from vaetui.core.images.watch import ImageWatcher
 from vaetui.core.rawlog import RawLines, StreamLines, raw_lines_for
 from vaetui.core.run import Run, RunOptions
 from vaetui.core.snapshot import Snapshot
 from vaetui.core.source import SourceError, newest_part
 from vaetui.ui.messages import SnapshotUpdated
+
+if TYPE_CHECKING:
+    from vaetui.core.images.watch import ImageWatcher
 
 Clock = Callable[[], float]
 #: Told of every picture of a run taken while following: (snapshot, run name, path).
@@ -120,6 +123,8 @@ class RunFeed:
         self._lock = self._follower.lock
         self._follower.start()
         if self.images is not None:
+            from vaetui.core.images.watch import ImageWatcher
+
             self._image_watcher = ImageWatcher(
                 self.images, self.run.step_times.step_at, self._updated
             )

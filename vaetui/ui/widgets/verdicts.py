@@ -79,7 +79,8 @@ class VerdictBadge(Widget, can_focus=True):
         self.set_class(self._blinks > 0 and self._blinks % 2 == 0, "-flash")
 
     def watch_level(self, old: str, new: str) -> None:
-        self.remove_class(level_class(old))
+        # One restyle, not two: each re-applies the stylesheet to the badge.
+        self.remove_class(level_class(old), update=False)
         self.add_class(level_class(new))
 
     def show(self, level: str, value: float | None) -> None:
