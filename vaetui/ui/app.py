@@ -101,7 +101,7 @@ class VaeApp(AlertOutlets, App[int]):
         with Horizontal(id="body"):
             yield MetricList(id="metrics")
             with Vertical(id="right"):
-                yield MetricPlot(id="plot")
+                yield MetricPlot(id="plot", lazy=self.follow)
                 yield PlotLegend(id="plot-legend")
                 yield Thumbnail(id="thumb")
                 yield EventsList(id="events")
@@ -114,13 +114,14 @@ class VaeApp(AlertOutlets, App[int]):
         self._sync_layout(self.size.width, self.size.height)
         if self.follow:
             previews = {f.index: m for f in self.feeds if (m := f.preview()) is not None}
-            if previews:
-                self._apply(previews)
             # Start reading once the first screen is painted, not while it is being drawn.
             self.call_after_refresh(self._start_feeds)
         else:
-            self._apply({feed.index: feed.read_all() for feed in self.feeds})
-        self._render()
+            previews = {feed.index: feed.read_all() for feed in self.feeds}
+        if previews:
+            self._apply(previews)  # the first update draws everything (nothing drawn yet)
+        else:
+            self._render()
         self.set_interval(1.0, self._tick)
 
     def _exit_on_signals(self) -> None:
