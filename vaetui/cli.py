@@ -334,12 +334,12 @@ def _run_check(args: argparse.Namespace) -> int:
         if args.follow:
             raise UsageError("--explain reads the whole file once; it cannot --follow")
         return explain(args.path, run_options(args, live=False), as_json=args.json)
-    from vaetui.commands.alerting import alert_config
+    from vaetui.commands.alerting import alert_config, alerts_asked
     from vaetui.commands.check import check
 
     options = run_options(args, live=args.follow)
-    alerts = alert_config(args)
-    if alerts.active and not args.follow:
+    alerts = alert_config(args) if alerts_asked(args) else None
+    if alerts is not None and not args.follow:
         raise UsageError("alert options need --follow (or 'vaetui tail')")
     return check(
         args.path, options, as_json=args.json, follow=args.follow, poll=args.poll, alerts=alerts

@@ -18,7 +18,6 @@ from typing import Any
 from vaetui.core.formats.custom import FormatError, LineFormat, compile_format
 from vaetui.core.profilecheck import InvalidSetting, validate
 
-
 #: A profile file larger than this is refused: thresholds fit in a few kilobytes.
 MAX_PROFILE_BYTES = 1 << 20
 

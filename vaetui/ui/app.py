@@ -115,7 +115,7 @@ class VaeApp(AlertOutlets, App[int]):
         if self.follow:
             previews = {f.index: m for f in self.feeds if (m := f.preview()) is not None}
             # Start reading once the first screen is painted, not while it is being drawn.
-            self.call_after_refresh(self._start_feeds)
+            self.call_after_refresh(self._first_screen_painted)
         else:
             previews = {feed.index: feed.read_all() for feed in self.feeds}
         if previews:
@@ -139,6 +139,13 @@ class VaeApp(AlertOutlets, App[int]):
                 loop.add_signal_handler(sig, self.exit)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass  # not the main thread (tests), or a platform without them
+
+    def _first_screen_painted(self) -> None:
+        """The verdicts are on the terminal: start reading the histories, then let the plot
+        load plotext and draw (the first screen did not wait for either)."""
+        self._start_feeds()
+        with suppress(NoMatches):  # closed before its first screen
+            self._on_main(MetricPlot).add_canvas()
 
     def _start_feeds(self) -> None:
         for feed in self.feeds:

@@ -5,8 +5,8 @@ Drawing happens when the canvas renders, so the series is thinned to the plot's 
 from the stylesheet through component classes, like Textual's own Sparkline, so themes apply.
 
 The canvas (plotext, :mod:`vaetui.ui.widgets.plotcanvas`) is mounted when the plot is built,
-or, for ``lazy`` plots (``vaetui tail``), right after the first screen is painted: the
-verdicts do not wait for plotext to load.
+or, for a ``lazy`` plot (``vaetui tail``), when the app calls ``add_canvas`` once the first
+screen is painted: the verdicts do not wait for plotext to load.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class MetricPlot(Widget):
 
     def __init__(self, alpha: float = 0.1, id: str | None = None, lazy: bool = False) -> None:
         super().__init__(id=id)
-        #: Mount the canvas after the first screen is painted (else when composed).
+        #: The canvas waits for ``add_canvas`` (else it comes with the plot).
         self.lazy = lazy
         self.canvas: PlotCanvas | None = None
         self.data = PlotData()
@@ -103,19 +103,16 @@ class MetricPlot(Widget):
         if not self.lazy:
             yield self._new_canvas()
 
-    def on_mount(self) -> None:
-        if self.lazy:
-            self.call_after_refresh(self._mount_canvas)
+    def add_canvas(self) -> None:
+        """Mount the canvas of a ``lazy`` plot (imports plotext); it draws the data shown."""
+        if self.canvas is None and self.is_attached:
+            self.mount(self._new_canvas())
 
     def _new_canvas(self) -> PlotCanvas:
         from vaetui.ui.widgets.plotcanvas import PlotCanvas
 
         self.canvas = PlotCanvas(self._drawing)
         return self.canvas
-
-    def _mount_canvas(self) -> None:
-        if self.canvas is None and self.is_attached:
-            self.mount(self._new_canvas())
 
     @property
     def plt(self) -> Plot:
