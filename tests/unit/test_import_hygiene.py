@@ -101,6 +101,7 @@ NOT_FOR_THE_FIRST_SCREEN = [
     "vaetui.core.alerts.webhook",
     "vaetui.core.alerts.hooks",
     "vaetui.core.images.watch",  # started with the follower, after the first screen
+    "vaetui.core.images.store",
     "vaetui.simulate",  # the simulator's options are declared for its own commands only
     "tomllib",  # only a profile file is TOML
 ]
