@@ -207,3 +207,23 @@ def test_recorder_columns_and_points_give_the_same_history_and_spikes() -> None:
     assert [e.kind for e in by_columns.events] == [e.kind for e in by_points.events]
     assert c.spike_ema is not None and p.spike_ema is not None
     assert math.isclose(c.spike_ema, p.spike_ema, rel_tol=1e-12)
+
+
+def test_a_first_column_of_only_nan_leaves_the_spike_ema_unstarted() -> None:
+    """A loss whose first rows are all NaN: the spike EMA starts at its first number, as it
+    does point by point, and later spikes are still found (a NaN EMA would hide them all)."""
+    loss = np.concatenate([[math.nan, math.nan], np.ones(200), [50.0], np.ones(20)])
+    steps = np.arange(loss.size, dtype=np.float64)
+    lines = np.arange(loss.size) + 1
+    by_points, by_columns = Recorder(Profile()), Recorder(Profile())
+    with np.errstate(all="ignore"):
+        for i in range(loss.size):
+            by_points.add_point("total_loss", float(steps[i]), float(loss[i]), False, int(i + 1))
+        for a, b in ((0, 2), (2, loss.size)):
+            table = np.stack([loss[a:b], np.zeros(b - a)], axis=1)
+            by_columns.add_columns([(0, "total_loss")], steps[a:b], table, lines[a:b])
+    assert [s[0] for s in by_points.spikes] == [202.0]
+    assert [s[0] for s in by_columns.spikes] == [202.0]
+    assert (
+        by_columns.histories["total_loss"].spike_ema == by_points.histories["total_loss"].spike_ema
+    )

@@ -132,11 +132,12 @@ def ema_series(values: np.ndarray, alpha: float) -> np.ndarray:
 
 def ema_before(
     values: np.ndarray, alpha: float, start: float | None, finite: np.ndarray | None = None
-) -> tuple[np.ndarray, float]:
+) -> tuple[np.ndarray, float | None]:
     """Running EMA (not debiased, NaN skipped) just *before* each value, and after the last.
 
     ``start`` is the EMA before the first value (None: the first finite value starts it).
-    Entries for non-finite values, and for the value that starts the EMA, are NaN.
+    Entries for non-finite values, and for the value that starts the EMA, are NaN. With no
+    finite value the EMA after is ``start`` itself (None stays None: still not started).
     ``finite`` is ``np.isfinite(values)`` when the caller has it already.
     """
     if finite is None:
@@ -146,7 +147,7 @@ def ema_before(
     out = np.full(values.shape, np.nan, dtype=np.float64)
     idx = np.flatnonzero(finite)
     if idx.size == 0:
-        return out, math.nan if start is None else start
+        return out, start
     y = values[idx].astype(np.float64)
     if start is None:
         start, y, idx = float(y[0]), y[1:], idx[1:]
@@ -159,11 +160,11 @@ def ema_before(
 
 def _ema_before_finite(
     y: np.ndarray, alpha: float, start: float | None
-) -> tuple[np.ndarray, float]:
+) -> tuple[np.ndarray, float | None]:
     """``ema_before`` of values that are all finite: no masks, no gathers."""
     out = np.empty(y.size, dtype=np.float64)
     if y.size == 0:
-        return out, math.nan if start is None else start
+        return out, start
     first = 0
     if start is None:
         start, first = float(y[0]), 1
