@@ -47,6 +47,26 @@ def run_state(
     return "live"
 
 
+def next_change(
+    snapshot: Snapshot | None, status: FollowStatus, paused: bool, now: float
+) -> float | None:
+    """Seconds until the status line changes with nothing but time passing: the shown age
+    ticks (whole seconds below an hour, whole minutes above, as ``fmt_age`` writes it), or
+    LIVE turns QUIET. None when nothing on it ages (no record yet, or a finished run)."""
+    last = snapshot.last_record_time if snapshot else None
+    state = run_state(snapshot, status, paused, now)
+    if snapshot is None or last is None or state == "finished":
+        return None
+    age = now - last
+    whole = max(0, int(age))
+    unit = 1 if whole < 3600 else 60
+    soonest = (whole // unit + 1) * unit - age
+    after = snapshot.quiet_after
+    if state == "live" and after is not None and after - age > 0:
+        soonest = min(soonest, after - age)
+    return max(soonest, 0.0)
+
+
 class StatusBar(Horizontal):
     """File, state, step, epoch, steps/s, time since the last line, follow mode.
 
