@@ -39,7 +39,11 @@ STEP_CHUNKS = 4
 #: Seconds between two reads of a file that keeps being written: the first line after a
 #: quiet spell is read at once, the lines of a steady stream in batches (one snapshot each),
 #: no more often than the app redraws (``vaetui.ui.app.MIN_INTERVAL``).
-COALESCE_SECONDS = 0.2
+COALESCE_SECONDS = 0.3
+
+#: Two reads that found data at most ``coalesce`` plus this apart are a stream (read on a
+#: timer with the watcher paused); a line every half second is not one, it is read on events.
+PACE_SLACK = 0.1
 
 #: A quiet file's safety look (made in case the watcher missed an event) comes ever later,
 #: doubling from ``safety_interval`` up to this many times it; any change or event resets it.
@@ -275,7 +279,7 @@ class Follower:
         timer, with the watcher paused (each write would be an event for nothing); once a
         read finds nothing new, listen again and look once more at once. None: no change."""
         found = self._data_at > data_before
-        if found and self._data_at - data_before <= 2 * self._coalesce:
+        if found and self._data_at - data_before <= self._coalesce + PACE_SLACK:
             watcher.pause()
             return self._coalesce
         if watcher.paused:

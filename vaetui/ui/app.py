@@ -45,8 +45,9 @@ from vaetui.ui.widgets.rawlog import RawLogScreen
 from vaetui.ui.widgets.status import ReadProgress, StatusBar, next_change
 from vaetui.ui.widgets.verdicts import VerdictPanel
 
-#: Seconds between two redraws at most (about 5 per second).
-MIN_INTERVAL = 0.2
+#: Seconds between two redraws at most (about 3 per second while a log streams; the first line
+#: after a quiet spell is drawn at once).
+MIN_INTERVAL = 0.3
 #: Seconds between two redraws of the plot, sparklines and events while a log grows.
 HEAVY_INTERVAL = 1.0
 #: Seconds without news after which the current run's snapshot is refreshed (stall verdict).
@@ -100,6 +101,8 @@ class VaeApp(AlertOutlets, App[int]):
         self._drawn: tuple[object, ...] | None = None
         self._tick_timer: Timer | None = None
         self._tick_at = 0.0
+        #: When ``_apply`` last ran (monotonic seconds).
+        self._applied_at = 0.0
         self._main: Screen[Any] | None = None
         #: Set by ``vaetui tail`` before ``run()``: it owns the signals (see ``_exit_on_signals``).
         self.lifeline: Lifeline | None = None
@@ -177,20 +180,27 @@ class VaeApp(AlertOutlets, App[int]):
 
         Status and badges follow every update; the plot, sparklines and events (most of
         the bytes sent to the terminal) at most once per ``HEAVY_INTERVAL``, so a fast log
-        stays light on a slow SSH link.
+        stays light on a slow SSH link. The first update after a quiet spell shows the new
+        line in a small screen update of its own, the heavy part in the next one.
         """
         for index, message in pending.items():
             feed = self.feeds[index]
             feed.status = message.status
             if message.snapshot is not None:
                 feed.snapshot = message.snapshot
-        wait = self._heavy_at + HEAVY_INTERVAL - time.monotonic()
+        now = time.monotonic()
+        after_quiet, self._applied_at = now - self._applied_at > 2 * MIN_INTERVAL, now
+        wait = self._heavy_at + HEAVY_INTERVAL - now
         news = self._heavy_key() != self._drawn
         with suppress(NoMatches):  # the app is closing: its widgets are gone
-            if wait <= 0 and news:
+            if wait <= 0 and news and not (after_quiet and self.follow):
                 self._render()
                 return
             self._render_light()
+            if wait <= 0 and news:
+                self._heavy_at = now  # drawn right after this screen update
+                self.call_after_refresh(self._heavy_due)
+                return
         if self._heavy_timer is None and news:
             # A little late on purpose: while the log keeps growing, the next update draws
             # the heavy part with the light one, in one screen update instead of two.
