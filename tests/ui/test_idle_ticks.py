@@ -15,7 +15,7 @@ from tests.support.snapshots import FIXED_NOW, make_snapshot
 from vaetui.core.follow import FollowStatus
 from vaetui.ui.app import TICK_MAX, VaeApp, build_app
 from vaetui.ui.widgets.plot import MetricPlot
-from vaetui.ui.widgets.status import StatusBar, next_change
+from vaetui.ui.widgets.status import ReadBar, StatusBar, next_change
 
 FOLLOWING = FollowStatus("following", "inotify")
 
@@ -98,6 +98,12 @@ async def _quiet_app(log: Path) -> None:
             fh.write(_line(41))
         await _until(pilot, lambda: "step 41" in _status(app))
         await _until(pilot, lambda: len(drawn) >= 1)
+        # The hidden progress bar has no clock of its own that wakes the app every second.
+        bar = app.query_one(ReadBar)
+        updates: list[object] = []
+        bar.update = lambda **kw: updates.append(kw)  # type: ignore[method-assign]
+        await pilot.pause(2.5)
+        assert updates == []
 
 
 def test_a_refresh_without_new_data_leaves_the_plot_alone(tmp_path: Path) -> None:

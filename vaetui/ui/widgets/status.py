@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.timer import Timer, TimerCallback
 from textual.widgets import Label, ProgressBar
 
 from vaetui.core.follow import FollowStatus
@@ -132,13 +133,32 @@ class StatusBar(Horizontal):
         self._set("st-mode", clean(status.error or status.mode))
 
 
+class ReadBar(ProgressBar):
+    """Textual's progress bar without its clock: the bar refreshes its ETA once a second,
+    for as long as the app runs; with no ETA shown, that timer is stopped at once, so a
+    quiet app is not woken by a bar that is not even on screen."""
+
+    def set_interval(
+        self,
+        interval: float,
+        callback: TimerCallback | None = None,
+        *,
+        name: str | None = None,
+        repeat: int = 0,
+        pause: bool = False,
+    ) -> Timer:
+        timer = super().set_interval(interval, callback, name=name, repeat=repeat, pause=pause)
+        timer.stop()
+        return timer
+
+
 class ReadProgress(Horizontal):
     """A progress bar shown while an existing log is read for the first time."""
 
     def compose(self) -> ComposeResult:
         yield Label("reading log", id="progress-label")
         # A determinate bar: an indeterminate one animates (and costs CPU) even when hidden.
-        yield ProgressBar(total=1.0, show_eta=False, id="progress-bar")
+        yield ReadBar(total=1.0, show_eta=False, id="progress-bar")
 
     def show(self, status: FollowStatus) -> None:
         """Visible only while the follower is still catching up with a file."""
