@@ -99,16 +99,15 @@ class LineSplitter:
         """Add bytes; return the newly completed text, if any."""
         if not data:
             return None
-        buf = self._pending + data if self._pending else data
-        self._pending = b""
+        head, self._pending = self._pending, b""
         if self._skipping:
+            buf = head + data
             end = _first_terminator(buf)
             if end < 0:
                 return None
             self._skipping = False
-            buf = buf[end:]  # keep the terminator so line counting stays right
-        last = max(buf.rfind(b"\n"), buf.rfind(b"\r"))
-        complete, tail = (b"", buf) if last < 0 else (buf[: last + 1], buf[last + 1 :])
+            head, data = b"", buf[end:]  # keep the terminator so line counting stays right
+        complete, tail = _cut_after_last_terminator(head, data)
         newlines = _plain_newlines(complete)
         if newlines >= 0 and len(tail) <= self._max and not _has_long_segment(complete, self._max):
             self._pending = tail
@@ -187,6 +186,20 @@ class LineSplitter:
         return b"".join(parts)
 
 
+def _cut_after_last_terminator(head: bytes, data: bytes) -> tuple[bytes, bytes]:
+    """``head + data`` (``head`` holding no terminator) cut after its last ``\\n`` or ``\\r``:
+    the complete segments and the rest. The complete part is copied at most once (a chunk that
+    ends a line and follows nothing is not copied at all)."""
+    last = data.rfind(b"\n")
+    last = max(last, data.rfind(b"\r", last + 1))  # a ``\r`` after it, scanning only the tail
+    if last < 0:
+        return b"", head + data
+    tail = data[last + 1 :]
+    if not head:
+        return (data[: last + 1] if tail else data), tail
+    return b"".join((head, memoryview(data)[: last + 1])), tail
+
+
 def _plain_newlines(raw: bytes) -> int:
     """The newlines in ``raw`` when it is ASCII with no control bytes (nothing to decode,
     replace or strip); -1 when it is not.
@@ -212,7 +225,10 @@ def _has_long_segment(raw: bytes, limit: int) -> bool:
     start, size = 0, len(raw)
     while size - start > limit:
         window_end = start + limit + 1
-        last = max(raw.rfind(b"\n", start, window_end), raw.rfind(b"\r", start, window_end))
+        # Any terminator in the window will do; ``\r`` is looked for only when no ``\n`` is.
+        last = raw.rfind(b"\n", start, window_end)
+        if last < 0:
+            last = raw.rfind(b"\r", start, window_end)
         if last < 0:
             return True
         start = last + 1

@@ -66,7 +66,21 @@ def read_separated(
     cells = [i for i, f in enumerate(fields) if f]
     if any(c >= len(cells) for c in cols):
         return None
-    return _read_polars(data, count, len(fields), [cells[c] for c in cols], separator)
+    # A cell empty in the first line must be empty in every line: a line that fills it has
+    # the same shape (digits are deleted from shapes) but a value the columns would drop.
+    empty = [i for i, f in enumerate(fields) if not f]
+    return _read_polars(data, count, len(fields), [cells[c] for c in cols], separator, empty)
+
+
+def read_fields(
+    data: bytes, count: int, width: int, fields: Sequence[int], separator: bytes
+) -> np.ndarray | None:
+    """The cells ``fields`` of each of ``count`` lines of exactly ``width`` cells split at
+    ``separator``, as a float64 table, read by polars; None when polars is missing, a line
+    has another number of cells, or a selected cell is empty or not a number."""
+    if _load_polars() is None:
+        return None
+    return _read_polars(data, count, width, list(fields), separator)
 
 
 def _load_polars() -> Any:
@@ -101,11 +115,19 @@ def _field_indices(data: bytes, cols: Sequence[int]) -> tuple[int, list[int]] | 
 
 
 def _read_polars(
-    data: bytes, count: int, width: int, fields: list[int], separator: bytes = b" "
+    data: bytes,
+    count: int,
+    width: int,
+    fields: list[int],
+    separator: bytes = b" ",
+    empty: Sequence[int] = (),
 ) -> np.ndarray | None:
+    """The ``fields`` of ``count`` lines of ``width`` cells as a float64 table; None unless
+    every such cell is a number and every cell of ``empty`` is empty."""
     pl = _load_polars()
     unique = sorted(set(fields))
     wanted = set(unique)
+    blank = [f"column_{i + 1}" for i in empty if i not in wanted]
     schema = {f"column_{i + 1}": pl.Float64 if i in wanted else pl.String for i in range(width)}
     try:
         frame = pl.read_csv(
@@ -115,12 +137,18 @@ def _read_polars(
             quote_char=None,
             comment_prefix=None,
             schema=schema,
-            columns=[f"column_{i + 1}" for i in unique],
+            columns=[f"column_{i + 1}" for i in unique] + blank,
             raise_if_empty=False,
         )
     except Exception:  # a token that is not a number, a line of another width
         return None
-    if frame.height != count or any(frame.null_count().row(0)):
+    if frame.height != count:
+        return None
+    if blank:
+        if any(n != count for n in frame.select(blank).null_count().row(0)):
+            return None  # a cell the shape has empty holds something in some line
+        frame = frame.drop(blank)
+    if any(frame.null_count().row(0)):
         return None
     table = frame.to_numpy(order="fortran")
     index = [unique.index(f) for f in fields]  # the caller's order, repeats allowed

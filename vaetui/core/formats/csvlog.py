@@ -15,8 +15,8 @@ import re
 import numpy as np
 
 from vaetui.core.formats.base import Record, iter_segments, parse_number
-from vaetui.core.formats.fastcsv import csv_fast_path
-from vaetui.core.formats.fastkv import Batch, FastPath
+from vaetui.core.formats.fastcsv import CsvFastPath, csv_fast_path
+from vaetui.core.formats.fastkv import Batch
 from vaetui.core.lines import TextBlock
 from vaetui.core.metrics import clean_key
 
@@ -69,7 +69,7 @@ class CsvParser:
 
     def reset(self) -> None:
         self._columns: list[str] | None = None
-        self._fast: FastPath | None = None
+        self._fast: CsvFastPath | None = None
         self._row_index = 0
         self._last_epoch: float | None = None
 

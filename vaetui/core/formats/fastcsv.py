@@ -7,14 +7,25 @@ by polars a column at a time (see :mod:`~vaetui.core.formats.columns`) instead o
 columns of a shape are learned from one example row under the current header and checked
 against the per-row rules of :mod:`~vaetui.core.formats.csvlog`; anything else (quotes, ``NA``,
 ``nan``, dates, a header seen again) goes row by row.
+
+Before that, a block whose rows all fill every cell is read whole, as written: polars parses
+every cell under the header as a number in one call (no shapes, no translation). Any cell it
+does not read as a number (a header row, a date, ``NA``), an empty cell, or a row of another
+width sends the block to the shape path. The cells polars reads as numbers are numbers the
+per-row rules read the same (``tests/unit/test_fastcsv.py`` compares them).
 """
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
+
+from vaetui.core.formats import fastkv
 from vaetui.core.formats.base import parse_number
-from vaetui.core.formats.fastkv import FastPath, Shape
+from vaetui.core.formats.columns import read_fields
+from vaetui.core.formats.fastkv import Batch, FastPath, Shape
+from vaetui.core.lines import TextBlock
 
 #: Commas (and tabs) become spaces before the columns are read.
 CSV_DELIMITERS = bytes.maketrans(b",\t", b"  ")
@@ -24,15 +35,62 @@ _PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _NOT_METRICS = ("step", "epoch", "created_at")
 
 
-def csv_fast_path(columns: list[str], delimiter: str = ",") -> FastPath:
-    """A :class:`FastPath` for rows under the header ``columns``, cells split by ``delimiter``."""
+def csv_fast_path(columns: list[str], delimiter: str = ",") -> CsvFastPath:
+    """A fast path for rows under the header ``columns``, cells split by ``delimiter``."""
     separator = delimiter.encode("ascii") if delimiter in (",", "\t") else None
-    return FastPath(
+    shapes = FastPath(
         lambda line: learn_csv_shape(line, columns, delimiter),
         CSV_DELIMITERS,
         reader="polars",
         separator=separator,
     )
+    return CsvFastPath(shapes, columns, separator)
+
+
+class CsvFastPath:
+    """Blocks of full rows read whole (see the module docstring), the rest by shapes."""
+
+    def __init__(self, shapes: FastPath, columns: list[str], separator: bytes | None) -> None:
+        self._shapes = shapes
+        self._separator = separator
+        self._width = len(columns)
+        names = tuple(c for c in columns if c not in _NOT_METRICS)
+        self._names = names
+        self._numbered = "step" not in columns
+        self._epochs = "epoch" in columns
+        #: The cells read, in order: step (or the first metric, a placeholder), epoch, metrics.
+        self._fields: list[int] | None = None
+        if separator is not None and names and len(set(columns)) == len(columns):
+            read = (names[0] if self._numbered else "step", *("epoch",) * self._epochs, *names)
+            self._fields = [columns.index(c) for c in read]
+
+    def split(self, block: TextBlock) -> list[Batch | tuple[int, str]] | None:
+        """Batches and ``(line_number, text)`` leftovers in file order; None if unsuited."""
+        whole = self._whole(block)
+        return [whole] if whole is not None else self._shapes.split(block)
+
+    def _whole(self, block: TextBlock) -> Batch | None:
+        """Every row of the block as one batch, or None (then the shape path decides)."""
+        raw = block.raw
+        if self._fields is None or raw is None or len(raw) < fastkv.MIN_BLOCK_BYTES:
+            return None
+        if not raw.endswith(b"\n") or b"\r" in raw or b'"' in raw:
+            return None
+        count = block.newlines if block.newlines >= 0 else raw.count(b"\n")
+        assert self._separator is not None
+        table = read_fields(raw, count, self._width, self._fields, self._separator)
+        # A row of nothing but nan/inf could be a header row again (``nan,inf``): rows.
+        if table is None or not np.isfinite(table).any(axis=1).all():
+            return None
+        offset = 2 if self._epochs else 1
+        return Batch(
+            steps=table[:, 0].copy(),
+            lines=np.arange(block.first_line, block.first_line + count, dtype=np.int64),
+            epochs=table[:, 1].copy() if self._epochs else None,
+            names=self._names,
+            values=table[:, offset:],
+            numbered=self._numbered,
+        )
 
 
 def learn_csv_shape(line: str, columns: list[str], delimiter: str = ",") -> Shape | None:

@@ -8,6 +8,11 @@ The columns of a shape are learned once from one example line with the ordinary 
 and checked against it, so both paths give the same records. Anything unusual — other
 shapes, tqdm ``\\r`` refreshes, evaluation lines, units glued to numbers — goes to the
 ordinary per-line parser, in file order.
+
+A block whose lines all have the previous block's shape but for a few (a value printed as
+``1e-05`` instead of ``0.0001``, a checkpoint message) is not split into lines: the odd lines
+are found by comparing runs of shapes, read with the block when their columns are the same,
+and given to the per-line parser when not.
 """
 
 from __future__ import annotations
@@ -28,6 +33,11 @@ _NUMERIC = b"0123456789.+-"
 #: Punctuation that separates keys and values, turned into spaces before the columns are read.
 _DELIMITERS = bytes.maketrans(b"=:|,;/[]()'\"\t", b" " * 13)
 _STR_DELIMITERS = str.maketrans("=:|,;/[]()'\"\t", " " * 13)
+#: ASCII letters but the exponent's ``e``/``E``, and ``_``: deleted in the same pass that turns
+#: delimiters into spaces, so the number reader tokenises about half the bytes (key names
+#: vanish or shrink to their e's). Used for a shape only when its number tokens keep every
+#: byte (no ``nan``, no ``inf``: see ``_compact_cols``).
+_KEY_LETTERS = bytes(c for c in b"ABCDFGHIJKLMNOPQRSTUVWXYZabcdfghijklmnopqrstuvwxyz_")
 #: Blocks smaller than this, and runs shorter than this, are not worth the set-up.
 MIN_BLOCK_BYTES = 64 << 10
 MIN_RUN_LINES = 64
@@ -37,6 +47,9 @@ MIN_SHAPE_LINES = 4
 MAX_SCAN_SHAPES = 16
 #: Learned shapes kept at most (then forgotten and learned again as they come).
 MAX_SHAPES = 4096
+#: Lines of other shapes a block may hold and still be read around, without splitting it into
+#: lines, when all its other lines have the previous block's shape.
+MAX_ODD_LINES = 32
 _TOKEN = re.compile(r"\S+")
 
 
@@ -90,6 +103,9 @@ class FastPath:
         #: The one byte between cells when lines may be read as written (CSV's comma).
         self._separator = separator
         self._shapes: dict[bytes, Shape | None] = {}
+        #: Per learned shape: its columns among the tokens left once key letters are deleted
+        #: (``_KEY_LETTERS``), or None when that cannot be done.
+        self._compact: dict[bytes, tuple[int, ...] | None] = {}
         self._current: bytes | None = None  # shape (with newline) of the last batch
 
     def split(self, block: TextBlock) -> list[Batch | tuple[int, str]] | None:
@@ -106,32 +122,115 @@ class FastPath:
         if count < 0:
             count = raw.count(b"\n")
         current = self._current
-        if current is not None and shapes_raw == current * count:
-            # The common case: every line has the shape of the previous block.
-            shape = self._shapes.get(current)  # None: forgotten (``MAX_SHAPES``)
-            batch = None
-            if shape is not None:
-                batch = _load(
-                    raw,
-                    count,
-                    shape,
-                    block.first_line,
-                    self._delimiters,
-                    self._reader,
-                    self._separator,
-                )
-            if batch is not None:
-                return [batch]
+        if current is not None:
+            if shapes_raw == current * count:
+                # The common case: every line has the shape of the previous block.
+                batch = self._load_as(current, raw, count, block.first_line)
+                if batch is not None:
+                    return [batch]
+            else:
+                mixed = self._around_odd_lines(raw, shapes_raw, count, block.first_line)
+                if mixed is not None:
+                    return mixed
         lines = raw.split(b"\n")[:-1]
         shapes = shapes_raw.split(b"\n")[:-1]
         pieces = self._pieces(lines, shapes, block.first_line)
         # No run long enough to be worth batching: the per-line parser reads the block.
         return pieces if any(isinstance(p, Batch) for p in pieces) else None
 
+    def _load_as(self, key: bytes, raw: bytes, count: int, first_line: int) -> Batch | None:
+        """``count`` lines of the learned shape ``key`` as one batch (None: not batchable)."""
+        shape = self._shapes.get(key)  # None: forgotten (``MAX_SHAPES``) or not batchable
+        if shape is None:
+            return None
+        compact = self._compact.get(key) if self._reader == "numpy" else None
+        return _load(
+            raw,
+            count,
+            shape,
+            first_line,
+            self._delimiters,
+            self._reader,
+            self._separator,
+            compact,
+        )
+
+    def _around_odd_lines(
+        self, raw: bytes, shapes_raw: bytes, count: int, first_line: int
+    ) -> list[Batch | tuple[int, str]] | None:
+        """A block whose lines have the previous block's shape but for a few: one batch when
+        those few have the same columns (a number printed as ``1e-05`` instead of ``0.0001``),
+        else batches around them and the odd lines for the per-line parser. None when there
+        are too many odd lines or a batch fails (then the block is split into lines)."""
+        current = self._current
+        assert current is not None
+        odd = _odd_lines(shapes_raw, current, count, MAX_ODD_LINES)
+        if odd is None or self._shapes.get(current) is None:
+            return None
+        ends: np.ndarray | None = None
+        apart: list[int] = []  # the odd lines that cannot join the batch
+        for index, start, end in odd:
+            key = shapes_raw[start:end]
+            if key not in self._shapes:
+                if ends is None:
+                    ends = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)
+                self._shape(key, _line_at(raw, ends, index))
+            if not self._same_columns(key, current):
+                apart.append(index)
+        if len(self._shapes) > MAX_SHAPES:
+            return None
+        if not apart:
+            batch = self._load_as(current, raw, count, first_line)
+            return None if batch is None else [batch]
+        if ends is None:
+            ends = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)
+        return self._runs_between(raw, ends, apart, count, first_line)
+
+    def _runs_between(
+        self, raw: bytes, ends: np.ndarray, apart: list[int], count: int, first_line: int
+    ) -> list[Batch | tuple[int, str]] | None:
+        """Batches of the lines between the lines ``apart`` (those as text), in file order;
+        None when a run long enough to batch fails to load."""
+        current = self._current
+        assert current is not None
+        out: list[Batch | tuple[int, str]] = []
+        a = 0
+        for stop in [*apart, count]:
+            if stop - a >= MIN_RUN_LINES:
+                start = 0 if a == 0 else int(ends[a - 1]) + 1
+                chunk = raw[start : int(ends[stop - 1]) + 1]
+                batch = self._load_as(current, chunk, stop - a, first_line + a)
+                if batch is None:
+                    return None
+                out.append(batch)
+            else:
+                out.extend(_text_lines(raw, ends, a, stop, first_line))
+            if stop < count:
+                out.extend(_text_lines(raw, ends, stop, stop + 1, first_line))
+            a = stop + 1
+        return out if any(isinstance(p, Batch) for p in out) else None
+
+    def _same_columns(self, key: bytes, other: bytes) -> bool:
+        """Lines of the learned shapes ``key`` and ``other`` read into the same columns."""
+        a, b = self._shapes.get(key), self._shapes.get(other)
+        if a is None or b is None or self._compact.get(key) != self._compact.get(other):
+            return False
+        return (a.step_col, a.epoch_col, a.value_cols, a.names, a.numbered, a.key_tokens) == (
+            b.step_col,
+            b.epoch_col,
+            b.value_cols,
+            b.names,
+            b.numbered,
+            b.key_tokens,
+        ) and a.exact_keys == b.exact_keys
+
     def _shape(self, key: bytes, example: bytes) -> Shape | None:
         """The columns of a shape, learned once from an example line (None: not batchable)."""
         if key not in self._shapes:
-            self._shapes[key] = self._learn_shape(example.decode("utf-8", errors="replace"))
+            shape = self._learn_shape(example.decode("utf-8", errors="replace"))
+            self._shapes[key] = shape
+            if shape is not None:
+                self._compact[key] = _compact_cols(example, shape, self._delimiters)
         return self._shapes[key]
 
     def _pieces(
@@ -151,8 +250,11 @@ class FastPath:
             if b - a >= MIN_RUN_LINES and run_keys[a] >= 0:
                 batch = self._run(lines, shape_ids[a:b], known, a, first_line)
                 if batch is not None:
-                    self._current = shapes[b - 1] + b"\n"
-                    self._shapes[self._current] = known[int(shape_ids[b - 1])]
+                    # The run's most common shape is what the next block is compared with.
+                    top = int(np.bincount(shape_ids[a:b]).argmax())
+                    self._current = shapes[a + int(np.argmax(shape_ids[a:b] == top))] + b"\n"
+                    self._shapes[self._current] = known[top]
+                    self._compact[self._current] = self._compact.get(self._current[:-1])
             if batch is not None:
                 out.append(batch)
             else:
@@ -193,6 +295,7 @@ class FastPath:
                 key_of[sid] = columns.setdefault(key, len(columns))
         if len(self._shapes) > MAX_SHAPES:
             self._shapes.clear()
+            self._compact.clear()
         return shape_ids, key_of[shape_ids], known
 
     def _run(
@@ -270,8 +373,13 @@ def _load(
     delimiters: bytes = _DELIMITERS,
     reader: Reader = "numpy",
     separator: bytes | None = None,
+    compact: tuple[int, ...] | None = None,
 ) -> Batch | None:
-    """Parse ``count`` lines of one shape as columns; None if any line fails."""
+    """Parse ``count`` lines of one shape as columns; None if any line fails.
+
+    ``compact``: the same columns counted among the tokens left when key letters are deleted
+    too (``_compact_cols``); then the reader reads those fewer bytes.
+    """
     cols = (shape.step_col, *((shape.epoch_col,) if shape.epoch_col is not None else ()))
     cols = (*cols, *shape.value_cols)
     if any(raw.count(key) != per_line * count for key, per_line in shape.exact_keys):
@@ -279,6 +387,8 @@ def _load(
     table: np.ndarray | bool | None = False
     if separator is not None and reader == "polars" and not shape.key_tokens:
         table = read_separated(raw, count, cols, separator)
+    if table is False and compact is not None and not shape.key_tokens:
+        table = read_columns(raw.translate(delimiters, _KEY_LETTERS), count, compact, reader)
     if table is False:
         data = raw.translate(delimiters)
         if shape.key_tokens:
@@ -300,6 +410,100 @@ def _load(
         values=table[:, offset:],
         numbered=shape.numbered,
     )
+
+
+def _compact_cols(
+    example: bytes, shape: Shape, delimiters: bytes = _DELIMITERS
+) -> tuple[int, ...] | None:
+    """The shape's step, epoch and value columns among the tokens that deleting
+    ``_KEY_LETTERS`` leaves of ``example`` (one of the shape's lines); None when one of those
+    tokens would lose a byte (``nan``, ``inf``, a glued unit).
+
+    Lines of one shape share every byte but digits, signs and dots, so the tokens left are the
+    same in each of them, and a number token that keeps its bytes in the example keeps them
+    in every line.
+    """
+    tokens = example.translate(delimiters).split()
+    kept: list[int | None] = []
+    n = 0
+    for token in tokens:
+        if token.translate(None, _KEY_LETTERS):
+            kept.append(n)
+            n += 1
+        else:
+            kept.append(None)
+    cols = (shape.step_col, *(() if shape.epoch_col is None else (shape.epoch_col,)))
+    out: list[int] = []
+    for col in (*cols, *shape.value_cols):
+        if col >= len(tokens) or tokens[col].translate(None, _KEY_LETTERS) != tokens[col]:
+            return None
+        index = kept[col]
+        assert index is not None
+        out.append(index)
+    return tuple(out)
+
+
+def _odd_lines(
+    shapes: bytes, line: bytes, count: int, limit: int
+) -> list[tuple[int, int, int]] | None:
+    """The lines of ``shapes`` (``count`` line shapes, newline-ended) other than ``line`` (a
+    shape with its newline): ``(line index, start, end)`` each; None past ``limit`` of them.
+
+    Runs of equal lines are found by comparing whole runs of bytes (``memcmp``), galloping, so
+    a block with a few odd lines costs a few passes over its shapes, not a list of lines.
+    """
+    width = len(line)
+    expected = memoryview(line * count)
+    odd: list[tuple[int, int, int]] = []
+    pos = index = 0
+    while pos < len(shapes):
+        same = _matching_lines(shapes, pos, expected, width, count - index)
+        index += same
+        pos += same * width
+        if pos >= len(shapes):
+            break
+        if len(odd) == limit:
+            return None
+        end = shapes.find(b"\n", pos) + 1
+        odd.append((index, pos, end))
+        index += 1
+        pos = end
+    return odd
+
+
+def _matching_lines(shapes: bytes, pos: int, expected: memoryview, width: int, rest: int) -> int:
+    """How many lines from byte ``pos`` of ``shapes`` equal the expected line (at most
+    ``rest``): galloping, then halving, with one prefix comparison per step."""
+    if shapes.startswith(expected[: rest * width], pos):
+        return rest
+    lo, hi = 0, 1
+    while hi < rest and shapes.startswith(expected[: hi * width], pos):
+        lo, hi = hi, hi * 2
+    hi = min(hi, rest)  # lo lines match, hi lines do not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if shapes.startswith(expected[: mid * width], pos):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _line_at(raw: bytes, ends: np.ndarray, index: int) -> bytes:
+    """Line ``index`` of ``raw`` (without its newline), ``ends`` being its newlines' offsets."""
+    return raw[0 if index == 0 else int(ends[index - 1]) + 1 : int(ends[index])]
+
+
+def _text_lines(
+    raw: bytes, ends: np.ndarray, a: int, b: int, first_line: int
+) -> list[tuple[int, str]]:
+    """Lines ``a`` to ``b`` (excluded) of ``raw`` for the per-line parser, blank ones left out."""
+    out = []
+    for i in range(a, b):
+        text = _line_at(raw, ends, i)
+        if text.strip():
+            out.append((first_line + i, text.decode("utf-8", errors="replace")))
+    return out
 
 
 def token_index(line: str, offset: int) -> int | None:
