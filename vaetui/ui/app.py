@@ -101,8 +101,9 @@ class VaeApp(AlertOutlets, App[int]):
         self._drawn: tuple[object, ...] | None = None
         self._tick_timer: Timer | None = None
         self._tick_at = 0.0
-        #: When ``_apply`` last ran (monotonic seconds).
+        #: When ``_apply`` last ran, and when the app was made (monotonic seconds).
         self._applied_at = 0.0
+        self._started_at = time.monotonic()
         self._main: Screen[Any] | None = None
         #: Set by ``vaetui tail`` before ``run()``: it owns the signals (see ``_exit_on_signals``).
         self.lifeline: Lifeline | None = None
@@ -222,6 +223,11 @@ class VaeApp(AlertOutlets, App[int]):
         looks = (snap.events, snap.images, levels, snap.reference is not None)
         return (self.current, self.selected, self.overlay, *data, *looks)
 
+    def _news_at(self) -> float:
+        """When the screen last had news (monotonic): the newest snapshot applied, or the
+        start of the app (a run not read yet is not refreshed before its first read)."""
+        return max(self.throttle.last_apply, self._started_at)
+
     def _plan_tick(self) -> None:
         """Tick when the status line next changes by itself (``next_change``), before the
         quiet refresh is due, and at least every ``TICK_MAX``: a quiet app wakes only for
@@ -230,7 +236,7 @@ class VaeApp(AlertOutlets, App[int]):
         due = next_change(feed.snapshot, feed.status, self.throttle.paused, self.clock())
         delay = TICK_MAX if due is None else min(TICK_MAX, due + TICK_SLACK)
         if self.follow and not self.throttle.paused:
-            refresh = self.throttle.last_apply + QUIET_REFRESH - time.monotonic()
+            refresh = self._news_at() + QUIET_REFRESH - time.monotonic()
             delay = min(delay, max(refresh, 0.0) + TICK_SLACK)
         at = time.monotonic() + delay
         if self._tick_timer is not None:
@@ -250,7 +256,7 @@ class VaeApp(AlertOutlets, App[int]):
             if f.status.state != FAILED and f.follow_status().state == FAILED:
                 self.run_worker(f.refresh, thread=True, group=f"failed-{f.index}")
         feed = self.feeds[self.current]
-        quiet = time.monotonic() - self.throttle.last_apply
+        quiet = time.monotonic() - self._news_at()
         if self.follow and not self.throttle.paused and quiet >= QUIET_REFRESH:
             self.throttle.last_apply = time.monotonic()
             self.run_worker(feed.refresh, thread=True, exclusive=True, group="refresh")
