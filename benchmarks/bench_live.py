@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from bench_tui import (
+    BARE_APP,
     CLK_TCK,
     VERDICT_WORD,
     NotMeasured,
@@ -89,11 +90,9 @@ def _links(count: int, lines: int) -> list[Path]:
 
 def _bare(tmux: Tmux, i: int) -> tuple[float, float]:
     """First screen (s) and VmHWM (MB) of the bare Textual app."""
-    from bench_tui import __file__ as tui_file
-
     marker = f"bare app {i} EXCELLENT"
     t0 = time.perf_counter()
-    pid = tmux.start(f"bare{i}", [PYTHON, tui_file, "--bare-app", marker])
+    pid = tmux.start(f"bare{i}", [PYTHON, str(BARE_APP), marker])
     took = wait_for(tmux, f"bare{i}", lambda s: marker in s, 30, t0=t0)
     hwm = status_mb(pid, "VmHWM")
     tmux.kill_session(f"bare{i}")

@@ -213,19 +213,8 @@ def baseline_tail_cmd(path: Path) -> list[str]:
 
 
 # --------------------------------------------------------------------------- bare Textual app
-def bare_app(text: str) -> None:
-    """The first-screen baseline: what any Textual app costs to put text on screen."""
-    from textual.app import App, ComposeResult
-    from textual.widgets import Footer, Header, Sparkline, Static
-
-    class Bare(App[None]):
-        def compose(self) -> ComposeResult:
-            yield Header()
-            yield Static(text)
-            yield Sparkline([1, 3, 2, 5, 4, 6, 3, 2, 4, 1] * 4)
-            yield Footer()
-
-    Bare().run()
+#: The first-screen baseline, a script that imports Textual alone.
+BARE_APP = Path(__file__).resolve().parent / "bare_app.py"
 
 
 # --------------------------------------------------------------------------- (a) first screen
@@ -250,9 +239,7 @@ def first_screen(lines: int, reps: int, timeout: float) -> list[Row]:
     try:
         for i in range(reps):
             t0 = time.perf_counter()
-            bare_pid = tmux.start(
-                f"bare{i}", [PYTHON, str(Path(__file__).resolve()), "--bare-app", marker]
-            )
+            bare_pid = tmux.start(f"bare{i}", [PYTHON, str(BARE_APP), marker])
             bare.append(wait_for(tmux, f"bare{i}", lambda s: marker in s, 30, t0=t0))
             bare_hwm.append(status_mb(bare_pid, "VmHWM"))
             tmux.kill_session(f"bare{i}")
@@ -584,16 +571,12 @@ def run(quick: bool = False, only: str = PARTS) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line; ``--bare-app TEXT`` is the first-screen baseline run in a pane."""
+    """Command line."""
     as_installed()
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller logs, fewer repetitions")
     p.add_argument("--only", default=PARTS, help="parts to run, e.g. 'bc' (default: abcde)")
-    p.add_argument("--bare-app", metavar="TEXT", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    if args.bare_app is not None:
-        bare_app(args.bare_app)
-        return 0
     print_machine()
     print(format_table(run(args.quick, "".join(k for k in args.only if k in PARTS))))
     return 0

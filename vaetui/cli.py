@@ -2,6 +2,10 @@
 
 Every error a user can cause ends in one sentence on stderr and a distinct exit code
 (SPEC: 64 usage, 65 no metrics, 66 cannot read), never a traceback.
+
+Start-up is part of the product (the first screen of ``vaetui tail`` has a budget): only the
+options of the subcommand being run are declared, and the core is imported where it is used,
+so ``vaetui --help`` or ``vaetui simulate`` never pay for what ``tail`` needs.
 """
 
 from __future__ import annotations
@@ -12,13 +16,9 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vaetui import __version__
-from vaetui.commands.alerting import add_alert_arguments, alert_config
-from vaetui.core.formats import FORMAT_NAMES
-from vaetui.core.profile import ProfileError, load_profile
-from vaetui.core.run import RunOptions
 from vaetui.errors import (
     EXIT_NO_METRICS,
     EXIT_OK,
@@ -27,6 +27,9 @@ from vaetui.errors import (
     InputError,
     UsageError,
 )
+
+if TYPE_CHECKING:
+    from vaetui.core.run import RunOptions
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,6 +76,8 @@ def _positive_int(text: str) -> int:
 
 
 def _common_options(p: argparse.ArgumentParser) -> None:
+    from vaetui.core.formats import FORMAT_NAMES
+
     g = p.add_argument_group("reading and judging")
     g.add_argument(
         "--format",
@@ -114,8 +119,15 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line: one sub-parser per subcommand (see ``_SUBCOMMANDS``)."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line: one sub-parser per subcommand (see ``_SUBCOMMANDS``).
+
+    Without ``argv`` every subcommand's options are declared. Given the arguments about to be
+    parsed, only the named subcommand's are: the others keep their names and help lines (for
+    ``vaetui --help`` and "invalid choice" errors), and declaring their options would import
+    what only they need.
+    """
+    wanted = None if argv is None else _command_in(argv)
     p = _Parser(
         prog="vaetui",
         description="Watch a VAE train: live verdicts on KL and "
@@ -123,21 +135,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"vaetui {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name, (add, _run) in _SUBCOMMANDS.items():
-        add(sub, name)
+    for name, (summary, add, _run) in _SUBCOMMANDS.items():
+        parser = sub.add_parser(name, help=summary)
+        if wanted is None or wanted == name:
+            add(parser)
     return p
 
 
-def _add_tail(sub: Any, name: str) -> None:
-    tail = sub.add_parser(name, help="the live TUI on one or more logs")
+def _command_in(argv: Sequence[str]) -> str:
+    """The subcommand ``argv`` names: its first word that is not an option ("" for none)."""
+    return next((a for a in argv if not a.startswith("-")), "")
+
+
+def _add_tail(tail: argparse.ArgumentParser) -> None:
+    from vaetui.commands.alerting import add_alert_arguments
+
     tail.add_argument("paths", nargs="+", metavar="PATH", help="log file(s); '-' for stdin")
     _common_options(tail)
     add_alert_arguments(tail)
     _reference_option(tail)
 
 
-def _add_check(sub: Any, name: str) -> None:
-    check = sub.add_parser(name, help="judge a whole log and exit 0/1/2")
+def _add_check(check: argparse.ArgumentParser) -> None:
+    from vaetui.commands.alerting import add_alert_arguments
+
     check.add_argument("path", metavar="PATH", help="log file; '-' for stdin")
     check.add_argument("--json", action="store_true", help="print the machine-readable form")
     check.add_argument(
@@ -156,8 +177,7 @@ def _add_check(sub: Any, name: str) -> None:
     _reference_option(check)
 
 
-def _add_export(sub: Any, name: str) -> None:
-    export = sub.add_parser(name, help="follow logs and serve Prometheus /metrics")
+def _add_export(export: argparse.ArgumentParser) -> None:
     export.add_argument("paths", nargs="+", metavar="PATH", help="log file(s)")
     export.add_argument(
         "--listen", metavar="HOST:PORT", help="serve /metrics here (default 127.0.0.1:9109)"
@@ -175,8 +195,7 @@ def _add_export(sub: Any, name: str) -> None:
     _common_options(export)
 
 
-def _add_serve(sub: Any, name: str) -> None:
-    serve = sub.add_parser(name, help="the TUI in a browser (textual-serve)")
+def _add_serve(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("paths", nargs="+", metavar="PATH", help="log file(s)")
     serve.add_argument(
         "--listen", default="127.0.0.1:8000", metavar="HOST:PORT", help="default 127.0.0.1:8000"
@@ -185,10 +204,9 @@ def _add_serve(sub: Any, name: str) -> None:
     _common_options(serve)
 
 
-def _add_simulate(sub: Any, name: str) -> None:
+def _add_simulate(sim: argparse.ArgumentParser) -> None:
     from vaetui.simulate import FORMATS, SCENARIOS
 
-    sim = sub.add_parser(name, help="write a realistic VAE training log")
     sim.add_argument("out", metavar="OUT", help="file to write")
     sim.add_argument("--scenario", choices=SCENARIOS, default="healthy")
     sim.add_argument("--steps", type=_positive_int, default=2000)
@@ -202,17 +220,15 @@ def _add_simulate(sub: Any, name: str) -> None:
     )
 
 
-def _add_demo(sub: Any, name: str) -> None:
+def _add_demo(demo: argparse.ArgumentParser) -> None:
     from vaetui.simulate import SCENARIOS
 
-    demo = sub.add_parser(name, help="simulate a run live and tail it")
     demo.add_argument("--scenario", choices=SCENARIOS, default="healthy")
     demo.add_argument("--rate", type=_positive_float, default=20.0, help="lines per second")
     demo.add_argument("--steps", type=_positive_int, default=20000)
 
 
-def _add_profile(sub: Any, name: str) -> None:
-    prof = sub.add_parser(name, help="show the thresholds in force, or learn them")
+def _add_profile(prof: argparse.ArgumentParser) -> None:
     prof_sub = prof.add_subparsers(dest="profile_command", required=True, parser_class=_Parser)
     show = prof_sub.add_parser("show", help="print the profile as TOML")
     show.add_argument("--profile", help="a built-in name or a TOML file")
@@ -227,6 +243,10 @@ def _reference_option(p: argparse.ArgumentParser) -> None:
 
 
 def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
+    from vaetui.core.formats import FORMAT_NAMES
+    from vaetui.core.profile import ProfileError, load_profile
+    from vaetui.core.run import RunOptions
+
     try:
         profile = load_profile(args.profile)
     except ProfileError as exc:
@@ -280,7 +300,8 @@ def _reference(path: str, options: RunOptions) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = build_parser(words).parse_args(words)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return _dispatch(args)
@@ -302,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    _add, run = _SUBCOMMANDS[args.command]
+    _summary, _add, run = _SUBCOMMANDS[args.command]
     return run(args)
 
 
@@ -313,11 +334,12 @@ def _run_check(args: argparse.Namespace) -> int:
         if args.follow:
             raise UsageError("--explain reads the whole file once; it cannot --follow")
         return explain(args.path, run_options(args, live=False), as_json=args.json)
+    from vaetui.commands.alerting import alert_config, alerts_asked
     from vaetui.commands.check import check
 
     options = run_options(args, live=args.follow)
-    alerts = alert_config(args)
-    if alerts.active and not args.follow:
+    alerts = alert_config(args) if alerts_asked(args) else None
+    if alerts is not None and not args.follow:
         raise UsageError("alert options need --follow (or 'vaetui tail')")
     return check(
         args.path, options, as_json=args.json, follow=args.follow, poll=args.poll, alerts=alerts
@@ -325,12 +347,14 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_tail(args: argparse.Namespace) -> int:
+    from vaetui.commands.alerting import alert_config, alerts_asked
     from vaetui.commands.tail import run_tail
 
     options = run_options(args, live=True)
     for path in args.paths:
         _reject_directory(path, args.fmt)
-    return run_tail(list(args.paths), options, poll=args.poll, alerts=alert_config(args))
+    alerts = alert_config(args) if alerts_asked(args) else None
+    return run_tail(list(args.paths), options, poll=args.poll, alerts=alerts)
 
 
 def _run_export(args: argparse.Namespace) -> int:
@@ -359,6 +383,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 def _run_demo(args: argparse.Namespace) -> int:
     from vaetui.commands.tail import run_demo
+    from vaetui.core.run import RunOptions
 
     return run_demo(args.scenario, args.rate, args.steps, RunOptions(live=True))
 
@@ -382,15 +407,15 @@ def _run_profile(args: argparse.Namespace) -> int:
 #: Every subcommand: how its arguments are declared, and what runs it.
 _SUBCOMMANDS: dict[
     str,
-    tuple[Callable[[Any, str], None], Callable[[argparse.Namespace], int]],
+    tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]],
 ] = {
-    "tail": (_add_tail, _run_tail),
-    "check": (_add_check, _run_check),
-    "export": (_add_export, _run_export),
-    "serve": (_add_serve, _run_serve),
-    "simulate": (_add_simulate, _run_simulate),
-    "demo": (_add_demo, _run_demo),
-    "profile": (_add_profile, _run_profile),
+    "tail": ("the live TUI on one or more logs", _add_tail, _run_tail),
+    "check": ("judge a whole log and exit 0/1/2", _add_check, _run_check),
+    "export": ("follow logs and serve Prometheus /metrics", _add_export, _run_export),
+    "serve": ("the TUI in a browser (textual-serve)", _add_serve, _run_serve),
+    "simulate": ("write a realistic VAE training log", _add_simulate, _run_simulate),
+    "demo": ("simulate a run live and tail it", _add_demo, _run_demo),
+    "profile": ("show the thresholds in force, or learn them", _add_profile, _run_profile),
 }
 
 

@@ -62,3 +62,108 @@ def test_checking_a_log_does_not_import_textual(tmp_path) -> None:
         "assert not any(m.startswith('textual') for m in sys.modules), 'textual imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=60)
+
+
+# --------------------------------------------------------------------------- start-up
+# What a command imports before it does its job is start-up time the user waits for (the
+# first screen of ``vaetui tail`` has a budget, SPEC "Performance budgets"). Each check runs
+# in a fresh interpreter and names the modules that must not have been loaded.
+
+
+def _loaded_after(code: str, forbidden: list[str]) -> list[str]:
+    """Run ``code`` in a fresh interpreter; the ``forbidden`` modules (or their submodules)
+    it left in ``sys.modules``."""
+    probe = (
+        f"{code}\n"
+        "import sys\n"
+        f"bad = [f for f in {forbidden!r} if any(m == f or m.startswith(f + '.')"
+        " for m in sys.modules)]\n"
+        "print('loaded:' + ','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    last = out.stdout.strip().splitlines()[-1]
+    return [m for m in last.removeprefix("loaded:").split(",") if m]
+
+
+#: Modules the first screen of ``vaetui tail`` does without (loaded later, or never).
+NOT_FOR_THE_FIRST_SCREEN = [
+    "plotext",  # the plot's canvas is mounted once the verdicts are painted
+    "textual_plotext",
+    "vaetui.ui.widgets.plotcanvas",
+    "vaetui.ui.widgets.detail",  # screens: imported when first opened
+    "vaetui.ui.widgets.help",
+    "vaetui.ui.widgets.rawlog",
+    "vaetui.ui.widgets.explain",
+    "vaetui.core.explain",
+    "vaetui.core.alerts.dispatch",  # alert sinks: only with an alert option
+    "vaetui.core.alerts.webhook",
+    "vaetui.core.alerts.hooks",
+    "vaetui.core.images.watch",  # started with the follower, after the first screen
+    "vaetui.core.images.store",
+    "vaetui.simulate",  # the simulator's options are declared for its own commands only
+    "tomllib",  # only a profile file is TOML
+]
+
+
+def test_help_imports_neither_the_core_nor_textual() -> None:
+    code = "from vaetui.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+    bad = _loaded_after(code, ["numpy", "textual", "vaetui.core", "vaetui.simulate"])
+    assert bad == [], f"vaetui --help imports {bad}"
+
+
+def test_tail_start_up_imports_only_what_the_first_screen_needs() -> None:
+    # The whole path of `vaetui tail LOG` up to App.run(): arguments, options, the app.
+    code = (
+        "from vaetui.cli import build_parser, run_options\n"
+        "from vaetui.commands.tail import run_tail\n"
+        "from vaetui.ui.app import build_app\n"
+        "args = build_parser(['tail', 'x.log']).parse_args(['tail', 'x.log'])\n"
+        "build_app(args.paths, run_options(args, live=True))\n"
+    )
+    bad = _loaded_after(code, NOT_FOR_THE_FIRST_SCREEN)
+    assert bad == [], f"vaetui tail imports {bad} before its first screen"
+
+
+def test_first_screen_is_painted_before_plotext_is_loaded(tmp_path) -> None:
+    """The app starts its readers and the plot's canvas once the first screen is painted
+    (``_first_screen_painted``); what was loaded by then is what the first screen cost."""
+    log = tmp_path / "train.log"
+    log.write_text("".join(f"step {s} loss=0.1 rec_loss=0.01 kl_loss=500\n" for s in range(50)))
+    code = (
+        "import asyncio, sys\n"
+        "from vaetui.ui.app import VaeApp, build_app\n"
+        "seen = []\n"
+        "class Probe(VaeApp):\n"
+        "    def _start_feeds(self):\n"
+        "        seen.append(set(sys.modules))\n"
+        "        super()._start_feeds()\n"
+        "async def main():\n"
+        f"    app = build_app([{str(log)!r}])\n"
+        "    app.__class__ = Probe\n"
+        "    async with app.run_test(size=(80, 24)) as pilot:\n"
+        "        await pilot.pause()\n"
+        "        from vaetui.ui.widgets.plot import MetricPlot\n"
+        "        assert app.query_one(MetricPlot).canvas is not None, 'no plot drawn'\n"
+        "asyncio.run(main())\n"
+        "early = sorted(f for f in ('plotext', 'textual_plotext', 'vaetui.core.alerts.dispatch')"
+        " if f in seen[0])\n"
+        "assert not early, f'loaded before the first screen: {early}'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=120)
+
+
+def test_checking_as_json_loads_no_alert_sink_nor_rich(tmp_path) -> None:
+    log = tmp_path / "train.log"
+    log.write_text("".join(f"step {s} loss=0.1 rec_loss=0.01 kl_loss=500\n" for s in range(50)))
+    code = (
+        "import contextlib, io\n"
+        "from vaetui.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['check', {str(log)!r}, '--json'])\n"
+    )
+    bad = _loaded_after(
+        code, ["rich", "vaetui.core.alerts.dispatch", "vaetui.simulate", "tomllib", "plotext"]
+    )
+    assert bad == [], f"vaetui check --json imports {bad}"

@@ -12,17 +12,20 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from vaetui.core.alerts import AlertConfig
-from vaetui.core.alerts.model import ALERT_LEVELS
-from vaetui.core.alerts.shapes import SHAPE_NAMES
-from vaetui.core.alerts.webhook import check_url
 from vaetui.errors import UsageError
+
+if TYPE_CHECKING:
+    from vaetui.core.alerts import AlertConfig
 
 
 def add_alert_arguments(parser: argparse.ArgumentParser) -> None:
     """``--on-change``, ``--on-bad``, ``--webhook``, ``--webhook-format``, ``--alert-level``,
     ``--alert-quiet`` and ``--notify``."""
+    from vaetui.core.alerts.model import ALERT_LEVELS
+    from vaetui.core.alerts.shapes import SHAPE_NAMES
+
     g = parser.add_argument_group("alerts (on every verdict change)")
     g.add_argument(
         "--on-change",
@@ -76,6 +79,9 @@ def add_alert_arguments(parser: argparse.ArgumentParser) -> None:
 
 def alert_config(args: argparse.Namespace) -> AlertConfig:
     """The alert options as a config; a malformed URL is a usage error (exit 64)."""
+    from vaetui.core.alerts import AlertConfig
+    from vaetui.core.alerts.webhook import check_url
+
     for url in args.webhook:
         try:
             check_url(url)
@@ -95,6 +101,12 @@ def alert_config(args: argparse.Namespace) -> AlertConfig:
         quiet=args.alert_quiet,
         hook_timeout=args.hook_timeout,
     )
+
+
+def alerts_asked(args: argparse.Namespace) -> bool:
+    """Whether the options ask for any alert: what ``alert_config(args).active`` says, without
+    importing the alert machinery (``vaetui tail`` without alerts never loads it)."""
+    return bool(args.on_change or args.on_bad or args.webhook or args.notify)
 
 
 _stderr_lock = threading.Lock()

@@ -18,13 +18,12 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from vaetui.commands.alerting import run_label, start_dispatcher
-from vaetui.core.alerts import AlertConfig, AlertDispatcher
 from vaetui.core.failure import FAILED, reader_failed
 from vaetui.core.follow import RunFollower, make_follower, read_whole
 from vaetui.core.images.store import ImageStore, read_once, store_for
-from vaetui.core.images.watch import ImageWatcher
 from vaetui.core.run import Run, RunOptions
 from vaetui.core.snapshot import Snapshot
 from vaetui.core.source import SourceError
@@ -37,6 +36,9 @@ from vaetui.errors import (
     InputError,
     UsageError,
 )
+
+if TYPE_CHECKING:  # alerts are for --follow only, and imported there
+    from vaetui.core.alerts import AlertConfig, AlertDispatcher
 
 
 def check(
@@ -213,6 +215,8 @@ def _follow(
     dispatcher = start_dispatcher(alerts) if alerts is not None else None
     printer = _ChangePrinter(path, run, stop, dispatcher)
     follower = printer.follower = make_follower(path, run, on_update=printer, poll=poll)
+    from vaetui.core.images.watch import ImageWatcher
+
     watcher = ImageWatcher(images, run.step_times.step_at, printer) if images else None
     with _stopped_by_signals(stop):
         try:

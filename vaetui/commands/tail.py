@@ -11,11 +11,14 @@ import shutil
 import sys
 import tempfile
 import threading
+from typing import TYPE_CHECKING
 
-from vaetui.core.alerts import AlertConfig
-from vaetui.core.run import RunOptions
 from vaetui.ui.app import VaeApp, build_app
 from vaetui.ui.lifeline import Lifeline
+
+if TYPE_CHECKING:
+    from vaetui.core.alerts import AlertConfig
+    from vaetui.core.run import RunOptions
 
 
 def run_tail(

@@ -18,12 +18,6 @@ from typing import Any
 from vaetui.core.formats.custom import FormatError, LineFormat, compile_format
 from vaetui.core.profilecheck import InvalidSetting, validate
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
-
-
 #: A profile file larger than this is refused: thresholds fit in a few kilobytes.
 MAX_PROFILE_BYTES = 1 << 20
 
@@ -288,6 +282,11 @@ def load_profile(spec: str | None) -> Profile:
     if not path.exists():
         names = ", ".join(BUILTIN)
         raise ProfileError(f"profile {spec!r} is neither a built-in ({names}) nor a file")
+    # Imported here: only a profile file is TOML (start-up does without it).
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
     try:
         data = tomllib.loads(_read_small(path))
     except (OSError, UnicodeDecodeError) as exc:

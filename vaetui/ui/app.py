@@ -34,16 +34,15 @@ from vaetui.ui.lifeline import Lifeline
 from vaetui.ui.messages import CriterionChosen, MetricSelected, SnapshotUpdated, StepChosen
 from vaetui.ui.palette import MetricCommands, action_commands
 from vaetui.ui.throttle import Throttle
-from vaetui.ui.widgets.detail import DetailScreen
 from vaetui.ui.widgets.events import EventsList, EventsScreen
-from vaetui.ui.widgets.explain import ExplainScreen
-from vaetui.ui.widgets.help import HelpScreen
 from vaetui.ui.widgets.images import ImageScreen, Thumbnail
 from vaetui.ui.widgets.metrics import MetricList, default_metric
 from vaetui.ui.widgets.plot import MetricPlot, PlotData, PlotLegend
-from vaetui.ui.widgets.rawlog import RawLogScreen
 from vaetui.ui.widgets.status import ReadProgress, StatusBar, next_change
 from vaetui.ui.widgets.verdicts import VerdictPanel
+
+# The detail, help, explain and raw-log screens are imported when first opened: the first
+# screen does without them (``_in_front`` finds one that is open).
 
 #: Seconds between two redraws at most (about 3 per second while a log streams; the first line
 #: after a quiet spell is drawn at once).
@@ -116,7 +115,7 @@ class VaeApp(AlertOutlets, App[int]):
         with Horizontal(id="body"):
             yield MetricList(id="metrics")
             with Vertical(id="right"):
-                yield MetricPlot(id="plot")
+                yield MetricPlot(id="plot", lazy=self.follow)
                 yield PlotLegend(id="plot-legend")
                 yield Thumbnail(id="thumb")
                 yield EventsList(id="events")
@@ -129,13 +128,14 @@ class VaeApp(AlertOutlets, App[int]):
         self._sync_layout(self.size.width, self.size.height)
         if self.follow:
             previews = {f.index: m for f in self.feeds if (m := f.preview()) is not None}
-            if previews:
-                self._apply(previews)
             # Start reading once the first screen is painted, not while it is being drawn.
-            self.call_after_refresh(self._start_feeds)
+            self.call_after_refresh(self._first_screen_painted)
         else:
-            self._apply({feed.index: feed.read_all() for feed in self.feeds})
-        self._render()
+            previews = {feed.index: feed.read_all() for feed in self.feeds}
+        if previews:
+            self._apply(previews)  # the first update draws everything (nothing drawn yet)
+        else:
+            self._render()
         self._plan_tick()
 
     def _exit_on_signals(self) -> None:
@@ -153,6 +153,13 @@ class VaeApp(AlertOutlets, App[int]):
                 loop.add_signal_handler(sig, self.exit)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass  # not the main thread (tests), or a platform without them
+
+    def _first_screen_painted(self) -> None:
+        """The verdicts are on the terminal: start reading the histories, then let the plot
+        load plotext and draw (the first screen did not wait for either)."""
+        self._start_feeds()
+        with suppress(NoMatches):  # closed before its first screen
+            self._on_main(MetricPlot).add_canvas()
 
     def _start_feeds(self) -> None:
         for feed in self.feeds:
@@ -321,11 +328,18 @@ class VaeApp(AlertOutlets, App[int]):
         if str(waiting_label.content) != waiting_text:
             waiting_label.update(waiting_text)
         self._on_main(VerdictPanel).show(snap)
-        if isinstance(self.screen, DetailScreen) and snap is not None:
-            self.screen.update_verdicts({v.id: v for v in snap.criteria}, snap.reference)
+        detail = self._in_front("vaetui.ui.widgets.detail")
+        if detail is not None and snap is not None:
+            detail.update_verdicts({v.id: v for v in snap.criteria}, snap.reference)
         if isinstance(self.screen, ImageScreen) and snap is not None:
             self.screen.update_images(snap.images, snap.verdict("sharpness"))
         return snap
+
+    def _in_front(self, module: str) -> Any:
+        """The screen in front when it is one of ``module``'s (a screen module imported when
+        first opened), else None."""
+        screen = self.screen
+        return screen if type(screen).__module__ == module else None
 
     def _render_plot(self) -> None:
         snap = self.feeds[self.current].snapshot
@@ -383,9 +397,13 @@ class VaeApp(AlertOutlets, App[int]):
             self.action_detail(CRITERIA_IDS.index(message.criterion_id) + 1)
 
     def action_help(self) -> None:
+        from vaetui.ui.widgets.help import HelpScreen
+
         self.push_screen(HelpScreen())
 
     def action_detail(self, number: int) -> None:
+        from vaetui.ui.widgets.detail import DetailScreen
+
         snap = self.feeds[self.current].snapshot
         verdicts = {v.id: v for v in snap.criteria} if snap else {}
         reference = snap.reference if snap else None
@@ -444,6 +462,8 @@ class VaeApp(AlertOutlets, App[int]):
 
     def action_raw_log(self) -> None:
         """The log's own lines, at the highlighted event's line when the events list has focus."""
+        from vaetui.ui.widgets.rawlog import RawLogScreen
+
         feed = self.feeds[self.current]
         if feed.raw is None:
             self.notify("TensorBoard event files have no lines to show", severity="warning")
@@ -458,17 +478,15 @@ class VaeApp(AlertOutlets, App[int]):
             row = self.focused.current_row()
             return row.line if row is not None else None
         snap = self.feeds[self.current].snapshot
-        screen = self.screen
-        if (
-            isinstance(screen, DetailScreen)
-            and snap is not None
-            and screen.criterion_id == "divergence"
-        ):
+        detail = self._in_front("vaetui.ui.widgets.detail")
+        if detail is not None and snap is not None and detail.criterion_id == "divergence":
             nan = [e.line for e in snap.events if e.kind == "nan"]
             return nan[-1] if nan else None
         return None
 
     def action_explain(self) -> None:
+        from vaetui.ui.widgets.explain import ExplainScreen
+
         feed = self.feeds[self.current]
         self.push_screen(ExplainScreen(feed.path, feed.options))
 

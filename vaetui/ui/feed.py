@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Callable
 from contextlib import suppress
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
@@ -24,13 +25,15 @@ from vaetui.core.follow import (
     read_whole,
     wants_event_reader,
 )
-from vaetui.core.images.store import read_once, store_for
-from vaetui.core.images.watch import ImageWatcher
 from vaetui.core.rawlog import RawLines, StreamLines, raw_lines_for
 from vaetui.core.run import Run, RunOptions
 from vaetui.core.snapshot import Snapshot
 from vaetui.core.source import SourceError, newest_part
 from vaetui.ui.messages import SnapshotUpdated
+
+if TYPE_CHECKING:
+    from vaetui.core.images.store import ImageStore
+    from vaetui.core.images.watch import ImageWatcher
 
 Clock = Callable[[], float]
 #: Told of every picture of a run taken while following: (snapshot, run name, path).
@@ -81,10 +84,9 @@ class RunFeed:
         self.clock = clock
         self._post = post
         self._follower: RunFollower | None = None
-        #: The run's sample images (none for standard input without ``--images``).
-        self.images = store_for(path, options.images)
-        if self.images is not None:
-            self.run.attach_images(self.images)
+        #: The run's sample images (none for standard input without ``--images``); looked
+        #: for when the run is read (``start``, ``read_all``), not before the first screen.
+        self.images: ImageStore | None = None
         self._image_watcher: ImageWatcher | None = None
         self._posting = threading.Lock()
         self._preview: Snapshot | None = None
@@ -115,16 +117,28 @@ class RunFeed:
 
     def start(self) -> None:
         """Follow the file in the follower's own thread; updates arrive as messages."""
+        self._attach_images()
         tap = self.raw if isinstance(self.raw, StreamLines) else None
         self._follower = make_follower(self.path, self.run, self._updated, self.poll, tap=tap)
         self._lock = self._follower.lock
         self._follower.start()
         if self.images is not None:
+            from vaetui.core.images.watch import ImageWatcher
+
             self._image_watcher = ImageWatcher(
                 self.images, self.run.step_times.step_at, self._updated
             )
             self._image_watcher.start()
         self.status = self.follow_status()
+
+    def _attach_images(self) -> None:
+        """Give the run its image store, before anything is read into it."""
+        from vaetui.core.images.store import store_for
+
+        if self.images is None:
+            self.images = store_for(self.path, self.options.images)
+            if self.images is not None:
+                self.run.attach_images(self.images)
 
     def _read_newest_part(self) -> Snapshot | None:
         """A snapshot of the last few megabytes of a big log, or None for a small one."""
@@ -144,6 +158,7 @@ class RunFeed:
 
         Used for screenshots and tests: no thread, no timing, the same picture every time.
         """
+        self._attach_images()
         try:
             self.status = read_whole(self.path, self.run)
         except SourceError:
@@ -152,6 +167,8 @@ class RunFeed:
         if self.images is not None:
             with suppress(OSError):
                 self.run.note_history_time(os.stat(self.path).st_mtime)
+            from vaetui.core.images.store import read_once
+
             read_once(self.images, self.run.step_times.step_at)
         return SnapshotUpdated(self.index, self._take(), self.status)
 

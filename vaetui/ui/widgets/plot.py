@@ -1,29 +1,38 @@
 """The big plot: the selected metric, raw and EMA, with zoom, pan, log scale and overlays.
 
-Drawing happens in ``render`` so the series is thinned to the plot's real width (min/max per
-column keeps spikes), and only when a snapshot or the view changed. Colours come from the
-stylesheet through component classes, like Textual's own Sparkline, so themes apply.
+Drawing happens when the canvas renders, so the series is thinned to the plot's real width
+(min/max per column keeps spikes), and only when a snapshot or the view changed. Colours come
+from the stylesheet through component classes, like Textual's own Sparkline, so themes apply.
+
+The canvas (plotext, :mod:`vaetui.ui.widgets.plotcanvas`) is mounted when the plot is built,
+or, for a ``lazy`` plot (``vaetui tail``), when the app calls ``add_canvas`` once the first
+screen is painted: the verdicts do not wait for plotext to load.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
-from textual.app import RenderResult
+from textual.app import ComposeResult, RenderResult
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from vaetui.core.snapshot import Event, Series
 from vaetui.core.stats import minmax_thin
 from vaetui.ui.emacache import EmaCache
 from vaetui.ui.view import PlotView
 from vaetui.ui.widgets.fmt import clean, finite, fmt_tick, fmt_value, nice_ticks
+
+if TYPE_CHECKING:
+    from textual_plotext import Plot
+
+    from vaetui.ui.widgets.plotcanvas import PlotCanvas
 
 #: Colours of the runs (overlaid or not): by run order, distinct from each other and the EMA.
 RUN_CLASSES = tuple(f"metric-plot--run-{i}" for i in range(4))
@@ -61,8 +70,12 @@ class LegendItem:
     rgb: tuple[int, int, int]
 
 
-class MetricPlot(PlotextPlot):
+class MetricPlot(Widget):
     """A plotext plot of one metric that follows the newest step unless zoomed or panned."""
+
+    DEFAULT_CSS = """
+    MetricPlot { width: 1fr; height: 1fr; }
+    """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "metric-plot--ema",
@@ -71,8 +84,11 @@ class MetricPlot(PlotextPlot):
         *RUN_CLASSES,
     }
 
-    def __init__(self, alpha: float = 0.1, id: str | None = None) -> None:
+    def __init__(self, alpha: float = 0.1, id: str | None = None, lazy: bool = False) -> None:
         super().__init__(id=id)
+        #: The canvas waits for ``add_canvas`` (else it comes with the plot).
+        self.lazy = lazy
+        self.canvas: PlotCanvas | None = None
         self.data = PlotData()
         self.view = PlotView()
         self.log_scale = False
@@ -82,6 +98,27 @@ class MetricPlot(PlotextPlot):
         self._seen_y: list[float] = []
         #: The last drawing and what it was drawn for (None: draw on the next frame).
         self._drawn: tuple[tuple[object, ...], RenderResult] | None = None
+
+    def compose(self) -> ComposeResult:
+        if not self.lazy:
+            yield self._new_canvas()
+
+    def add_canvas(self) -> None:
+        """Mount the canvas of a ``lazy`` plot (imports plotext); it draws the data shown."""
+        if self.canvas is None and self.is_attached:
+            self.mount(self._new_canvas())
+
+    def _new_canvas(self) -> PlotCanvas:
+        from vaetui.ui.widgets.plotcanvas import PlotCanvas
+
+        self.canvas = PlotCanvas(self._drawing)
+        return self.canvas
+
+    @property
+    def plt(self) -> Plot:
+        """The canvas's plotext figure (only while drawing: the canvas exists then)."""
+        assert self.canvas is not None
+        return self.canvas.plt
 
     def zoom(self, direction: int) -> None:
         """Zoom in (+1) or out (-1) around the current view."""
@@ -119,22 +156,24 @@ class MetricPlot(PlotextPlot):
         """Replace what is plotted; redraw only if the drawing comes out different (a long
         run's newest points often change nothing at the plot's resolution)."""
         self.data = data
-        if not self.size.area:
-            self._redraw()  # not laid out yet: drawn once it has a size
+        canvas = self.canvas
+        if canvas is None or not canvas.size.area:
+            self._redraw()  # no canvas or not laid out yet: drawn once it has a size
             return
-        drawn = (self._drawing_key(), self._draw())
+        drawn = (self._drawing_key(canvas), self._draw(canvas))
         if drawn != self._drawn:
             self._drawn = drawn
-            self.refresh()
+            canvas.refresh()
 
     def _redraw(self) -> None:
         """The view changed: draw again on the next frame."""
         self._drawn = None
-        self.refresh()
+        if self.canvas is not None:
+            self.canvas.refresh()
 
-    def _drawing_key(self) -> tuple[object, ...]:
+    def _drawing_key(self, canvas: PlotCanvas) -> tuple[object, ...]:
         """What a drawing depends on besides the data and the view (which redraw anyway)."""
-        return (self.size, self.app.theme, self.theme)
+        return (canvas.size, self.app.theme, canvas.theme)
 
     def _rgb(self, component: str) -> tuple[int, int, int]:
         return self.get_component_styles(component).color.rgb
@@ -149,11 +188,15 @@ class MetricPlot(PlotextPlot):
                 highs.append(float(np.nanmax(series.steps)))
         return (min(lows), max(highs)) if lows else None
 
+    def _cols(self) -> int:
+        """Columns to thin a series to: the canvas's width."""
+        return max(self.canvas.size.width if self.canvas is not None else 0, 10)
+
     def _draw_series(self, key: str, series: Series, lo: float, hi: float, colour: str) -> bool:
         """Raw values inside ``[lo, hi]`` as a line, one line per segment (a restart does
         not draw a line back to its start step); min and max of each column are kept, so a
         spike stays. Returns whether anything was drawn."""
-        cols = max(self.size.width, 10)
+        cols = self._cols()
         drawn = False
         for part in _segments(series):
             steps, values = finite(series.steps[part], series.values[part])
@@ -166,7 +209,7 @@ class MetricPlot(PlotextPlot):
 
     def _draw_ema(self, key: str, series: Series, lo: float, hi: float) -> bool:
         """The current run's EMA (the core's weight), one line per segment."""
-        cols = max(self.size.width, 10)
+        cols = self._cols()
         drawn = False
         for n, part in enumerate(_segments(series)):
             steps, values = finite(series.steps[part], series.values[part])
@@ -202,15 +245,17 @@ class MetricPlot(PlotextPlot):
             self._published = list(self._legend)
             self.post_message(self.LegendChanged(list(self._legend)))
 
-    def render(self) -> RenderResult:
-        key = self._drawing_key()
+    def _drawing(self, canvas: PlotCanvas) -> RenderResult:
+        """What the canvas shows: the kept drawing, or a new one if anything it depends on
+        changed."""
+        key = self._drawing_key(canvas)
         if self._drawn is None or self._drawn[0] != key:
-            self._drawn = (key, self._draw())
+            self._drawn = (key, self._draw(canvas))
         return self._drawn[1]
 
-    def _draw(self) -> RenderResult:
-        """The plot of ``data`` in the current view, at the widget's size."""
-        plt = self.plt
+    def _draw(self, canvas: PlotCanvas) -> RenderResult:
+        """The plot of ``data`` in the current view, at the canvas's size."""
+        plt = canvas.plt
         plt.clear_figure()
         self._legend = []
         self._seen_y = []
@@ -219,11 +264,11 @@ class MetricPlot(PlotextPlot):
         if data.metric is None or bounds is None:
             plt.title("no data yet")
             self.call_later(self._publish_legend)
-            return super().render()
+            return canvas.build()
         lo, hi = self.view.window(*bounds)
         self._draw_runs(data, lo, hi)
         self._draw_marks(data, lo, hi)
-        self._axes(lo, hi)
+        self._axes(lo, hi, canvas.size.width, canvas.size.height)
         # Posted from the plot's own context: a message made while the screen composes
         # would count the screen as its sender and stop bubbling there.
         self.call_later(self._publish_legend)
@@ -233,7 +278,7 @@ class MetricPlot(PlotextPlot):
         if self.view.zoom:
             title += f" x{2**self.view.zoom}"
         plt.title(title)
-        return super().render()
+        return canvas.build()
 
     def _draw_runs(self, data: PlotData, lo: float, hi: float) -> None:
         """Every shown run in its own colour, in run order; then the current run's EMA."""
@@ -271,12 +316,12 @@ class MetricPlot(PlotextPlot):
             if inside:
                 self._legend.append(LegendItem(symbol, word, self._rgb(component)))
 
-    def _axes(self, lo: float, hi: float) -> None:
+    def _axes(self, lo: float, hi: float, width: int, height: int) -> None:
         """Round step ticks over the whole visible range; a flat series gets a flat axis."""
         plt = self.plt
         if hi > lo:
             plt.xlim(lo, hi)
-        most = max(3, (self.size.width - 8) // 8)
+        most = max(3, (width - 8) // 8)
         xt = nice_ticks(lo, hi, most)
         gap = xt[1] - xt[0] if len(xt) > 1 else None
         plt.xticks(xt, [fmt_tick(t, gap) for t in xt])
@@ -289,7 +334,7 @@ class MetricPlot(PlotextPlot):
             plt.ylim(y_hi - pad, y_hi + pad)
             plt.yticks([y_hi], [fmt_value(y_hi)])
             return
-        yt = nice_ticks(y_lo, y_hi, max(2, self.size.height // 3))
+        yt = nice_ticks(y_lo, y_hi, max(2, height // 3))
         plt.yticks(yt, [fmt_value(t) for t in yt])
 
 

@@ -79,8 +79,11 @@ class VerdictBadge(Widget, can_focus=True):
         self.set_class(self._blinks > 0 and self._blinks % 2 == 0, "-flash")
 
     def watch_level(self, old: str, new: str) -> None:
-        self.remove_class(level_class(old))
-        self.add_class(level_class(new))
+        # Each restyle re-applies the stylesheet to the badge: one per change of level, none
+        # for the call Textual makes at mount (old == new, the class set in ``__init__``).
+        if old != new:
+            self.remove_class(level_class(old), update=False)
+            self.add_class(level_class(new))
 
     def show(self, level: str, value: float | None) -> None:
         """Set the level and the number judged; a number that would read the same on the
