@@ -320,3 +320,24 @@ def test_live_store_sees_new_images_as_they_arrive(tmp_path: Path) -> None:
     write_pair(folder, 200, age=1.0)
     read_once(store)
     assert [s.step for s in store.summary().sets] == [100.0, 200.0]
+
+
+def test_looks_at_a_quiet_image_folder_stretch_and_a_new_image_brings_them_back(
+    tmp_path: Path,
+) -> None:
+    from vaetui.core.images import watch
+
+    log = tmp_path / "train.log"
+    log.write_text("step 10 loss=0.1\n")
+    store = store_for(str(log))
+    assert store is not None
+    watcher = watch.ImageWatcher(store)  # stepped by hand: no pool thread involved
+    watcher.step(True)  # the first look
+    waits = [watcher.step(True) for _ in range(5)]
+    assert waits == [1.0, 2.0, 4.0, 4.0, 4.0]
+    write_pair(tmp_path / "images" / "train", 100, blurred(scene(seed=3)))
+    after = [watcher.step(True) for _ in range(6)]
+    assert after[0] == watch.BUSY_INTERVAL  # the new pair was seen: looks come sooner
+    quiet = [w for w in after if w != watch.BUSY_INTERVAL]
+    assert quiet[:2] == [watch.QUIET_INTERVAL, 2.0]  # then stretch again from the start
+    assert watcher.store.summary().sets

@@ -479,3 +479,29 @@ def test_an_old_log_is_reported_as_old(tmp_path: Path) -> None:
     assert snap.finished
     stall = snap.verdict("stall")
     assert stall is not None and stall.level == "n/a" and "3 h" in stall.summary
+
+
+def test_the_safety_look_of_a_quiet_file_stretches_and_still_catches_a_missed_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, follower_of
+) -> None:
+    monkeypatch.setattr(FileWatcher, "start", lambda self: None)  # a watcher that sees nothing
+    waits: list[float | None] = []
+    step = Follower.step
+
+    def recorded(self: Follower, timed_out: bool) -> float | None:
+        wait = step(self, timed_out)
+        waits.append(wait)
+        return wait
+
+    monkeypatch.setattr(Follower, "step", recorded)
+    path = tmp_path / "train.log"
+    path.write_bytes(b"a=1\n")
+    follower, collector = follower_of(path, safety_interval=0.05)
+    wait_for(lambda: len(waits) >= 6)
+    quiet = list(waits[1:6])
+    ceiling = 0.05 * follow.SAFETY_STRETCH
+    assert quiet == sorted(quiet) and max(quiet) == pytest.approx(ceiling)  # 0.05 .. 0.2
+    append(path, b"a=2\n")  # no event comes: only a safety look can find it
+    wait_for(lambda: lines_of(follower, collector) == [b"a=1", b"a=2"])
+    # Data found: back to the short look (every look before it waited the longest).
+    assert any(w == pytest.approx(0.05) for w in waits[6:])

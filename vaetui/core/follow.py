@@ -39,7 +39,15 @@ STEP_CHUNKS = 4
 #: Seconds between two reads of a file that keeps being written: the first line after a
 #: quiet spell is read at once, the lines of a steady stream in batches (one snapshot each),
 #: no more often than the app redraws (``vaetui.ui.app.MIN_INTERVAL``).
-COALESCE_SECONDS = 0.2
+COALESCE_SECONDS = 0.3
+
+#: Two reads that found data at most ``coalesce`` plus this apart are a stream (read on a
+#: timer with the watcher paused); a line every half second is not one, it is read on events.
+PACE_SLACK = 0.1
+
+#: A quiet file's safety look (made in case the watcher missed an event) comes ever later,
+#: doubling from ``safety_interval`` up to this many times it; any change or event resets it.
+SAFETY_STRETCH = 4
 
 BATCH_CHUNK_BYTES = 4 * 1024 * 1024  # bigger chunks buy no speed and cost memory
 """Bytes per step in `follow_once`, where nobody watches progress."""
@@ -99,7 +107,8 @@ class Follower:
         consumer: receives the bytes; called only with `lock` held.
         on_update: called on a pool thread after each chunk or state change.
         poll: poll the directory instead of using inotify (NFS, Lustre).
-        safety_interval: seconds between checks when no event arrives.
+        safety_interval: seconds between checks when no event arrives (stretched up to
+            ``SAFETY_STRETCH`` times while looks find nothing).
         on_history_time: called (with `lock` held) with the file's modification time once
             the existing file has been read, so an old log does not look fresh.
         pool: the worker threads that run its steps (default: the process's shared pool).
@@ -130,6 +139,8 @@ class Follower:
         self._consumer = consumer
         self._on_update = on_update
         self._safety_interval = safety_interval
+        #: The current wait of the safety look (see ``_safety_wait``).
+        self._safety_wait = safety_interval
         self._stopping = threading.Event()
         self._pool = pool or shared_pool()
         self._source = FileSource(self._path, on_data=self._wake)
@@ -250,6 +261,17 @@ class Follower:
                 return paced
         if watcher is not None and watcher.uncertain:
             return min(self._safety_interval, watcher.interval)
+        return self._next_safety(timed_out and self._data_at == data_before)
+
+    def _next_safety(self, found_nothing: bool) -> float:
+        """Seconds until the next safety look: doubled after each one that found nothing
+        (up to ``SAFETY_STRETCH`` times ``safety_interval``), back to ``safety_interval``
+        after any event or data, so a missed event is still caught within a few seconds."""
+        if found_nothing:
+            wait = self._safety_wait
+            self._safety_wait = min(wait * 2, self._safety_interval * SAFETY_STRETCH)
+            return wait
+        self._safety_wait = self._safety_interval
         return self._safety_interval
 
     def _paced(self, watcher: FileWatcher, data_before: float) -> float | None:
@@ -257,7 +279,7 @@ class Follower:
         timer, with the watcher paused (each write would be an event for nothing); once a
         read finds nothing new, listen again and look once more at once. None: no change."""
         found = self._data_at > data_before
-        if found and self._data_at - data_before <= 2 * self._coalesce:
+        if found and self._data_at - data_before <= self._coalesce + PACE_SLACK:
             watcher.pause()
             return self._coalesce
         if watcher.paused:

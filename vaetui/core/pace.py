@@ -29,15 +29,20 @@ class Pace:
         #: records that arrived after it.
         self._history_age: float | None = None
         self._records_after_history = 0
+        #: The usual seconds between reads, worked out once per new read (stale: not yet).
+        self._usual: float | None = None
+        self._usual_stale = True
 
     def clear(self) -> None:
         """Forget the reads (history arrived in bulk); the newest record's time stays."""
         self._reads.clear()
+        self._usual_stale = True
 
     def note_read(self, when: float, step: float) -> None:
         """A read at ``when`` brought records up to ``step`` (counted once per new step)."""
         if not self._reads or self._reads[-1][1] != step:
             self._reads.append((when, step))
+            self._usual_stale = True
 
     def note_record(self, when: float) -> None:
         """A record was read at ``when``."""
@@ -75,9 +80,11 @@ class Pace:
         if self.last_record_time is None:
             return None, None
         quiet = max(now - self.last_record_time, 0.0)
-        times = [t for t, _ in self._reads]
-        gaps = np.diff(times) if len(times) >= 3 else np.array([])
-        return quiet, float(np.median(gaps)) if gaps.size else None
+        if self._usual_stale:
+            times = [t for t, _ in self._reads]
+            self._usual = float(np.median(np.diff(times))) if len(times) >= 3 else None
+            self._usual_stale = False
+        return quiet, self._usual
 
     def steps_per_second(self) -> float | None:
         """Steps per second over the recent reads that were apart in time (None if unknown)."""

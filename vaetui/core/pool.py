@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -22,6 +23,9 @@ _log = logging.getLogger(__name__)
 
 #: Worker threads of the shared pool.
 WORKERS = 3
+#: A worker keeps watching the clock through a step when the next timer is due at least this
+#: long after the step should end (judged by the task's previous step); else another takes it.
+CLOCK_MARGIN = 0.01
 
 
 class Task(Protocol):
@@ -47,6 +51,7 @@ class _Slot:
         "stopped",
         "task",
         "timed_out",
+        "took",
         "woken",
     )
 
@@ -58,6 +63,8 @@ class _Slot:
         self.due = 0.0
         #: When the step asked for while one was running may run (monotonic seconds).
         self.again_at = 0.0
+        #: Seconds the last step took (a first step, of unknown length, counts as long).
+        self.took = math.inf
 
 
 class FollowPool:
@@ -69,7 +76,15 @@ class FollowPool:
 
     def __init__(self, workers: int = WORKERS) -> None:
         self._workers = workers
-        self._cond = threading.Condition()
+        lock = threading.Lock()
+        #: Idle workers that do not watch the clock sleep here until there is work.
+        self._cond = threading.Condition(lock)
+        #: The one worker that waits for the next timer; ``remove`` waits here for a step.
+        self._clock = threading.Condition(lock)
+        self._done = threading.Condition(lock)
+        #: Workers asleep on ``_cond`` and not yet told to wake; a worker watches the clock.
+        self._idle = 0
+        self._clock_watched = False
         self._ready: deque[_Slot] = deque()
         self._timers: list[tuple[float, int, _Slot]] = []
         self._order = itertools.count()
@@ -106,16 +121,15 @@ class FollowPool:
             elif not slot.queued:
                 self._defer(slot, at)
 
-    def _defer(self, slot: _Slot, at: float) -> None:
-        """Queue ``slot`` now, or at ``at`` if that is later. Holds the lock."""
+    def _defer(self, slot: _Slot, at: float, wake: bool = True) -> None:
+        """Queue ``slot`` now, or at ``at`` if that is later (``wake``: see ``_push_timer``).
+        Holds the lock."""
         if at <= time.monotonic():
-            self._queue(slot)
+            self._queue(slot, wake)
             return
         slot.woken = True
         if slot.due > at or slot.due == 0.0:
-            slot.due = at
-            heapq.heappush(self._timers, (at, next(self._order), slot))
-            self._cond.notify()
+            self._push_timer(slot, at, wake)
 
     def has(self, task: Task) -> bool:
         """True while ``task`` is in the pool (it has not ended or been removed)."""
@@ -135,19 +149,54 @@ class FollowPool:
             me = threading.current_thread()
             if me not in self._threads:
                 while slot.running:
-                    self._cond.wait()
+                    self._done.wait()
             threads = [] if self._slots else list(self._threads)
-            if not self._slots:
+            if not self._slots:  # the workers end: wake every one of them
                 self._timers.clear()
-            self._cond.notify_all()
+                self._idle = 0
+                self._cond.notify_all()
+                self._clock.notify_all()
         for thread in threads:  # the last task went: the workers end
             if thread is not threading.current_thread():
                 thread.join(timeout=2.0)
 
-    def _queue(self, slot: _Slot) -> None:
+    def _queue(self, slot: _Slot, wake: bool = True) -> None:
+        """Make ``slot`` ready; ``wake``: rouse a worker for it. Holds the lock."""
         slot.queued = True
         self._ready.append(slot)
-        self._cond.notify()
+        if wake:
+            self._wake_one()
+
+    def _wake_one(self) -> None:
+        """Rouse one sleeping worker: an idle one, else the one watching the clock (it runs
+        ready work before it waits again). None asleep: a busy one finds the work on its
+        return. Holds the lock."""
+        if self._idle:
+            self._idle -= 1
+            self._cond.notify()
+        elif self._clock_watched:
+            self._clock.notify()
+
+    def _push_timer(self, slot: _Slot, due: float, wake: bool = True) -> None:
+        """Run ``slot`` at ``due`` (monotonic); tell the clock's watcher if it must wake
+        sooner, or (``wake``) rouse an idle worker to watch it: not needed from a worker
+        going back to ``_next``, which watches it itself. Holds the lock."""
+        slot.due = due
+        entry = (due, next(self._order), slot)
+        heapq.heappush(self._timers, entry)
+        if self._clock_watched:
+            if self._timers[0] is entry:
+                self._clock.notify()
+        elif wake and self._idle:
+            self._idle -= 1
+            self._cond.notify()
+
+    def _clock_needed(self, slot: _Slot, now: float) -> bool:
+        """Someone must watch the clock while ``slot`` runs: a timer may come due before
+        the step is over and this worker is back. Holds the lock."""
+        if not self._timers or self._clock_watched:
+            return False
+        return self._timers[0][0] < now + slot.took + CLOCK_MARGIN
 
     def _next(self) -> _Slot | None:
         """The next slot to run (None: no task left, the worker ends). Holds the lock."""
@@ -157,13 +206,22 @@ class FollowPool:
                 due, _, slot = heapq.heappop(self._timers)
                 if due == slot.due and not slot.stopped and not slot.queued and not slot.running:
                     slot.timed_out, slot.woken = not slot.woken, False
-                    self._queue(slot)
+                    self._queue(slot, wake=False)
             if self._ready:
                 slot = self._ready.popleft()
                 slot.queued, slot.running = False, True
+                if self._ready or self._clock_needed(slot, now):
+                    self._wake_one()  # the rest of the work, or the clock, to another worker
                 return slot
-            timeout = self._timers[0][0] - now if self._timers else None
-            self._cond.wait(timeout)
+            if self._timers and not self._clock_watched:
+                self._clock_watched = True
+                try:
+                    self._clock.wait(self._timers[0][0] - now)
+                finally:
+                    self._clock_watched = False
+            else:
+                self._idle += 1
+                self._cond.wait()
         return None
 
     def _work(self) -> None:
@@ -173,23 +231,23 @@ class FollowPool:
                 if slot is None:
                     return
                 timed_out, slot.timed_out = slot.timed_out, False
+            started = time.monotonic()
             delay = self._step(slot, timed_out)
             with self._cond:
                 slot.running = False
+                slot.took = time.monotonic() - started
                 if not slot.stopped:
                     if delay == 0:
                         slot.again = False
-                        self._queue(slot)
+                        self._queue(slot, wake=False)  # this worker takes it on its return
                     elif slot.again:
                         slot.again, slot.due = False, 0.0
-                        self._defer(slot, slot.again_at)
+                        self._defer(slot, slot.again_at, wake=False)
                     elif delay is not None:
-                        slot.due = time.monotonic() + delay
-                        heapq.heappush(self._timers, (slot.due, next(self._order), slot))
-                        self._cond.notify()
+                        self._push_timer(slot, time.monotonic() + delay, wake=False)
                     else:
                         self._slots.pop(id(slot.task), None)
-                self._cond.notify_all()
+                self._done.notify_all()
 
     @staticmethod
     def _step(slot: _Slot, timed_out: bool) -> float | None:

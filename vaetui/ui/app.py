@@ -3,8 +3,8 @@
 Followers post :class:`~vaetui.ui.messages.SnapshotUpdated` from their threads; the app keeps
 only the newest per run and applies it at most ``1 / MIN_INTERVAL`` times a second, through a
 one-shot timer that exists only while something is pending, so a quiet log costs nothing but
-the once-a-second "time since the last line" tick. :func:`build_app` is the one factory the
-CLI, the tests and the screenshot script use.
+the "time since the last line" tick, which fires when that text changes (``_plan_tick``).
+:func:`build_app` is the one factory the CLI, the tests and the screenshot script use.
 """
 
 from __future__ import annotations
@@ -38,18 +38,24 @@ from vaetui.ui.widgets.events import EventsList, EventsScreen
 from vaetui.ui.widgets.images import ImageScreen, Thumbnail
 from vaetui.ui.widgets.metrics import MetricList, default_metric
 from vaetui.ui.widgets.plot import MetricPlot, PlotData, PlotLegend
-from vaetui.ui.widgets.status import ReadProgress, StatusBar
+from vaetui.ui.widgets.status import ReadProgress, StatusBar, next_change
 from vaetui.ui.widgets.verdicts import VerdictPanel
 
 # The detail, help, explain and raw-log screens are imported when first opened: the first
 # screen does without them (``_in_front`` finds one that is open).
 
-#: Seconds between two redraws at most (about 5 per second).
-MIN_INTERVAL = 0.2
+#: Seconds between two redraws at most (about 3 per second while a log streams; the first line
+#: after a quiet spell is drawn at once).
+MIN_INTERVAL = 0.3
 #: Seconds between two redraws of the plot, sparklines and events while a log grows.
 HEAVY_INTERVAL = 1.0
 #: Seconds without news after which the current run's snapshot is refreshed (stall verdict).
 QUIET_REFRESH = 15.0
+#: Seconds between two ticks at most, even when the status line shows nothing that ages
+#: (a reader that died is noticed within it).
+TICK_MAX = 5.0
+#: A tick comes this much after the moment its text changes, so the new text is drawn.
+TICK_SLACK = 0.005
 #: App actions that also work while another screen is in front of the dashboard.
 ON_EVERY_SCREEN = frozenset({"quit", "help", "raw_log", "events"})
 #: Below this size the compact layout is used.
@@ -89,6 +95,14 @@ class VaeApp(AlertOutlets, App[int]):
         self.throttle = Throttle(self, self._apply, MIN_INTERVAL)
         self._heavy_at = 0.0
         self._heavy_timer: Timer | None = None
+        #: What the heavy part was last drawn from (``_heavy_key``): a refresh that brings
+        #: no new data redraws only the light part.
+        self._drawn: tuple[object, ...] | None = None
+        self._tick_timer: Timer | None = None
+        self._tick_at = 0.0
+        #: When ``_apply`` last ran, and when the app was made (monotonic seconds).
+        self._applied_at = 0.0
+        self._started_at = time.monotonic()
         self._main: Screen[Any] | None = None
         #: Set by ``vaetui tail`` before ``run()``: it owns the signals (see ``_exit_on_signals``).
         self.lifeline: Lifeline | None = None
@@ -122,7 +136,7 @@ class VaeApp(AlertOutlets, App[int]):
             self._apply(previews)  # the first update draws everything (nothing drawn yet)
         else:
             self._render()
-        self.set_interval(1.0, self._tick)
+        self._plan_tick()
 
     def _exit_on_signals(self) -> None:
         """SIGTERM, SIGHUP and SIGINT end the app like ``q``: the terminal is restored.
@@ -174,20 +188,28 @@ class VaeApp(AlertOutlets, App[int]):
 
         Status and badges follow every update; the plot, sparklines and events (most of
         the bytes sent to the terminal) at most once per ``HEAVY_INTERVAL``, so a fast log
-        stays light on a slow SSH link.
+        stays light on a slow SSH link. The first update after a quiet spell shows the new
+        line in a small screen update of its own, the heavy part in the next one.
         """
         for index, message in pending.items():
             feed = self.feeds[index]
             feed.status = message.status
             if message.snapshot is not None:
                 feed.snapshot = message.snapshot
-        wait = self._heavy_at + HEAVY_INTERVAL - time.monotonic()
+        now = time.monotonic()
+        after_quiet, self._applied_at = now - self._applied_at > 2 * MIN_INTERVAL, now
+        wait = self._heavy_at + HEAVY_INTERVAL - now
+        news = self._heavy_key() != self._drawn
         with suppress(NoMatches):  # the app is closing: its widgets are gone
-            if wait <= 0:
+            if wait <= 0 and news and not (after_quiet and self.follow):
                 self._render()
                 return
             self._render_light()
-        if self._heavy_timer is None:
+            if wait <= 0 and news:
+                self._heavy_at = now  # drawn right after this screen update
+                self.call_after_refresh(self._heavy_due)
+                return
+        if self._heavy_timer is None and news:
             # A little late on purpose: while the log keeps growing, the next update draws
             # the heavy part with the light one, in one screen update instead of two.
             self._heavy_timer = self.set_timer(wait + MIN_INTERVAL, self._heavy_due)
@@ -197,18 +219,56 @@ class VaeApp(AlertOutlets, App[int]):
         with suppress(NoMatches):  # the app is closing: its widgets are gone
             self._render()
 
+    def _heavy_key(self) -> tuple[object, ...]:
+        """What the plot, sparklines, events and thumbnail are drawn from, in brief: equal
+        keys draw the same picture (a snapshot refreshed for the stall badge only)."""
+        snap = self.feeds[self.current].snapshot
+        if snap is None:
+            return (self.current, self.selected, self.overlay)
+        data = (snap.records, snap.lines, snap.last_step, snap.bytes_read, snap.segments)
+        levels = tuple(v.level for v in snap.criteria)
+        looks = (snap.events, snap.images, levels, snap.reference is not None)
+        return (self.current, self.selected, self.overlay, *data, *looks)
+
+    def _news_at(self) -> float:
+        """When the screen last had news (monotonic): the newest snapshot applied, or the
+        start of the app (a run not read yet is not refreshed before its first read)."""
+        return max(self.throttle.last_apply, self._started_at)
+
+    def _plan_tick(self) -> None:
+        """Tick when the status line next changes by itself (``next_change``), before the
+        quiet refresh is due, and at least every ``TICK_MAX``: a quiet app wakes only for
+        what it will show. An earlier planned tick is kept."""
+        feed = self.feeds[self.current]
+        due = next_change(feed.snapshot, feed.status, self.throttle.paused, self.clock())
+        delay = TICK_MAX if due is None else min(TICK_MAX, due + TICK_SLACK)
+        if self.follow and not self.throttle.paused:
+            refresh = self._news_at() + QUIET_REFRESH - time.monotonic()
+            delay = min(delay, max(refresh, 0.0) + TICK_SLACK)
+        at = time.monotonic() + delay
+        if self._tick_timer is not None:
+            if self._tick_at <= at + TICK_SLACK:
+                return
+            self._tick_timer.stop()
+        self._tick_at = at
+        self._tick_timer = self.set_timer(delay, self._tick)
+
     def _tick(self) -> None:
-        """Once a second: the age of the last line; rarely, a fresh snapshot for the stall badge."""
+        """The age of the last line and the state word; a dead reader; now and then a fresh
+        snapshot for the stall badge. Plans the next tick."""
+        self._tick_timer = None
         with suppress(NoMatches):  # the app is closing: its widgets are gone
             self._render_status()
         for f in self.feeds:  # a reader that died shows n/a verdicts, however it died
             if f.status.state != FAILED and f.follow_status().state == FAILED:
                 self.run_worker(f.refresh, thread=True, group=f"failed-{f.index}")
         feed = self.feeds[self.current]
-        quiet = time.monotonic() - self.throttle.last_apply
-        if self.follow and not self.throttle.paused and quiet > QUIET_REFRESH:
+        quiet = time.monotonic() - self._news_at()
+        if self.follow and not self.throttle.paused and quiet >= QUIET_REFRESH:
             self.throttle.last_apply = time.monotonic()
             self.run_worker(feed.refresh, thread=True, exclusive=True, group="refresh")
+        if self._tick_timer is None:  # _render_status planned none (the app is closing)
+            self._plan_tick()
 
     # -- rendering ----------------------------------------------------------------------
 
@@ -225,6 +285,7 @@ class VaeApp(AlertOutlets, App[int]):
         self._on_main(StatusBar).show(
             feed.name, feed.snapshot, feed.status, self.throttle.paused, self.clock(), label
         )
+        self._plan_tick()  # a new line restarts the age: its next change may come sooner
 
     def _render(self) -> None:
         """Redraw everything for the current run."""
@@ -233,6 +294,7 @@ class VaeApp(AlertOutlets, App[int]):
             self._heavy_timer.stop()
             self._heavy_timer = None
         snap = self._render_light()
+        self._drawn = self._heavy_key()
         self._on_main(MetricList).show(snap, self.selected)
         events = snap.events if snap else ()
         self._on_main(EventsList).show(events)

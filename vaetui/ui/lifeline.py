@@ -27,8 +27,6 @@ from typing import Any
 DEADLINE = 1.5
 #: The same when the terminal is gone: nothing is left to restore, so there is no wait.
 DEADLINE_NO_TERMINAL = 0.5
-#: Seconds between two looks at the terminal.
-WATCH_INTERVAL = 0.2
 SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 #: What Textual's driver undoes when it leaves application mode: mouse reporting, bracketed
@@ -167,7 +165,9 @@ class Lifeline:
         if self._tty is not None:
             poller.register(self._tty, 0)  # only hang-up and error are of interest
         while not self._closed.is_set():
-            for fd, events in poller.poll(WATCH_INTERVAL * 1000):
+            # No timeout: a signal, a hang-up and ``uninstall`` (a byte down the pipe) all
+            # end the wait, so an idle app wakes this thread for nothing.
+            for fd, events in poller.poll():
                 if fd == self._wakeup[0]:
                     with contextlib.suppress(OSError):
                         os.read(fd, 512)

@@ -1,8 +1,9 @@
 """Follow a run's image folders: new images show up as they are written.
 
 Polling, not inotify: image folders often sit on the same network filesystems as the logs,
-and a quiet folder costs one ``stat`` a second. While there is work (new files, pairs to
-measure) the next look comes sooner. Each look is a step on the shared reader pool
+and a quiet folder costs a few ``stat`` calls every few seconds (looks that find nothing come
+ever later, up to ``QUIET_STRETCH``). While there is work (new files, pairs to measure) the
+next look comes sooner. Each look is a step on the shared reader pool
 (``vaetui.core.pool``), so 64 runs do not cost 64 threads.
 """
 
@@ -18,6 +19,8 @@ from vaetui.core.pool import FollowPool, shared_pool
 #: Seconds between looks while nothing changes, and while something just did.
 QUIET_INTERVAL = 1.0
 BUSY_INTERVAL = 0.2
+#: Looks that keep finding nothing come ever later, doubling up to this many seconds.
+QUIET_STRETCH = 4.0
 
 _log = logging.getLogger(__name__)
 
@@ -45,6 +48,7 @@ class ImageWatcher:
         self._stop = threading.Event()
         self._pool = pool or shared_pool()
         self._started = False
+        self._quiet = QUIET_INTERVAL
 
     def start(self) -> None:
         """Start looking; returns at once (a watcher runs once)."""
@@ -69,4 +73,8 @@ class ImageWatcher:
             changed = False
         if changed and self._on_update is not None:
             self._on_update()
-        return BUSY_INTERVAL if changed else QUIET_INTERVAL
+        if changed:
+            self._quiet = QUIET_INTERVAL
+            return BUSY_INTERVAL
+        wait, self._quiet = self._quiet, min(self._quiet * 2, QUIET_STRETCH)
+        return wait

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.timer import Timer, TimerCallback
 from textual.widgets import Label, ProgressBar
 
 from vaetui.core.follow import FollowStatus
@@ -45,6 +46,26 @@ def run_state(
     if now is not None and last is not None and after is not None and now - last > after:
         return "quiet"
     return "live"
+
+
+def next_change(
+    snapshot: Snapshot | None, status: FollowStatus, paused: bool, now: float
+) -> float | None:
+    """Seconds until the status line changes with nothing but time passing: the shown age
+    ticks (whole seconds below an hour, whole minutes above, as ``fmt_age`` writes it), or
+    LIVE turns QUIET. None when nothing on it ages (no record yet, or a finished run)."""
+    last = snapshot.last_record_time if snapshot else None
+    state = run_state(snapshot, status, paused, now)
+    if snapshot is None or last is None or state == "finished":
+        return None
+    age = now - last
+    whole = max(0, int(age))
+    unit = 1 if whole < 3600 else 60
+    soonest = (whole // unit + 1) * unit - age
+    after = snapshot.quiet_after
+    if state == "live" and after is not None and after - age > 0:
+        soonest = min(soonest, after - age)
+    return max(soonest, 0.0)
 
 
 class StatusBar(Horizontal):
@@ -112,13 +133,32 @@ class StatusBar(Horizontal):
         self._set("st-mode", clean(status.error or status.mode))
 
 
+class ReadBar(ProgressBar):
+    """Textual's progress bar without its clock: the bar refreshes its ETA once a second,
+    for as long as the app runs; with no ETA shown, that timer is stopped at once, so a
+    quiet app is not woken by a bar that is not even on screen."""
+
+    def set_interval(
+        self,
+        interval: float,
+        callback: TimerCallback | None = None,
+        *,
+        name: str | None = None,
+        repeat: int = 0,
+        pause: bool = False,
+    ) -> Timer:
+        timer = super().set_interval(interval, callback, name=name, repeat=repeat, pause=pause)
+        timer.stop()
+        return timer
+
+
 class ReadProgress(Horizontal):
     """A progress bar shown while an existing log is read for the first time."""
 
     def compose(self) -> ComposeResult:
         yield Label("reading log", id="progress-label")
         # A determinate bar: an indeterminate one animates (and costs CPU) even when hidden.
-        yield ProgressBar(total=1.0, show_eta=False, id="progress-bar")
+        yield ReadBar(total=1.0, show_eta=False, id="progress-bar")
 
     def show(self, status: FollowStatus) -> None:
         """Visible only while the follower is still catching up with a file."""
