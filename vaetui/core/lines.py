@@ -119,9 +119,10 @@ class LineSplitter:
         if self._clean and not cut and text and len(tail) <= self._max:
             # UTF-8 with nothing replaced or stripped: the bytes stay for the fast paths.
             self._pending = tail
-            block = self._block(text)
+            newlines = complete.count(b"\n")  # counting bytes is cheaper than decoded text
+            block = self._block(text, newlines)
             if block is not None:
-                block.raw, block.newlines = complete, complete.count(b"\n")
+                block.raw, block.newlines = complete, newlines
             return block
         if len(tail) > self._max:
             # Emit the head of the over-long segment, drop the rest until its terminator.
@@ -148,11 +149,12 @@ class LineSplitter:
         self._open_line = not raw.endswith(b"\n")
         return block
 
-    def _block(self, text: str) -> TextBlock | None:
+    def _block(self, text: str, newlines: int = -1) -> TextBlock | None:
+        """A block of ``text``, holding ``newlines`` newlines (-1: count them here)."""
         if not text:
             return None
         block = TextBlock(text, self._newlines + 1)
-        self._newlines += text.count("\n")
+        self._newlines += text.count("\n") if newlines < 0 else newlines
         self._open_line = not text.endswith("\n")
         return block
 
