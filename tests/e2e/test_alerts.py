@@ -197,7 +197,7 @@ def test_the_readme_recipe_stops_a_trainer_when_its_loss_turns_nan(tmp_path: Pat
             "--steps",
             "6000",
             "--rate",
-            "150",
+            "75",
         ],
         stderr=subprocess.DEVNULL,
     )
@@ -211,7 +211,7 @@ def test_the_readme_recipe_stops_a_trainer_when_its_loss_turns_nan(tmp_path: Pat
         env=env,
     )
     try:
-        # NaN at line 483 of 603: 120 lines (0.8 s) after it, the trainer would end by itself.
+        # NaN at line 483 of 603: 120 lines (1.6 s) after it, the trainer would end by itself.
         code = trainer.wait(timeout=60)
     finally:
         trainer.kill()
