@@ -200,6 +200,9 @@ def test_the_readme_recipe_stops_a_trainer_when_its_loss_turns_nan(tmp_path: Pat
             "75",
         ],
         stderr=subprocess.DEVNULL,
+        # A suite started in the background inherits SIGINT ignored; a trainer in a terminal
+        # has it on, and the recipe's ``kill -INT`` relies on that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     hook = '[ "$VAETUI_CRITERION" = divergence ] && kill -INT $TRAINER_PID'
     env = {**os.environ, "TRAINER_PID": str(trainer.pid)}
