@@ -53,8 +53,7 @@ def test_core_module_does_not_import_textual(module: str) -> None:
 
 
 def test_checking_a_log_does_not_import_textual(tmp_path) -> None:
-    log = tmp_path / "train.log"
-    log.write_text("".join(f"step {s} loss=0.1 rec_loss=0.01 kl_loss=500\n" for s in range(50)))
+    log = _small_log(tmp_path)
     code = (
         "import sys\n"
         "from vaetui.cli import main\n"
@@ -68,6 +67,13 @@ def test_checking_a_log_does_not_import_textual(tmp_path) -> None:
 # What a command imports before it does its job is start-up time the user waits for (the
 # first screen of ``vaetui tail`` has a budget, SPEC "Performance budgets"). Each check runs
 # in a fresh interpreter and names the modules that must not have been loaded.
+
+
+def _small_log(tmp_path) -> Path:
+    """A 50-line ``key=value`` log, enough for every command to read and judge."""
+    log = tmp_path / "train.log"
+    log.write_text("".join(f"step {s} loss=0.1 rec_loss=0.01 kl_loss=500\n" for s in range(50)))
+    return log
 
 
 def _loaded_after(code: str, forbidden: list[str]) -> list[str]:
@@ -129,8 +135,7 @@ def test_tail_start_up_imports_only_what_the_first_screen_needs() -> None:
 def test_first_screen_is_painted_before_plotext_is_loaded(tmp_path) -> None:
     """The app starts its readers and the plot's canvas once the first screen is painted
     (``_first_screen_painted``); what was loaded by then is what the first screen cost."""
-    log = tmp_path / "train.log"
-    log.write_text("".join(f"step {s} loss=0.1 rec_loss=0.01 kl_loss=500\n" for s in range(50)))
+    log = _small_log(tmp_path)
     code = (
         "import asyncio, sys\n"
         "from vaetui.ui.app import VaeApp, build_app\n"
@@ -155,8 +160,7 @@ def test_first_screen_is_painted_before_plotext_is_loaded(tmp_path) -> None:
 
 
 def test_checking_as_json_loads_no_alert_sink_nor_rich(tmp_path) -> None:
-    log = tmp_path / "train.log"
-    log.write_text("".join(f"step {s} loss=0.1 rec_loss=0.01 kl_loss=500\n" for s in range(50)))
+    log = _small_log(tmp_path)
     code = (
         "import contextlib, io\n"
         "from vaetui.cli import main\n"
