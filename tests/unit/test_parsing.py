@@ -941,6 +941,19 @@ def test_sniff_literals(text: str, fmt: str) -> None:
     assert feed(text, "auto").format == fmt
 
 
+def test_sniff_reads_only_the_first_lines_and_strips_them_as_before() -> None:
+    """``sniff`` looks at the first six non-blank lines; blank lines, ``\\r`` line ends
+    and surrounding spaces come out as when every line of the text was split and stripped."""
+    header = "\r\n  \n\t\nstep,loss,kl_loss \r\n\r\n 10,0.1,500\r"
+    assert sniff(header + "20,0.1,501\n" * 20_000) == "csv"
+    assert sniff("\n \n" + '  {"step": 1, "loss": 0.1}  \r' + "x\n" * 1000) == "jsonl"
+    aligned = "banner\n\nstep  loss  kl\n 10  0.1  500\n\n 20  0.1  501\n"
+    assert sniff(aligned + "not a row\n" * 1000) == "table"
+    # The aligned table's rows are among the first six non-blank lines, or it is not one.
+    assert sniff("a\nb\nc\nd\nstep  loss\n10  0.1\n20  0.2\n") == "kv"
+    assert sniff(" \r\n\t\n") is None
+
+
 def _shared(path: str) -> Path:
     full = SHARED_LOGS / path
     if not full.is_file():

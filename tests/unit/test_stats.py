@@ -18,6 +18,7 @@ from vaetui.core.stats import (
     alpha_from_halflife,
     ema_last,
     ema_series,
+    median,
     relative_change,
     trend_word,
 )
@@ -254,3 +255,23 @@ def test_growable_view_shares_memory_until_growth() -> None:
     g.extend(np.zeros(100))  # grows
     assert not np.shares_memory(v, g.view())
     assert np.array_equal(v, np.ones(8))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 7, 10, 201])
+def test_median_is_numpys_median(size: int, dtype: type) -> None:
+    rnd = np.random.default_rng(size)
+    for values in (
+        (rnd.standard_normal(size) * 1e3).astype(dtype),
+        np.full(size, 3, dtype=dtype),
+        np.arange(size, dtype=dtype)[::-1].copy(),
+    ):
+        assert median(values) == float(np.median(values))
+        assert type(median(values)) is float
+
+
+def test_median_of_values_with_nan_or_none_is_nan() -> None:
+    assert math.isnan(median(np.array([1.0, math.nan, 2.0])))
+    assert math.isnan(median(np.array([math.inf, -math.inf, math.nan])))
+    assert math.isnan(median(np.array([], dtype=np.float64)))
+    assert median(np.array([math.inf, 1.0, -math.inf])) == 1.0

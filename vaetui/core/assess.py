@@ -25,6 +25,7 @@ from vaetui.core.stats import (
     Trend,
     ema_last,
     ema_series,
+    median,
     relative_change,
     trend_fit,
     trend_word,
@@ -252,7 +253,7 @@ class SegmentView:
             return None
         diffs = np.diff(arrays[0][-200:])
         diffs = diffs[diffs > 0]
-        return float(np.median(diffs)) if diffs.size else None
+        return median(diffs) if diffs.size else None
 
     def last_is_finite(self, name: str) -> bool:
         h = self._histories.get(name)

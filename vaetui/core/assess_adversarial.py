@@ -25,7 +25,7 @@ from vaetui.core.metrics import (
     NLL,
 )
 from vaetui.core.phase_watch import disc_grace_end
-from vaetui.core.stats import ema_last
+from vaetui.core.stats import ema_last, median
 
 if TYPE_CHECKING:
     from vaetui.core.assess import SegmentView
@@ -148,7 +148,7 @@ def _d_weight(view: SegmentView, values: np.ndarray | None) -> dict[str, Any]:
     if finite.size == 0:
         return {"d_weight": None, "d_weight_growth": None, "d_weight_flat": False}
     now = ema_last(finite, view.alpha)
-    base = float(np.median(finite[:_BASELINE_POINTS]))
+    base = median(finite[:_BASELINE_POINTS])
     growth = now / base if now is not None and base > 0 else None
     window = finite[-view.window(finite.size) :]
     flat = window.size >= 5 and float(np.ptp(window)) <= 1e-6 * abs(float(window[-1]))

@@ -12,6 +12,8 @@ from collections import deque
 
 import numpy as np
 
+from vaetui.core.stats import median
+
 #: Reads remembered for the pace (one entry per read that brought a new step).
 PACE_READS = 64
 #: Reads closer together than this do not measure a pace (a backlog read in pieces).
@@ -82,7 +84,7 @@ class Pace:
         quiet = max(now - self.last_record_time, 0.0)
         if self._usual_stale:
             times = [t for t, _ in self._reads]
-            self._usual = float(np.median(np.diff(times))) if len(times) >= 3 else None
+            self._usual = median(np.diff(times)) if len(times) >= 3 else None
             self._usual_stale = False
         return quiet, self._usual
 

@@ -14,6 +14,12 @@ from vaetui.core.formats.text import TextParser
 #: A column name of an aligned table: one word, no ``=`` or ``:`` (those are pairs).
 _NAME_CELL = re.compile(r"^[A-Za-z_][\w./-]*$")
 
+#: A line's text between line ends (``\n`` or ``\r``).
+_LINE = re.compile(r"[^\r\n]+")
+#: The lines ``sniff`` looks at: the first two (JSON, a table's header and first row) and
+#: the first six (an aligned table's header and two rows somewhere in them).
+_SNIFF_LINES = 6
+
 FORMAT_NAMES = ("auto", "kv", "jsonl", "json", "csv", "tsv", "table", "tfevents")
 
 _PARSERS: dict[str, type] = {
@@ -49,7 +55,7 @@ def make_parser(name: str, rank: int | None = None, formats: tuple[LineFormat, .
 
 def sniff(text: str) -> str | None:
     """Guess the format from the first complete lines; None when there is too little text."""
-    lines = [ln.strip() for ln in text.replace("\r", "\n").split("\n") if ln.strip()]
+    lines = _first_lines(text, _SNIFF_LINES)
     if not lines:
         return None
     first = lines[0]
@@ -64,6 +70,19 @@ def sniff(text: str) -> str | None:
     if _aligned_table(lines[:6]):
         return "table"
     return "kv"
+
+
+def _first_lines(text: str, count: int) -> list[str]:
+    """The first ``count`` non-blank lines of ``text``, stripped (``\\r`` ends a line too);
+    the rest of a big block is not split (sniffing the preview's megabyte reads six)."""
+    lines: list[str] = []
+    for match in _LINE.finditer(text):
+        line = match.group().strip()
+        if line:
+            lines.append(line)
+            if len(lines) == count:
+                break
+    return lines
 
 
 def _table(lines: list[str], delimiter: str) -> bool | None:
