@@ -113,7 +113,7 @@ class VaeApp(AlertOutlets, App[int]):
         yield Label(f"Waiting for {self.feeds[0].path} to appear…", id="waiting", markup=False)
         yield VerdictPanel(id="verdicts")
         with Horizontal(id="body"):
-            yield MetricList(id="metrics")
+            yield MetricList(id="metrics", lazy=self.follow)
             with Vertical(id="right"):
                 yield MetricPlot(id="plot", lazy=self.follow)
                 yield PlotLegend(id="plot-legend")
@@ -156,10 +156,11 @@ class VaeApp(AlertOutlets, App[int]):
 
     def _first_screen_painted(self) -> None:
         """The verdicts are on the terminal: start reading the histories, then let the plot
-        load plotext and draw (the first screen did not wait for either)."""
+        load plotext and draw, and the metric panes mount (the first screen did not wait)."""
         self._start_feeds()
         with suppress(NoMatches):  # closed before its first screen
             self._on_main(MetricPlot).add_canvas()
+            self._on_main(MetricList).add_panes()
 
     def _start_feeds(self) -> None:
         for feed in self.feeds:

@@ -2,7 +2,9 @@
 
 A log may carry thousands of metrics, so the list is paged: a fixed number of panes is
 mounted once and re-pointed at whichever page holds the selected metric. Nothing is mounted
-or removed while a run grows, which keeps redraws cheap and the focus stable.
+or removed while a run grows, which keeps redraws cheap and the focus stable. A ``lazy`` list
+mounts its panes when asked (``add_panes``, once the verdicts are painted): the first screen
+does not wait for sixteen widgets that have nothing to show yet.
 """
 
 from __future__ import annotations
@@ -83,10 +85,13 @@ class MetricPane(Vertical, can_focus=True):
     def __init__(self, slot: int) -> None:
         super().__init__(id=f"pane-{slot}", classes="pane")
         self.metric: str | None = None
+        # Made here, not found by a query: a pane just mounted can be shown at once.
+        self._label = Label("", classes="pane-label", markup=False)
+        self._spark = Sparkline([], classes="pane-spark")
 
     def compose(self) -> ComposeResult:
-        yield Label("", classes="pane-label", markup=False)
-        yield Sparkline([], classes="pane-spark")
+        yield self._label
+        yield self._spark
 
     def show(
         self,
@@ -100,11 +105,11 @@ class MetricPane(Vertical, can_focus=True):
         self.display = name is not None
         if name is None:
             return
-        label = self.query_one(Label)
+        label = self._label
         text = pane_label(name, summary)
         if label.content != text:
             label.update(text, layout=False)  # one line of a fixed-size pane
-        spark = self.query_one(Sparkline)
+        spark = self._spark
         spark.data = spark_data(series, spark.size.width or 40, window)
 
     def action_choose(self) -> None:
@@ -118,18 +123,40 @@ class MetricPane(Vertical, can_focus=True):
 class MetricList(Vertical):
     """The paged list of metric panes; the selected metric's page is shown."""
 
-    def __init__(self, id: str | None = None) -> None:
+    def __init__(self, id: str | None = None, lazy: bool = False) -> None:
         super().__init__(id=id)
         self.names: list[str] = []
         self.selected: str | None = None
+        #: The panes are mounted by ``add_panes``, not with the list.
+        self.lazy = lazy
+        #: What the list was last asked to show, shown again once added panes have a size.
+        self._shown: tuple[Snapshot | None, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("", id="metrics-page", markup=False)
-        for slot in range(PAGE_SIZE):
-            yield MetricPane(slot)
+        if not self.lazy:
+            yield from self._new_panes()
+
+    def _new_panes(self) -> list[MetricPane]:
+        return [MetricPane(slot) for slot in range(PAGE_SIZE)]
+
+    def add_panes(self) -> None:
+        """Mount the panes of a ``lazy`` list; they show what the list was asked to show,
+        again once they are laid out (a sparkline's points depend on its width)."""
+        if self.lazy and self.is_attached:
+            self.lazy = False
+            self.mount_all(self._new_panes())
+            if self._shown is not None:
+                self.show(*self._shown)
+            self.call_after_refresh(self._show_again)
+
+    def _show_again(self) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)
 
     def show(self, snapshot: Snapshot | None, selected: str | None) -> None:
         """Show the page holding ``selected`` with fresh numbers from ``snapshot``."""
+        self._shown = (snapshot, selected)
         metrics = snapshot.metrics if snapshot else {}
         history = snapshot.history if snapshot else {}
         self.names = metric_order(set(metrics) | set(history))
