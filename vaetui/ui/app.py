@@ -117,10 +117,15 @@ class VaeApp(AlertOutlets, App[int]):
             with Vertical(id="right"):
                 yield MetricPlot(id="plot", lazy=self.follow)
                 yield PlotLegend(id="plot-legend")
-                yield Thumbnail(id="thumb")
-                yield EventsList(id="events")
+                if not self.follow:  # else mounted once the verdicts are painted
+                    yield from self._lower_right()
         # The palette's key is in ? help; the footer keeps its room for the everyday keys.
         yield Footer(compact=True, show_command_palette=False)
+
+    def _lower_right(self) -> list[Thumbnail | EventsList]:
+        """The thumbnail and the events list: empty until the heavy part is drawn, so a
+        following app mounts them after its first screen (``_first_screen_painted``)."""
+        return [Thumbnail(id="thumb"), EventsList(id="events")]
 
     def on_mount(self) -> None:
         self._main = self.screen
@@ -134,8 +139,9 @@ class VaeApp(AlertOutlets, App[int]):
             previews = {feed.index: feed.read_all() for feed in self.feeds}
         if previews:
             self._apply(previews)  # the first update draws everything (nothing drawn yet)
-        else:
-            self._render()
+        else:  # following a small or missing log: the heavy part once its widgets are in
+            self._render_light()
+            self.call_after_refresh(self._heavy_due)
         self._plan_tick()
 
     def _exit_on_signals(self) -> None:
@@ -154,13 +160,16 @@ class VaeApp(AlertOutlets, App[int]):
             except (NotImplementedError, RuntimeError, ValueError):
                 pass  # not the main thread (tests), or a platform without them
 
-    def _first_screen_painted(self) -> None:
+    async def _first_screen_painted(self) -> None:
         """The verdicts are on the terminal: start reading the histories, then let the plot
-        load plotext and draw, and the metric panes mount (the first screen did not wait)."""
+        load plotext and draw, and the metric panes, thumbnail and events list mount (the
+        first screen did not wait for them). Awaited before the heavy part is first drawn
+        (called after the same refresh, later), so that finds them mounted."""
         self._start_feeds()
         with suppress(NoMatches):  # closed before its first screen
             self._on_main(MetricPlot).add_canvas()
             self._on_main(MetricList).add_panes()
+            await self._on_main("#right", Vertical).mount_all(self._lower_right())
 
     def _start_feeds(self) -> None:
         for feed in self.feeds:
@@ -459,7 +468,8 @@ class VaeApp(AlertOutlets, App[int]):
             return
         if self.screen is not self._main:
             return
-        self._on_main(EventsList).focus()
+        with suppress(NoMatches):  # not mounted yet: the first screen is being painted
+            self._on_main(EventsList).focus()
 
     def action_raw_log(self) -> None:
         """The log's own lines, at the highlighted event's line when the events list has focus."""
