@@ -22,6 +22,7 @@ from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Label
 
 from vaetui.core.failure import FAILED
@@ -34,15 +35,15 @@ from vaetui.ui.lifeline import Lifeline
 from vaetui.ui.messages import CriterionChosen, MetricSelected, SnapshotUpdated, StepChosen
 from vaetui.ui.palette import MetricCommands, action_commands
 from vaetui.ui.throttle import Throttle
-from vaetui.ui.widgets.events import EventsList, EventsScreen
-from vaetui.ui.widgets.images import ImageScreen, Thumbnail
 from vaetui.ui.widgets.metrics import MetricList, default_metric
 from vaetui.ui.widgets.plot import MetricPlot, PlotData, PlotLegend
 from vaetui.ui.widgets.status import ReadProgress, StatusBar, next_change
 from vaetui.ui.widgets.verdicts import VerdictPanel
 
-# The detail, help, explain and raw-log screens are imported when first opened: the first
-# screen does without them (``_in_front`` finds one that is open).
+# The detail, help, explain, raw-log, events and images screens are imported when first
+# opened, and the events list and thumbnail when mounted: the first screen does without them
+# (``_in_front`` finds a screen of theirs that is open).
+EVENTS, IMAGES = "vaetui.ui.widgets.events", "vaetui.ui.widgets.images"
 
 #: Seconds between two redraws at most (about 3 per second while a log streams; the first line
 #: after a quiet spell is drawn at once).
@@ -122,9 +123,12 @@ class VaeApp(AlertOutlets, App[int]):
         # The palette's key is in ? help; the footer keeps its room for the everyday keys.
         yield Footer(compact=True, show_command_palette=False)
 
-    def _lower_right(self) -> list[Thumbnail | EventsList]:
+    def _lower_right(self) -> list[Widget]:
         """The thumbnail and the events list: empty until the heavy part is drawn, so a
         following app mounts them after its first screen (``_first_screen_painted``)."""
+        from vaetui.ui.widgets.events import EventsList
+        from vaetui.ui.widgets.images import Thumbnail
+
         return [Thumbnail(id="thumb"), EventsList(id="events")]
 
     def on_mount(self) -> None:
@@ -299,6 +303,8 @@ class VaeApp(AlertOutlets, App[int]):
 
     def _render(self) -> None:
         """Redraw everything for the current run."""
+        from vaetui.ui.widgets.events import EventsList
+
         self._heavy_at = time.monotonic()
         if self._heavy_timer is not None:
             self._heavy_timer.stop()
@@ -308,8 +314,9 @@ class VaeApp(AlertOutlets, App[int]):
         self._on_main(MetricList).show(snap, self.selected)
         events = snap.events if snap else ()
         self._on_main(EventsList).show(events)
-        if isinstance(self.screen, EventsScreen):
-            self.screen.update_events(events)
+        events_screen = self._in_front(EVENTS)
+        if events_screen is not None:
+            events_screen.update_events(events)
         self._render_plot()
         self._render_thumbnail(snap)
 
@@ -320,7 +327,7 @@ class VaeApp(AlertOutlets, App[int]):
         if self._main is not None:
             self._main.set_class(has, "-images")
         if has and self._main is not None and self._main.has_class("-roomy"):
-            self._on_main(Thumbnail).show_newest(images)
+            self._on_main("#thumb").show_newest(images)
 
     def _render_light(self) -> Snapshot | None:
         """Redraw the cheap part: status line, progress, waiting note and badges."""
@@ -341,8 +348,9 @@ class VaeApp(AlertOutlets, App[int]):
         detail = self._in_front("vaetui.ui.widgets.detail")
         if detail is not None and snap is not None:
             detail.update_verdicts({v.id: v for v in snap.criteria}, snap.reference)
-        if isinstance(self.screen, ImageScreen) and snap is not None:
-            self.screen.update_images(snap.images, snap.verdict("sharpness"))
+        images_screen = self._in_front(IMAGES)
+        if images_screen is not None and snap is not None:
+            images_screen.update_images(snap.images, snap.verdict("sharpness"))
         return snap
 
     def _in_front(self, module: str) -> Any:
@@ -420,6 +428,8 @@ class VaeApp(AlertOutlets, App[int]):
         self.push_screen(DetailScreen(CRITERIA_IDS[number - 1], verdicts, reference))
 
     def action_images(self) -> None:
+        from vaetui.ui.widgets.images import ImageScreen
+
         snap = self.feeds[self.current].snapshot
         images = snap.images if snap else None
         self.push_screen(ImageScreen(images, snap.verdict("sharpness") if snap else None))
@@ -461,7 +471,9 @@ class VaeApp(AlertOutlets, App[int]):
     def action_events(self) -> None:
         """Focus the events list; in the compact layout (no room for it) open it full screen."""
         if self._main is not None and self._main.has_class("-compact"):
-            if not isinstance(self.screen, EventsScreen):
+            from vaetui.ui.widgets.events import EventsScreen
+
+            if self._in_front(EVENTS) is None:
                 feed = self.feeds[self.current]
                 events = feed.snapshot.events if feed.snapshot else ()
                 self.push_screen(EventsScreen(events, feed.name))
@@ -469,7 +481,7 @@ class VaeApp(AlertOutlets, App[int]):
         if self.screen is not self._main:
             return
         with suppress(NoMatches):  # not mounted yet: the first screen is being painted
-            self._on_main(EventsList).focus()
+            self._on_main("#events").focus()
 
     def action_raw_log(self) -> None:
         """The log's own lines, at the highlighted event's line when the events list has focus."""
@@ -485,9 +497,13 @@ class VaeApp(AlertOutlets, App[int]):
 
     def _line_asked_for(self) -> int | None:
         """The line of the highlighted event, or of the first NaN from the divergence view."""
-        if isinstance(self.focused, EventsList):
-            row = self.focused.current_row()
-            return row.line if row is not None else None
+        focused = self.focused
+        if focused is not None and type(focused).__module__ == EVENTS:  # loaded by now
+            from vaetui.ui.widgets.events import EventsList
+
+            if isinstance(focused, EventsList):
+                row = focused.current_row()
+                return row.line if row is not None else None
         snap = self.feeds[self.current].snapshot
         detail = self._in_front("vaetui.ui.widgets.detail")
         if detail is not None and snap is not None and detail.criterion_id == "divergence":
