@@ -159,6 +159,65 @@ def test_first_screen_is_painted_before_plotext_is_loaded(tmp_path) -> None:
     subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=120)
 
 
+#: Modules a big log's first screen (its newest megabyte judged, ``RunFeed.preview``) is
+#: painted without: numpy's masked arrays (``np.median`` and ``np.unique`` import them), the
+#: widgets mounted after it, and the screens opened by keys.
+NOT_FOR_THE_PREVIEW = [
+    "numpy.ma",
+    "vaetui.ui.widgets.events",
+    "vaetui.ui.widgets.images",
+    "vaetui.core.eventlist",
+    *NOT_FOR_THE_FIRST_SCREEN,
+]
+
+
+def test_a_big_logs_first_screen_is_judged_and_painted_with_little_loaded(tmp_path) -> None:
+    """A log bigger than the preview (GAN metrics, numbers in two notations, so every path
+    of the preview's parse and judgement runs): what is loaded once its verdicts are painted,
+    and which widgets were mounted for them (the metric panes, thumbnail and events list
+    come after)."""
+    from vaetui.simulate import log_chunks
+    from vaetui.ui.feed import PREVIEW_BYTES
+
+    log = tmp_path / "big.log"
+    log.write_text("".join(log_chunks("healthy", 160_000, "kv", 0, 10)))
+    assert log.stat().st_size > 2 * PREVIEW_BYTES  # else it is read whole, no preview
+    code = (
+        "import asyncio, sys\n"
+        "from vaetui.ui.app import VaeApp, build_app\n"
+        "seen = []\n"
+        "class Probe(VaeApp):\n"
+        "    async def _first_screen_painted(self):\n"
+        "        kinds = {type(w).__name__ for w in self.screen.walk_children()}\n"
+        "        levels = [b.level for b in self.screen.query('VerdictBadge')]\n"
+        "        seen.append((set(sys.modules), kinds, levels, self.feeds[0].status.state))\n"
+        "        await super()._first_screen_painted()\n"
+        "async def main():\n"
+        f"    app = build_app([{str(log)!r}])\n"
+        "    app.__class__ = Probe\n"
+        "    async with app.run_test(size=(80, 24)) as pilot:\n"
+        "        await pilot.pause()\n"
+        "        assert app.screen.query('MetricPane'), 'no panes mounted after the preview'\n"
+        "        assert app.screen.query('EventsList'), 'no events list mounted'\n"
+        "asyncio.run(main())\n"
+        "modules, kinds, levels, state = seen[0]\n"
+        "print('state:' + state)\n"
+        "print('levels:' + ','.join(levels))\n"
+        "print('widgets:' + ','.join(sorted(kinds & {'MetricPane', 'EventsList', 'Thumbnail'})))\n"
+        f"early = [f for f in {NOT_FOR_THE_PREVIEW!r}"
+        " if any(m == f or m.startswith(f + '.') for m in modules)]\n"
+        "print('loaded:' + ','.join(early))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    said = dict(line.split(":", 1) for line in out.stdout.splitlines() if ":" in line)
+    assert said["state"] == "reading", "the first screen was not the preview's"
+    assert "pending" not in said["levels"].split(","), f"not judged: {said['levels']}"
+    assert said["widgets"] == "", f"mounted for the first screen: {said['widgets']}"
+    assert said["loaded"] == "", f"loaded before the first screen: {said['loaded']}"
+
+
 def test_checking_as_json_loads_no_alert_sink_nor_rich(tmp_path) -> None:
     log = _small_log(tmp_path)
     code = (
