@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vaetui.core.source import FileSource, ReadResult, SourceError
+from vaetui.core.source import FileSource, ReadResult, SourceError, last_lines, newest_part
 
 
 class Lines:
@@ -313,3 +313,40 @@ def run_scenario(tmp: Path, ops: list[tuple[str, int]], max_bytes: int) -> None:
     writer.close()
     source.close()
     assert got.lines == expected.lines
+
+
+@given(
+    st.lists(st.sampled_from([b"a", b"bc", b"", b"\r"]), max_size=12),
+    st.booleans(),
+    st.integers(0, 14),
+)
+def test_last_lines_are_the_tail_of_split_lines(
+    parts: list[bytes], ended: bool, count: int
+) -> None:
+    data = b"\n".join(parts) + (b"\n" if ended and parts else b"")
+    lines = data.split(b"\n")
+    if data.endswith(b"\n"):
+        lines = lines[:-1]  # the line end closes the last line, it starts none
+    want = lines[-count:] if 0 < count < len(lines) else (lines if count else [])
+    got = last_lines(data, count)
+    assert data.endswith(got)
+    if count >= len(lines):
+        assert got == data
+    elif count:
+        assert got == b"\n".join(want) + (b"\n" if data.endswith(b"\n") else b"")
+    else:
+        assert got == b""
+
+
+def test_newest_part_keeps_whole_lines_and_at_most_the_lines_asked(tmp_path: Path) -> None:
+    log = tmp_path / "big.log"
+    log.write_bytes(b"".join(b"step %d loss=0.1\n" % i for i in range(20_000)))
+    size = log.stat().st_size
+    assert newest_part(str(log), size // 2) is None  # small enough to be read whole
+    tail, total = newest_part(str(log), 64 << 10) or (b"", 0)
+    assert total == size and len(tail) <= 64 << 10
+    assert tail.startswith(b"step ") and tail.endswith(b"step 19999 loss=0.1\n")
+    few, _ = newest_part(str(log), 64 << 10, lines=100) or (b"", 0)
+    assert few == b"".join(b"step %d loss=0.1\n" % i for i in range(19_900, 20_000))
+    all_of_it, _ = newest_part(str(log), 64 << 10, lines=10**6) or (b"", 0)
+    assert all_of_it == tail

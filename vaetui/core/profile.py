@@ -206,6 +206,13 @@ class Smoothing:
     trend_window_max: int = 500
     warmup_fraction: float = 0.05
 
+    def full_window_points(self) -> int:
+        """Points of a segment from which its trend window is at its largest
+        (``trend_window_max``): a longer history moves no trend window."""
+        if self.trend_window_fraction <= 0:
+            return sys.maxsize
+        return math.ceil(self.trend_window_max / self.trend_window_fraction)
+
 
 @dataclass(frozen=True)
 class Steady:

@@ -247,8 +247,9 @@ class FileSource:
             self._fd = None
 
 
-def newest_part(path: str, limit: int) -> tuple[bytes, int] | None:
-    """The last ``limit`` bytes of a big regular file, from a line boundary, and its size.
+def newest_part(path: str, limit: int, lines: int | None = None) -> tuple[bytes, int] | None:
+    """The last ``limit`` bytes of a big regular file, from a line boundary, and its size;
+    of those only the last ``lines`` lines when ``lines`` is given.
 
     None for standard input, a file of at most ``2 * limit`` bytes (read it whole instead), or
     one that cannot be read. Used to judge a big log's newest part while its history loads.
@@ -264,4 +265,16 @@ def newest_part(path: str, limit: int) -> tuple[bytes, int] | None:
             tail = fh.read(limit)
     except OSError:
         return None
-    return tail[tail.find(b"\n") + 1 :], size
+    tail = tail[tail.find(b"\n") + 1 :]
+    return (tail if lines is None else last_lines(tail, lines)), size
+
+
+def last_lines(data: bytes, count: int) -> bytes:
+    """The last ``count`` lines of ``data`` (an unfinished last line counts as one), or all
+    of it when it has no more."""
+    pos = len(data) - 1 if data.endswith(b"\n") else len(data)
+    for _ in range(count):
+        pos = data.rfind(b"\n", 0, pos)
+        if pos < 0:
+            return data
+    return data[pos + 1 :]

@@ -9,6 +9,7 @@ its end synchronously (``read_all``) for deterministic screenshots.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import threading
 from collections.abc import Callable
@@ -38,8 +39,12 @@ if TYPE_CHECKING:
 Clock = Callable[[], float]
 #: Told of every picture of a run taken while following: (snapshot, run name, path).
 OnSnapshot = Callable[[Snapshot, str, str], object]
-#: How much of a big log's end is judged first, while the whole history is read.
+#: How much of a big log's end is judged first, while the whole history is read: at most
+#: this many bytes,
 PREVIEW_BYTES = 1 << 20
+#: and of those no more lines than this times the points that fill the trend window
+#: (``Smoothing.full_window_points``): more would cost time, not move a trend.
+PREVIEW_MARGIN = 1.2
 
 
 def run_name(path: str) -> str:
@@ -144,7 +149,8 @@ class RunFeed:
         """A snapshot of the last few megabytes of a big log, or None for a small one."""
         if wants_event_reader(self.path, self.options.fmt):
             return None
-        newest = newest_part(self.path, PREVIEW_BYTES)
+        lines = math.ceil(self.options.profile.smoothing.full_window_points() * PREVIEW_MARGIN)
+        newest = newest_part(self.path, PREVIEW_BYTES, lines)
         if newest is None:
             return None
         tail, size = newest

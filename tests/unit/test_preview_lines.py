@@ -1,0 +1,76 @@
+"""A big log's first screen is judged from its newest lines only: as many as fill the trend
+window (``Smoothing.full_window_points``, with ``PREVIEW_MARGIN``), at most ``PREVIEW_BYTES``.
+Judging the whole newest megabyte instead gives the same verdict words, in every format and
+scenario tried here; this checks it on simulated logs."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from vaetui.core.profile import Profile, Smoothing
+from vaetui.core.run import RunOptions
+from vaetui.simulate import log_chunks
+from vaetui.ui import feed as feed_module
+from vaetui.ui.feed import PREVIEW_BYTES, RunFeed
+
+CASES = [
+    ("healthy", "kv"),
+    ("healthy", "logging"),
+    ("healthy", "jsonl"),
+    ("collapse", "kv"),
+    ("kl-explodes", "kv"),
+    ("diverge", "logging"),
+    ("gan-healthy", "kv"),
+    ("gan-disc-wins", "jsonl"),
+    ("gan-diverge", "kv"),
+    ("cyclical", "kv"),
+    ("power-law", "logging"),
+]
+
+
+def _big_log(tmp_path: Path, scenario: str, fmt: str) -> Path:
+    log = tmp_path / f"{scenario}.{fmt}.log"
+    steps = 60_000
+    while True:
+        log.write_text("".join(log_chunks(scenario, steps, fmt, 0, 10)))
+        if log.stat().st_size > 2 * PREVIEW_BYTES:  # else it is read whole, no preview
+            return log
+        steps *= 2
+
+
+def _words(path: Path, options: RunOptions) -> list[str]:
+    snap = RunFeed(0, str(path), options, lambda m: None, clock=lambda: 0.0)._read_newest_part()
+    assert snap is not None, "no preview for a big log"
+    return [f"{v.id}={v.level}" for v in snap.criteria] + [f"overall={snap.overall}"]
+
+
+@pytest.mark.parametrize(("scenario", "fmt"), CASES, ids=[f"{s}-{f}" for s, f in CASES])
+def test_the_newest_lines_give_the_newest_megabytes_verdicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: str, fmt: str
+) -> None:
+    log = _big_log(tmp_path, scenario, fmt)
+    options = RunOptions()
+    lines_words = _words(log, options)
+    monkeypatch.setattr(feed_module, "PREVIEW_MARGIN", 1e9)  # the whole newest megabyte
+    assert _words(log, options) == lines_words
+
+
+def test_a_profile_with_a_longer_trend_window_previews_more_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = _big_log(tmp_path, "healthy", "kv")
+    wide = dataclasses.replace(Smoothing(), trend_window_max=2000)
+    assert wide.full_window_points() == 10_000 > Smoothing().full_window_points() == 2500
+    seen: list[int] = []
+
+    def counting(path: str, limit: int, lines: int | None = None) -> None:
+        seen.append(lines or 0)
+        return None
+
+    monkeypatch.setattr(feed_module, "newest_part", counting)
+    for options in (RunOptions(), RunOptions(profile=Profile(smoothing=wide))):
+        RunFeed(0, str(log), options, lambda m: None)._read_newest_part()
+    assert seen == [3000, 12_000]
