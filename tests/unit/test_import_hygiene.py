@@ -167,6 +167,9 @@ NOT_FOR_THE_PREVIEW = [
     "vaetui.ui.widgets.events",
     "vaetui.ui.widgets.images",
     "vaetui.core.eventlist",
+    "vaetui.core.formats.jsonl",  # the JSON parsers: for JSON logs only
+    "vaetui.core.formats.jsondoc",
+    "orjson",
     *NOT_FOR_THE_FIRST_SCREEN,
 ]
 

@@ -7,8 +7,6 @@ import re
 from vaetui.core.formats.base import Parser, Record, parse_number
 from vaetui.core.formats.csvlog import TABLE_FORMATS, CsvParser, looks_like_header, split_cells
 from vaetui.core.formats.custom import LineFormat
-from vaetui.core.formats.jsondoc import JsonDocumentParser
-from vaetui.core.formats.jsonl import JsonLinesParser
 from vaetui.core.formats.text import TextParser
 
 #: A column name of an aligned table: one word, no ``=`` or ``:`` (those are pairs).
@@ -22,12 +20,6 @@ _SNIFF_LINES = 6
 
 FORMAT_NAMES = ("auto", "kv", "jsonl", "json", "csv", "tsv", "table", "tfevents")
 
-_PARSERS: dict[str, type] = {
-    "kv": TextParser,
-    "jsonl": JsonLinesParser,
-    "json": JsonDocumentParser,
-    "csv": CsvParser,
-}
 
 __all__ = ["FORMAT_NAMES", "Parser", "Record", "make_parser", "parse_number", "sniff"]
 
@@ -42,15 +34,20 @@ def make_parser(name: str, rank: int | None = None, formats: tuple[LineFormat, .
     own = next((f for f in formats if f.name == name), None)
     if own is not None:
         return TextParser(rank=rank, formats=(own,), forced=True)
-    if name in ("kv", "jsonl"):
-        return _PARSERS[name](rank=rank, formats=formats)
+    if name == "kv":
+        return TextParser(rank=rank, formats=formats)
+    if name == "jsonl":  # the JSON parsers (and orjson) are imported for JSON logs only
+        from vaetui.core.formats.jsonl import JsonLinesParser
+
+        return JsonLinesParser(rank=rank, formats=formats)
+    if name == "json":
+        from vaetui.core.formats.jsondoc import JsonDocumentParser
+
+        return JsonDocumentParser(rank=rank)
     delimiter = next((d for d, n in TABLE_FORMATS.items() if n == name), None)
     if delimiter is not None:
         return CsvParser(rank=rank, delimiter=delimiter)
-    try:
-        return _PARSERS[name](rank=rank)
-    except KeyError:
-        raise ValueError(f"unknown format {name!r}") from None
+    raise ValueError(f"unknown format {name!r}")
 
 
 def sniff(text: str) -> str | None:
