@@ -36,3 +36,24 @@ def test_every_badge_shows_its_level_word(tmp_path: Path, size: tuple[int, int])
     assert shown["overall"][0] == "bad"
     for criterion, (level, text) in shown.items():
         assert level_word(level) in text, (criterion, text)
+
+
+def test_a_badge_made_with_a_level_has_its_class_and_changes_as_one_set_later() -> None:
+    born = VerdictBadge("kl_zone", "KL zone", "watch", 0.5)
+    assert born.level == "watch" and born.value == 0.5
+    assert born.has_class("badge", "-watch") and not born.has_class("-pending")
+    assert VerdictBadge("kl_zone", "KL zone", "no such level").has_class("-pending")
+
+    async def later() -> tuple[bool, bool]:
+        from textual.app import App
+
+        class One(App[None]):
+            def compose(self):  # type: ignore[no-untyped-def]
+                yield born
+
+        async with One().run_test() as pilot:
+            born.show("bad", 0.9)
+            await pilot.pause()
+            return born.has_class("-bad"), born.has_class("-watch")
+
+    assert asyncio.run(later()) == (True, False)

@@ -105,6 +105,8 @@ class VaeApp(AlertOutlets, App[int]):
         self._applied_at = 0.0
         self._started_at = time.monotonic()
         self._main: Screen[Any] | None = None
+        #: The previews of big logs (``RunFeed.preview``), taken while composing.
+        self._previews: dict[int, SnapshotUpdated] = {}
         #: Set by ``vaetui tail`` before ``run()``: it owns the signals (see ``_exit_on_signals``).
         self.lifeline: Lifeline | None = None
 
@@ -112,7 +114,10 @@ class VaeApp(AlertOutlets, App[int]):
         yield StatusBar(id="status")
         yield ReadProgress(id="progress")
         yield Label(f"Waiting for {self.feeds[0].path} to appear…", id="waiting", markup=False)
-        yield VerdictPanel(id="verdicts")
+        if self.follow:  # a big log's newest part, judged now: the badges start from it
+            self._previews = {f.index: m for f in self.feeds if (m := f.preview()) is not None}
+        first = self._previews.get(self.current)
+        yield VerdictPanel(id="verdicts", snapshot=first.snapshot if first else None)
         with Horizontal(id="body"):
             yield MetricList(id="metrics", lazy=self.follow)
             with Vertical(id="right"):
@@ -136,7 +141,7 @@ class VaeApp(AlertOutlets, App[int]):
         self._exit_on_signals()
         self._sync_layout(self.size.width, self.size.height)
         if self.follow:
-            previews = {f.index: m for f in self.feeds if (m := f.preview()) is not None}
+            previews = self._previews
             # Start reading once the first screen is painted, not while it is being drawn.
             self.call_after_refresh(self._first_screen_painted)
         else:

@@ -20,7 +20,7 @@ from textual.widgets import Label, Sparkline
 
 from vaetui.core.metrics import metric_order
 from vaetui.core.snapshot import MetricSummary, Series, Snapshot
-from vaetui.core.stats import minmax_thin
+from vaetui.core.stats import median, minmax_thin
 from vaetui.ui.messages import MetricSelected
 from vaetui.ui.widgets.fmt import arrow, finite, fmt_tick, fmt_value, literal
 
@@ -41,7 +41,7 @@ def spark_window(snapshot: Snapshot | None, width: int) -> float | None:
     interval = 1.0
     for series in snapshot.history.values():
         if len(series.steps) > 1:
-            interval = max(float(np.median(np.diff(series.steps[-64:]))), 1e-9)
+            interval = max(median(np.diff(series.steps[-64:])), 1e-9)
             break
     return max(span * SPARK_SHARE, 2 * max(width, 1) * interval)
 

@@ -59,8 +59,14 @@ class VerdictBadge(Widget, can_focus=True):
     level: reactive[str] = reactive("pending")
     value: reactive[float | None] = reactive(None)
 
-    def __init__(self, criterion_id: str, title: str) -> None:
-        super().__init__(id=f"badge-{criterion_id}", classes="badge -pending")
+    def __init__(
+        self, criterion_id: str, title: str, level: str = "pending", value: float | None = None
+    ) -> None:
+        level = level if level in ALL_LEVELS else "pending"
+        # Born with its level's class: no restyle when the first picture shows the same.
+        super().__init__(id=f"badge-{criterion_id}", classes=f"badge {level_class(level)}")
+        self.set_reactive(VerdictBadge.level, level)
+        self.set_reactive(VerdictBadge.value, value)
         self.criterion_id = criterion_id
         self.title_text = title
         #: Width of the title field (set by the panel so words line up in a column).
@@ -157,17 +163,20 @@ class VerdictPanel(Grid):
     ``vaetui.core.alerts.is_news``); changes are numbered, so each blinks once.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, snapshot: Snapshot | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._seen: dict[str, int] = {}
+        #: The picture the badges are made with (the first screen's, when known then).
+        self._initial = snapshot
 
     def compose(self) -> ComposeResult:
+        verdicts = _by_id(self._initial)
         for cid in CRITERIA_IDS:
-            badge = VerdictBadge(cid, CRITERIA_TITLES[cid])
+            badge = VerdictBadge(cid, CRITERIA_TITLES[cid], *_reading(self._initial, verdicts, cid))
             # The seed's criteria come first; the others (VAE-GAN, images) are "-extra":
             # hidden while n/a, and in the compact layout unless they warn.
             yield badge.set_class(cid not in SEED_CRITERIA, "-extra")
-        yield VerdictBadge(OVERALL, "Overall")
+        yield VerdictBadge(OVERALL, "Overall", *_reading(self._initial, verdicts, OVERALL))
 
     def on_resize(self) -> None:
         self.align_titles()
@@ -187,14 +196,9 @@ class VerdictPanel(Grid):
 
     def show(self, snapshot: Snapshot | None) -> None:
         """Update every badge from ``snapshot`` (all pending when there is none yet)."""
-        verdicts: dict[str, Verdict] = {v.id: v for v in snapshot.criteria} if snapshot else {}
+        verdicts = _by_id(snapshot)
         for badge in self.query(VerdictBadge):
-            if badge.criterion_id == OVERALL:
-                badge.show(snapshot.overall if snapshot else "pending", None)
-            elif (v := verdicts.get(badge.criterion_id)) is not None:
-                badge.show(v.level, v.value)
-            else:
-                badge.show("pending", None)
+            badge.show(*_reading(snapshot, verdicts, badge.criterion_id))
         if snapshot is not None and snapshot.changes:
             self._flash_changes(snapshot)
 
@@ -206,3 +210,17 @@ class VerdictPanel(Grid):
                 for badge in self.query(VerdictBadge):
                     if badge.criterion_id == change.criterion:
                         badge.flash()
+
+
+def _by_id(snapshot: Snapshot | None) -> dict[str, Verdict]:
+    return {v.id: v for v in snapshot.criteria} if snapshot else {}
+
+
+def _reading(
+    snapshot: Snapshot | None, verdicts: dict[str, Verdict], criterion_id: str
+) -> tuple[str, float | None]:
+    """What the badge of ``criterion_id`` shows for ``snapshot``: its level and number."""
+    if criterion_id == OVERALL:
+        return (snapshot.overall if snapshot else "pending"), None
+    v = verdicts.get(criterion_id)
+    return (v.level, v.value) if v is not None else ("pending", None)
