@@ -81,6 +81,7 @@ class LineSplitter:
         self.bad_bytes = 0
         self.cut_lines = 0
         self._clean = False  # whether the last decoded bytes needed no change
+        self._clean_newlines = 0  # the newlines in them
 
     @property
     def lines(self) -> int:
@@ -117,13 +118,10 @@ class LineSplitter:
             complete = self._cut_long_segments(complete)
         text = self._decode(complete) if complete else ""
         if self._clean and not cut and text and len(tail) <= self._max:
-            # UTF-8 with nothing replaced or stripped: the bytes stay for the fast paths.
+            # UTF-8 with nothing replaced or stripped: the bytes stay for the fast paths, and
+            # the text is decoded again only if a parser asks for it (the fast paths do not).
             self._pending = tail
-            newlines = complete.count(b"\n")  # counting bytes is cheaper than decoded text
-            block = self._block(text, newlines)
-            if block is not None:
-                block.raw, block.newlines = complete, newlines
-            return block
+            return self._raw_block(complete, self._clean_newlines)
         if len(tail) > self._max:
             # Emit the head of the over-long segment, drop the rest until its terminator.
             self.cut_lines += 1
@@ -161,17 +159,21 @@ class LineSplitter:
     def _decode(self, raw: bytes) -> str:
         try:
             text = raw.decode("utf-8")
-            replaced = b"\xef\xbf\xbd" in raw  # a U+FFFD the log itself holds counts too
         except UnicodeDecodeError:
             text = raw.decode("utf-8", errors="replace")
-            replaced = True
+            replaced, csi = True, b"\xc2\x9b" in raw
+        else:
+            # Valid UTF-8: one character is found faster in the text than two bytes in the raw.
+            replaced = "\ufffd" in text  # a U+FFFD the log itself holds counts too
+            csi = "\x9b" in text
         if replaced:
             self.bad_bytes += text.count("\ufffd")
         nul = b"\x00" in raw
         if nul:
             self.bad_bytes += text.count("\x00")
         # The escape regex is slow on megabytes; most logs have nothing for it to remove.
-        stripped = len(raw.translate(None, _CONTROL_BYTES)) != len(raw) or b"\xc2\x9b" in raw
+        controls, self._clean_newlines = _controls(raw)
+        stripped = controls or csi
         if stripped:
             text = clean_text(text)
         #: The text is exactly the bytes decoded (nothing replaced, nothing stripped).
@@ -216,6 +218,18 @@ def _plain_newlines(raw: bytes) -> int:
     if int(np.count_nonzero(codes < 32)) == newlines:
         return -1 if b"\x7f" in raw else newlines
     return newlines if len(raw.translate(None, _CONTROL_BYTES)) == len(raw) else -1
+
+
+def _controls(raw: bytes) -> tuple[bool, int]:
+    """Whether ``raw`` holds a control byte the cleaning strips (C0 but tab, LF and CR; DEL),
+    and how many newlines it holds: one numpy pass finds the bytes below 32."""
+    codes = np.frombuffer(raw, dtype=np.uint8)
+    low = codes[codes < 32]
+    newlines = int(np.count_nonzero(low == 10))
+    others = (
+        low.size - newlines - int(np.count_nonzero(low == 13)) - int(np.count_nonzero(low == 9))
+    )
+    return bool(others) or b"\x7f" in raw, newlines
 
 
 def _has_long_segment(raw: bytes, limit: int) -> bool:
