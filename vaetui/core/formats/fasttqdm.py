@@ -86,8 +86,8 @@ def frame_refreshes(raw: bytes, first_line: int) -> Frames:
     if not raw.endswith((b"\n", b"\r")):
         raw += b"\n"  # the last segment ends with the block
     codes = np.frombuffer(raw, dtype=np.uint8)
-    low = np.flatnonzero(codes < 14)
-    term = low[(codes[low] == 10) | (codes[low] == 13)]
+    one_per_line = np.frombuffer(raw.replace(b"\r", b"\n"), dtype=np.uint8)
+    term = np.flatnonzero(one_per_line == 10)
     starts = np.empty_like(term)
     starts[0] = 0
     starts[1:] = term[:-1] + 1
@@ -102,7 +102,7 @@ def frame_refreshes(raw: bytes, first_line: int) -> Frames:
     if bars is not None:
         cut_from.append(bars[0])
         cut_to.append(bars[1])
-    virtual = _cut(codes, np.concatenate(cut_from), np.concatenate(cut_to))
+    virtual = _cut(one_per_line, np.concatenate(cut_from), np.concatenate(cut_to))
     if bars is None:
         virtual = _BAR.sub(b"%||", virtual)
     return Frames(raw, starts[kept], ends[kept], lines[kept], virtual)
@@ -114,15 +114,15 @@ def _stripped_ends(
     """Each segment's end once its trailing whitespace is off: ASCII for all segments at
     once, a byte a round; a segment then ending in a non-ASCII byte (maybe a no-break space)
     or still padded after the rounds is stripped on its own, as ``str.rstrip`` would."""
+    padded = np.flatnonzero((ends > starts) & _ASCII_SPACE[codes[ends - 1]])
     for _ in range(_PAD_ROUNDS):
-        padded = np.flatnonzero((ends > starts) & _ASCII_SPACE[codes[ends - 1]])
         if padded.size == 0:
             break
         ends[padded] -= 1
-    else:
-        padded = np.flatnonzero((ends > starts) & _ASCII_SPACE[codes[ends - 1]])
-        for i in padded.tolist():
-            ends[i] = starts[i] + len(raw[starts[i] : ends[i]].rstrip())
+        at = ends[padded]
+        padded = padded[(at > starts[padded]) & _ASCII_SPACE[codes[at - 1]]]
+    for i in padded.tolist():
+        ends[i] = starts[i] + len(raw[starts[i] : ends[i]].rstrip())
     wide = np.flatnonzero((ends > starts) & (codes[ends - 1] >= 0x80))
     for i in wide.tolist():
         ends[i] = starts[i] + len(_rstrip(raw[starts[i] : ends[i]]))
@@ -141,14 +141,14 @@ def _bar_glyphs(codes: np.ndarray, term: np.ndarray) -> tuple[np.ndarray, np.nda
     first, last = pipes[opening] + 1, pipes[opening + 1]
     same = np.searchsorted(term, first) == np.searchsorted(term, last)
     bars = opening[same]
-    if np.isin(bars + 1, bars).any():
+    if np.any(np.diff(bars) == 1):  # ``bars`` is sorted: bar i closes where bar i + 1 opens
         return None
     return first[same], last[same]
 
 
 def _cut(codes: np.ndarray, cut_from: np.ndarray, cut_to: np.ndarray) -> bytes:
     """``codes`` without the byte ranges ``[cut_from[i], cut_to[i])`` (they may touch but not
-    overlap), every ``\\r`` turned into ``\\n``."""
+    overlap)."""
     size = cut_to - cut_from
     some = size > 0
     cut_from, size = cut_from[some], size[some]
@@ -157,9 +157,7 @@ def _cut(codes: np.ndarray, cut_from: np.ndarray, cut_to: np.ndarray) -> bytes:
     if total:
         offsets = np.cumsum(size) - size
         keep[np.repeat(cut_from - offsets, size) + np.arange(total)] = False
-    out = codes[keep]
-    out[out == 13] = 10
-    return out.tobytes()
+    return codes[keep].tobytes()
 
 
 def _rstrip(segment: bytes) -> bytes:

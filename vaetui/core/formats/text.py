@@ -193,7 +193,10 @@ class TextParser:
         raw = block.raw  # UTF-8 that decodes to the text: the same answer, nothing decoded
         if b"%|" not in raw or b"\r" not in raw or len(raw) < fastkv.MIN_BLOCK_BYTES:
             return False
-        return raw.isascii() or _characters(raw) >= fastkv.MIN_BLOCK_BYTES
+        # A character is at most 4 bytes: only a small block needs its characters counted.
+        if len(raw) >= 4 * fastkv.MIN_BLOCK_BYTES or raw.isascii():
+            return True
+        return _characters(raw) >= fastkv.MIN_BLOCK_BYTES
 
     def learn_bar_shape(self, line: str) -> Shape | None:
         """Columns of a tqdm refresh (glyphs cut out) whose step is its ``n``, or None.
