@@ -87,6 +87,11 @@ _PIECES = st.sampled_from(
 @example(raw=b"\r\n\r \n", first_line=1)
 def test_refreshes_framed_as_one_by_one(raw: bytes, first_line: int) -> None:
     assert _framed(raw, first_line) == _frames_one_by_one(raw, first_line)
+    # The same with the terminators found beforehand (as the line splitter finds them).
+    breaks = np.array([i for i, c in enumerate(raw) if c in b"\r\n"], dtype=np.int64)
+    frames = frame_refreshes(raw, first_line, breaks)
+    segments = [frames.segment(i) for i in range(len(frames.lines))]
+    assert (segments, frames.lines.tolist(), frames.virtual) == _framed(raw, first_line)
 
 
 def test_a_bar_closing_where_another_opens_is_left_to_the_regex() -> None:
@@ -223,6 +228,8 @@ def test_a_block_keeps_its_bytes_exactly_when_they_decode_to_its_text(raw: bytes
     assert (block.raw is not None) == kept
     if block.raw is not None:
         assert block.raw == raw and block.newlines == raw.count(b"\n")
+        if block.breaks is not None:
+            assert block.breaks.tolist() == [i for i, c in enumerate(raw) if c in b"\r\n"]
     assert splitter.lines == raw.count(b"\n")
 
 

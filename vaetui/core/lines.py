@@ -43,7 +43,7 @@ class TextBlock:
     (no escapes, no bad bytes); plain ASCII is then only decoded if a parser asks for it.
     """
 
-    __slots__ = ("_text", "first_line", "newlines", "raw")
+    __slots__ = ("_text", "breaks", "first_line", "newlines", "raw")
 
     def __init__(
         self, text: str | None, first_line: int, raw: bytes | None = None, newlines: int = -1
@@ -53,6 +53,8 @@ class TextBlock:
         self.raw = raw
         #: Number of newlines in the block when already counted (-1: not counted).
         self.newlines = newlines
+        #: Where ``raw``'s ``\\n`` and ``\\r`` are, when already found (None: not found).
+        self.breaks: np.ndarray | None = None
 
     @property
     def text(self) -> str:
@@ -82,6 +84,7 @@ class LineSplitter:
         self.cut_lines = 0
         self._clean = False  # whether the last decoded bytes needed no change
         self._clean_newlines = 0  # the newlines in them
+        self._clean_breaks: np.ndarray | None = None  # and where their line terminators are
 
     @property
     def lines(self) -> int:
@@ -121,7 +124,10 @@ class LineSplitter:
             # UTF-8 with nothing replaced or stripped: the bytes stay for the fast paths, and
             # the text is decoded again only if a parser asks for it (the fast paths do not).
             self._pending = tail
-            return self._raw_block(complete, self._clean_newlines)
+            block = self._raw_block(complete, self._clean_newlines)
+            if block is not None:
+                block.breaks = self._clean_breaks
+            return block
         if len(tail) > self._max:
             # Emit the head of the over-long segment, drop the rest until its terminator.
             self.cut_lines += 1
@@ -172,7 +178,7 @@ class LineSplitter:
         if nul:
             self.bad_bytes += text.count("\x00")
         # The escape regex is slow on megabytes; most logs have nothing for it to remove.
-        controls, self._clean_newlines = _controls(raw)
+        controls, self._clean_newlines, self._clean_breaks = _controls(raw)
         stripped = controls or csi
         if stripped:
             text = clean_text(text)
@@ -220,16 +226,17 @@ def _plain_newlines(raw: bytes) -> int:
     return newlines if len(raw.translate(None, _CONTROL_BYTES)) == len(raw) else -1
 
 
-def _controls(raw: bytes) -> tuple[bool, int]:
+def _controls(raw: bytes) -> tuple[bool, int, np.ndarray]:
     """Whether ``raw`` holds a control byte the cleaning strips (C0 but tab, LF and CR; DEL),
-    and how many newlines it holds: one numpy pass finds the bytes below 32."""
+    how many newlines it holds and where its ``\\n`` and ``\\r`` are: one numpy pass finds
+    the bytes below 32."""
     codes = np.frombuffer(raw, dtype=np.uint8)
-    low = codes[codes < 32]
-    newlines = int(np.count_nonzero(low == 10))
-    others = (
-        low.size - newlines - int(np.count_nonzero(low == 13)) - int(np.count_nonzero(low == 9))
-    )
-    return bool(others) or b"\x7f" in raw, newlines
+    at = np.flatnonzero(codes < 32)
+    low = codes[at]
+    newline, tab = low == 10, low == 9
+    breaks = at[~tab]
+    others = breaks.size - int(np.count_nonzero(newline)) - int(np.count_nonzero(low == 13))
+    return bool(others) or b"\x7f" in raw, int(np.count_nonzero(newline)), breaks
 
 
 def _has_long_segment(raw: bytes, limit: int) -> bool:

@@ -58,7 +58,7 @@ def split_refreshes(fast: FastPath, block: TextBlock) -> list[Batch | tuple[int,
     work is done on the block's UTF-8 bytes; only leftovers are decoded.
     """
     raw = block.raw if block.raw is not None else block.text.encode("utf-8")
-    frames = frame_refreshes(raw, block.first_line)
+    frames = frame_refreshes(raw, block.first_line, block.breaks if block.raw is not None else None)
     pieces = fast.split(TextBlock(None, 1, frames.virtual, len(frames.lines)))
     if pieces is None:
         return None
@@ -79,15 +79,19 @@ def _leftover(frames: Frames, i: int) -> tuple[int, str]:
     return int(frames.lines[i]), frames.segment(i).decode("utf-8", errors="replace")
 
 
-def frame_refreshes(raw: bytes, first_line: int) -> Frames:
+def frame_refreshes(raw: bytes, first_line: int, breaks: np.ndarray | None = None) -> Frames:
     """The segments of ``raw`` (split at ``\\n`` and ``\\r``, right-stripped as ``str.rstrip``
     strips them, blank ones left out) with their physical line numbers (the first line being
-    ``first_line``), and the same segments one per line with their bars cut out."""
+    ``first_line``), and the same segments one per line with their bars cut out.
+
+    ``breaks``: where the ``\\n`` and ``\\r`` of ``raw`` are, when already found.
+    """
     if not raw.endswith((b"\n", b"\r")):
         raw += b"\n"  # the last segment ends with the block
+        breaks = None
     codes = np.frombuffer(raw, dtype=np.uint8)
     one_per_line = np.frombuffer(raw.replace(b"\r", b"\n"), dtype=np.uint8)
-    term = np.flatnonzero(one_per_line == 10)
+    term = np.flatnonzero(one_per_line == 10) if breaks is None else breaks
     starts = np.empty_like(term)
     starts[0] = 0
     starts[1:] = term[:-1] + 1
