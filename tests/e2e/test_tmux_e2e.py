@@ -94,3 +94,23 @@ def test_tail_reads_a_piped_log_and_the_keyboard(tmp_path: Path, tmux: Tmux) -> 
         help_then_quit(tmux, rc_file)  # keys still reach the app
     finally:
         tmux.kill()
+
+
+def test_tail_lives_through_a_resize(tmp_path: Path, tmux: Tmux) -> None:
+    """Resizing the pane sends SIGWINCH, which the terminal driver handles: the app stays,
+    redraws at the new size and still takes keys."""
+    log = write_sim(tmp_path / "train.log", "healthy", steps=500)
+    rc_file = tmp_path / "rc"
+    vaetui = [sys.executable, "-m", "vaetui", "tail", str(log)]
+    # The size must come from the terminal: a COLUMNS exported by the test runner would win.
+    inner = f"unset COLUMNS LINES; exec {shlex.join(vaetui)}"
+    command = f"sh -c {shlex.quote(inner)}; echo $? > {shlex.quote(str(rc_file))}"
+    try:
+        tmux.start(f"sh -c {shlex.quote(command)}")
+        tmux.wait(lambda: "step 500" in tmux.screen() and "Quit" in tmux.screen(), "first screen")
+        tmux("resize-window", "-t", "e2e", "-x", "100", "-y", "30")
+        tmux.wait(lambda: max(map(len, tmux.screen().splitlines())) > 90, "the wider screen")
+        assert not rc_file.exists(), "the app ended"
+        help_then_quit(tmux, rc_file)
+    finally:
+        tmux.kill()

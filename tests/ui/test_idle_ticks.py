@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from tests.support.snapshots import FIXED_NOW, make_snapshot
 from vaetui.core.follow import FollowStatus
 from vaetui.ui.app import TICK_MAX, VaeApp, build_app
+from vaetui.ui.widgets.fmt import fmt_shown_age
 from vaetui.ui.widgets.plot import MetricPlot
 from vaetui.ui.widgets.status import ReadBar, StatusBar, next_change
 
@@ -30,13 +31,37 @@ def _aged(age: float, quiet_after: float | None = 5.0, finished: bool = False):
     [
         (2.25, 0.75),  # "2s ago" turns "3s ago"
         (4.5, 0.5),  # the age ticks and LIVE turns QUIET at 5 s, together
-        (7.25, 0.75),  # QUIET already: only the age
-        (3700.5, 19.5),  # past an hour the age is shown in minutes: 1h01m at 3720 s
+        (7.25, 2.75),  # QUIET already: the age moves in 5 s steps, "5s ago" turns "10s ago"
+        (58.0, 2.0),  # then in whole minutes: "55s ago" turns "1m ago"
+        (61.5, 58.5),  # "1m ago" turns "2m ago"
+        (3700.5, 19.5),  # past an hour in minutes too: 1h01m at 3720 s
         (-3.0, 4.0),  # a record from the future reads "0s" until it is 1 s old
     ],
 )
 def test_next_change_is_when_the_shown_age_or_state_changes(age: float, expected: float) -> None:
     assert next_change(_aged(age), FOLLOWING, False, FIXED_NOW) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("age", "live", "quiet"),
+    [
+        (3.7, "3s", "0s"),
+        (9.9, "9s", "5s"),
+        (59.0, "59s", "55s"),
+        (192.0, "3m12s", "3m"),
+        (7530.0, "2h05m", "2h05m"),
+    ],
+)
+def test_the_shown_age_is_exact_while_live_and_stepped_once_quiet(
+    age: float, live: str, quiet: str
+) -> None:
+    assert fmt_shown_age(age, coarse=False) == live
+    assert fmt_shown_age(age, coarse=True) == quiet
+
+
+def test_a_paused_or_stalled_run_ages_in_steps_too() -> None:
+    snap = _aged(7.25)
+    assert next_change(snap, FOLLOWING, True, FIXED_NOW) == pytest.approx(2.75)  # paused
 
 
 def test_the_state_word_can_change_before_the_age_does() -> None:

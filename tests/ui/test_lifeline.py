@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 
 from vaetui.ui.lifeline import Lifeline
 
@@ -37,3 +38,31 @@ def test_connecting_after_the_signal_asks_at_once() -> None:
     assert asked == [True]
     # The signals are given back: the previous handler is in force again.
     assert signal.getsignal(signal.SIGTERM) is not lifeline._on_signal
+
+
+def test_a_resize_or_a_suspend_signal_does_not_end_the_app() -> None:
+    """Python writes every caught signal to the wakeup pipe, also those the terminal driver
+    handles (a resize sends SIGWINCH; a suspend and resume, SIGTSTP and SIGCONT)."""
+    handled: list[int] = []
+    others = (signal.SIGWINCH, signal.SIGCONT)
+    previous = {sig: signal.signal(sig, lambda n, _f: handled.append(n)) for sig in others}
+    exited = threading.Event()
+    try:
+        with Lifeline(deadline=0.05, force_exit=lambda code: exited.set()) as lifeline:
+            asked: list[str] = []
+            lifeline.connect(lambda: asked.append("exit"))
+            for sig in others:
+                os.kill(os.getpid(), sig)
+            for _ in range(500):  # until the handlers ran: the pipe has the numbers by then
+                if len(handled) == len(others):
+                    break
+                time.sleep(0.01)
+            assert sorted(handled) == sorted(others)
+            assert not exited.wait(0.5), "a resize ended the app"
+            assert not lifeline.ending and asked == []
+            os.kill(os.getpid(), signal.SIGTERM)  # an ending signal still ends it
+            assert exited.wait(5.0)
+            assert asked == ["exit"]
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

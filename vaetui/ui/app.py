@@ -14,7 +14,7 @@ import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
@@ -40,6 +40,9 @@ from vaetui.ui.widgets.metrics import MetricList, default_metric
 from vaetui.ui.widgets.plot import MetricPlot, PlotData, PlotLegend
 from vaetui.ui.widgets.status import ReadProgress, StatusBar, next_change
 from vaetui.ui.widgets.verdicts import VerdictPanel
+
+if TYPE_CHECKING:
+    from textual.driver import Driver
 
 # The detail, help, explain and raw-log screens are imported when first opened: the first
 # screen does without them (``_in_front`` finds one that is open).
@@ -106,6 +109,22 @@ class VaeApp(AlertOutlets, App[int]):
         self._main: Screen[Any] | None = None
         #: Set by ``vaetui tail`` before ``run()``: it owns the signals (see ``_exit_on_signals``).
         self.lifeline: Lifeline | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal, but on Linux one whose input thread sleeps
+        until a key is pressed (``vaetui.ui.driver``). A driver named in ``TEXTUAL_DRIVER``
+        (the browser view's) is used as given."""
+        from textual import constants
+
+        driver_class = super().get_driver_class()
+        if constants.DRIVER is None and driver_class.__name__ == "LinuxDriver":
+            from textual.drivers.linux_driver import LinuxDriver
+
+            if driver_class is LinuxDriver:
+                from vaetui.ui.driver import QuietLinuxDriver
+
+                return QuietLinuxDriver
+        return driver_class
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")

@@ -28,6 +28,7 @@ DEADLINE = 1.5
 #: The same when the terminal is gone: nothing is left to restore, so there is no wait.
 DEADLINE_NO_TERMINAL = 0.5
 SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+_ENDING = frozenset(int(sig) for sig in SIGNALS)
 
 #: What Textual's driver undoes when it leaves application mode: mouse reporting, bracketed
 #: paste, focus events, the kitty keyboard protocol, a hidden cursor and the alternate screen.
@@ -169,13 +170,22 @@ class Lifeline:
             # end the wait, so an idle app wakes this thread for nothing.
             for fd, events in poller.poll():
                 if fd == self._wakeup[0]:
-                    with contextlib.suppress(OSError):
-                        os.read(fd, 512)
-                    if not self._closed.is_set():
+                    if self._ending_signal(fd) and not self._closed.is_set():
                         self.end("signal")
                 elif events & _GONE:
                     poller.unregister(fd)
                     self.end("the terminal went away", terminal_gone=True)
+
+    @staticmethod
+    def _ending_signal(fd: int) -> bool:
+        """Read the wakeup pipe: True when it names a signal that ends the app. Python writes
+        the number of every signal it catches there, so a resize (SIGWINCH) or a suspend
+        and resume (SIGTSTP, SIGCONT), which the terminal driver handles, must not count."""
+        try:
+            numbers = os.read(fd, 512)
+        except OSError:
+            return False
+        return any(n in _ENDING for n in numbers)
 
     def _after_deadline(self, seconds: float) -> None:
         """Restore the terminal if there still is one, and end the process."""

@@ -95,6 +95,32 @@ def fmt_age(seconds: float | None) -> str:
     return f"{s // 3600}h{(s % 3600) // 60:02d}m"
 
 
+#: Steps of the status line's age once a run is quiet: (below this age, step), in seconds.
+QUIET_AGE_STEPS = ((60, 5), (3600, 60))
+
+
+def age_step(seconds: float, coarse: bool) -> int:
+    """Seconds between two ages the status line shows: 1 while a run is live (``fmt_age``'s
+    whole seconds below an hour, minutes above); once it is quiet (``coarse``), 5 s below a
+    minute and whole minutes above, so a quiet screen is redrawn a few times a minute at
+    most instead of every second."""
+    s = max(0, int(seconds))
+    if not coarse:
+        return 1 if s < 3600 else 60
+    return next((step for below, step in QUIET_AGE_STEPS if s < below), 60)
+
+
+def fmt_shown_age(seconds: float, coarse: bool) -> str:
+    """The age on the status line: ``fmt_age`` of the age rounded down to its ``age_step``
+    (``35s``, ``3m``, ``2h05m`` once quiet; ``37s``, ``3m12s`` while live)."""
+    s = max(0, int(seconds))
+    step = age_step(s, coarse)
+    s -= s % step
+    if coarse and 60 <= s < 3600:
+        return f"{s // 60}m"
+    return fmt_age(s)
+
+
 def arrow(trend: str) -> str:
     """The arrow for a trend word; ``·`` when the trend is not known yet."""
     return ARROWS.get(trend, "·")

@@ -13,9 +13,11 @@ from textual.widgets import Label, ProgressBar
 
 from vaetui.core.follow import FollowStatus
 from vaetui.core.snapshot import Snapshot
-from vaetui.ui.widgets.fmt import clean, fmt_age, fmt_step, fmt_value
+from vaetui.ui.widgets.fmt import age_step, clean, fmt_shown_age, fmt_step, fmt_value
 
 STATES = ("live", "quiet", "stalled", "finished", "waiting", "paused", "reading", "error")
+#: States in which nothing arrives: the age is shown in coarse steps (``age_step``).
+RESTING = frozenset({"quiet", "stalled", "paused"})
 
 
 def run_state(
@@ -52,7 +54,7 @@ def next_change(
     snapshot: Snapshot | None, status: FollowStatus, paused: bool, now: float
 ) -> float | None:
     """Seconds until the status line changes with nothing but time passing: the shown age
-    ticks (whole seconds below an hour, whole minutes above, as ``fmt_age`` writes it), or
+    moves on (``fmt_shown_age``: each second while live, in coarse steps once quiet), or
     LIVE turns QUIET. None when nothing on it ages (no record yet, or a finished run)."""
     last = snapshot.last_record_time if snapshot else None
     state = run_state(snapshot, status, paused, now)
@@ -60,7 +62,7 @@ def next_change(
         return None
     age = now - last
     whole = max(0, int(age))
-    unit = 1 if whole < 3600 else 60
+    unit = age_step(whole, state in RESTING)
     soonest = (whole // unit + 1) * unit - age
     after = snapshot.quiet_after
     if state == "live" and after is not None and after - age > 0:
@@ -126,7 +128,7 @@ class StatusBar(Horizontal):
             if snapshot.steps_per_second and state in ("live", "stalled", "paused"):
                 rate = f"{fmt_value(snapshot.steps_per_second)} st/s"
             if snapshot.last_record_time is not None and state != "finished":
-                age = f"{fmt_age(now - snapshot.last_record_time)} ago"
+                age = f"{fmt_shown_age(now - snapshot.last_record_time, state in RESTING)} ago"
         self._set("st-step", step + epoch)
         self._set("st-rate", rate)
         self._set("st-age", age)
