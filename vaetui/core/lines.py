@@ -43,7 +43,7 @@ class TextBlock:
     (no escapes, no bad bytes); plain ASCII is then only decoded if a parser asks for it.
     """
 
-    __slots__ = ("_text", "first_line", "newlines", "raw")
+    __slots__ = ("_text", "breaks", "first_line", "newlines", "raw")
 
     def __init__(
         self, text: str | None, first_line: int, raw: bytes | None = None, newlines: int = -1
@@ -53,6 +53,8 @@ class TextBlock:
         self.raw = raw
         #: Number of newlines in the block when already counted (-1: not counted).
         self.newlines = newlines
+        #: Where ``raw``'s ``\\n`` and ``\\r`` are, when already found (None: not found).
+        self.breaks: np.ndarray | None = None
 
     @property
     def text(self) -> str:
@@ -81,6 +83,8 @@ class LineSplitter:
         self.bad_bytes = 0
         self.cut_lines = 0
         self._clean = False  # whether the last decoded bytes needed no change
+        self._clean_newlines = 0  # the newlines in them
+        self._clean_breaks: np.ndarray | None = None  # and where their line terminators are
 
     @property
     def lines(self) -> int:
@@ -117,12 +121,12 @@ class LineSplitter:
             complete = self._cut_long_segments(complete)
         text = self._decode(complete) if complete else ""
         if self._clean and not cut and text and len(tail) <= self._max:
-            # UTF-8 with nothing replaced or stripped: the bytes stay for the fast paths.
+            # UTF-8 with nothing replaced or stripped: the bytes stay for the fast paths, and
+            # the text is decoded again only if a parser asks for it (the fast paths do not).
             self._pending = tail
-            newlines = complete.count(b"\n")  # counting bytes is cheaper than decoded text
-            block = self._block(text, newlines)
+            block = self._raw_block(complete, self._clean_newlines)
             if block is not None:
-                block.raw, block.newlines = complete, newlines
+                block.breaks = self._clean_breaks
             return block
         if len(tail) > self._max:
             # Emit the head of the over-long segment, drop the rest until its terminator.
@@ -161,17 +165,21 @@ class LineSplitter:
     def _decode(self, raw: bytes) -> str:
         try:
             text = raw.decode("utf-8")
-            replaced = b"\xef\xbf\xbd" in raw  # a U+FFFD the log itself holds counts too
         except UnicodeDecodeError:
             text = raw.decode("utf-8", errors="replace")
-            replaced = True
+            replaced, csi = True, b"\xc2\x9b" in raw
+        else:
+            # Valid UTF-8: one character is found faster in the text than two bytes in the raw.
+            replaced = "\ufffd" in text  # a U+FFFD the log itself holds counts too
+            csi = "\x9b" in text
         if replaced:
             self.bad_bytes += text.count("\ufffd")
         nul = b"\x00" in raw
         if nul:
             self.bad_bytes += text.count("\x00")
         # The escape regex is slow on megabytes; most logs have nothing for it to remove.
-        stripped = len(raw.translate(None, _CONTROL_BYTES)) != len(raw) or b"\xc2\x9b" in raw
+        controls, self._clean_newlines, self._clean_breaks = _controls(raw)
+        stripped = controls or csi
         if stripped:
             text = clean_text(text)
         #: The text is exactly the bytes decoded (nothing replaced, nothing stripped).
@@ -216,6 +224,19 @@ def _plain_newlines(raw: bytes) -> int:
     if int(np.count_nonzero(codes < 32)) == newlines:
         return -1 if b"\x7f" in raw else newlines
     return newlines if len(raw.translate(None, _CONTROL_BYTES)) == len(raw) else -1
+
+
+def _controls(raw: bytes) -> tuple[bool, int, np.ndarray]:
+    """Whether ``raw`` holds a control byte the cleaning strips (C0 but tab, LF and CR; DEL),
+    how many newlines it holds and where its ``\\n`` and ``\\r`` are: one numpy pass finds
+    the bytes below 32."""
+    codes = np.frombuffer(raw, dtype=np.uint8)
+    at = np.flatnonzero(codes < 32)
+    low = codes[at]
+    newline, tab = low == 10, low == 9
+    breaks = at[~tab]
+    others = breaks.size - int(np.count_nonzero(newline)) - int(np.count_nonzero(low == 13))
+    return bool(others) or b"\x7f" in raw, int(np.count_nonzero(newline)), breaks
 
 
 def _has_long_segment(raw: bytes, limit: int) -> bool:

@@ -114,8 +114,9 @@ class FastPath:
         if len(raw) < MIN_BLOCK_BYTES or not raw.endswith(b"\n"):
             return None
         count = block.newlines if block.raw is not None else -1
-        if b"\r" in raw:
-            if raw.count(b"\r") != raw.count(b"\r\n"):
+        cr = raw.find(b"\r")
+        if cr >= 0:
+            if raw[cr + 1 : cr + 2] != b"\n" or raw.count(b"\r") != raw.count(b"\r\n"):
                 return None  # \r refreshes (tqdm): the per-line parser handles them
             raw = raw.replace(b"\r\n", b"\n")
         shapes_raw = raw.translate(None, _NUMERIC)

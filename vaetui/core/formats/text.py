@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
+
 from vaetui.core.formats import fastkv
 from vaetui.core.formats.base import NUMBER, Record, iter_segments
 from vaetui.core.formats.custom import LineFormat, match_format
@@ -185,8 +187,16 @@ class TextParser:
             return False
         if self._summary_step is not None or self._per_epoch:
             return False
-        text = block.text
-        return len(text) >= fastkv.MIN_BLOCK_BYTES and "%|" in text and "\r" in text
+        if block.raw is None:
+            text = block.text
+            return len(text) >= fastkv.MIN_BLOCK_BYTES and "%|" in text and "\r" in text
+        raw = block.raw  # UTF-8 that decodes to the text: the same answer, nothing decoded
+        if b"%|" not in raw or b"\r" not in raw or len(raw) < fastkv.MIN_BLOCK_BYTES:
+            return False
+        # A character is at most 4 bytes: only a small block needs its characters counted.
+        if len(raw) >= 4 * fastkv.MIN_BLOCK_BYTES or raw.isascii():
+            return True
+        return _characters(raw) >= fastkv.MIN_BLOCK_BYTES
 
     def learn_bar_shape(self, line: str) -> Shape | None:
         """Columns of a tqdm refresh (glyphs cut out) whose step is its ``n``, or None.
@@ -557,6 +567,12 @@ def _unglue(seg: str) -> tuple[str, ...]:
     if end < 0 or not seg[end + 1 :].strip():
         return (seg,)
     return seg[: end + 1], seg[end + 1 :]
+
+
+def _characters(raw: bytes) -> int:
+    """How many characters the valid UTF-8 ``raw`` decodes to (bytes but continuation bytes)."""
+    codes = np.frombuffer(raw, dtype=np.uint8)
+    return len(raw) - int(np.count_nonzero((codes & 0xC0) == 0x80))
 
 
 def _postfix(seg: str, bar: re.Match[str]) -> str:
