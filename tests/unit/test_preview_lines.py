@@ -74,3 +74,21 @@ def test_a_profile_with_a_longer_trend_window_previews_more_lines(
     for options in (RunOptions(), RunOptions(profile=Profile(smoothing=wide))):
         RunFeed(0, str(log), options, lambda m: None)._read_newest_part()
     assert seen == [3000, 12_000]
+
+
+@pytest.mark.parametrize("scenario", ["healthy", "collapse"])
+def test_a_progress_bar_log_is_previewed_from_its_newest_refreshes(
+    tmp_path: Path, scenario: str
+) -> None:
+    """A tqdm log is one physical line of ``\\r`` refreshes: its newest megabyte holds no
+    ``\\n`` until the footer, so the preview starts at a refresh, not at a line."""
+    log = _big_log(tmp_path, scenario, "tqdm")
+    tail = log.read_bytes()[-PREVIEW_BYTES:]
+    assert b"\r" in tail and tail.count(b"\n") < 10  # the case in question
+    snap = RunFeed(0, str(log), RunOptions(), lambda m: None, clock=lambda: 0.0)._read_newest_part()
+    assert snap is not None and snap.records > 1000
+    judged = {v.id: v.level for v in snap.criteria}
+    assert judged["kl_zone"] != "n/a" and judged["rec_range"] != "n/a", judged
+    whole = _words(log, RunOptions())
+    kv_words = _words(_big_log(tmp_path, scenario, "kv"), RunOptions())
+    assert whole == kv_words  # the same verdicts as the same run written as key=value lines

@@ -248,8 +248,8 @@ class FileSource:
 
 
 def newest_part(path: str, limit: int, lines: int | None = None) -> tuple[bytes, int] | None:
-    """The last ``limit`` bytes of a big regular file, from a line boundary, and its size;
-    of those only the last ``lines`` lines when ``lines`` is given.
+    """The last ``limit`` bytes of a big regular file, from a line or refresh boundary, and
+    its size; of those only the last ``lines`` lines when ``lines`` is given.
 
     None for standard input, a file of at most ``2 * limit`` bytes (read it whole instead), or
     one that cannot be read. Used to judge a big log's newest part while its history loads.
@@ -265,7 +265,10 @@ def newest_part(path: str, limit: int, lines: int | None = None) -> tuple[bytes,
             tail = fh.read(limit)
     except OSError:
         return None
-    tail = tail[tail.find(b"\n") + 1 :]
+    # From the first segment's end: a ``\n``, or the ``\r`` that ends a progress-bar refresh
+    # (a tqdm log's newest megabyte may hold no ``\n`` before its last lines).
+    ends = [i for i in (tail.find(b"\n"), tail.find(b"\r")) if i >= 0]
+    tail = tail[min(ends) + 1 :] if ends else b""
     return (tail if lines is None else last_lines(tail, lines)), size
 
 

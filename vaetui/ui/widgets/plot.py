@@ -103,6 +103,10 @@ class MetricPlot(Widget):
         if not self.lazy:
             yield self._new_canvas()
 
+    def render(self) -> RenderResult:
+        """Blank until the canvas is mounted over it (Textual would write the widget's name)."""
+        return ""
+
     def add_canvas(self) -> None:
         """Mount the canvas of a ``lazy`` plot (imports plotext); it draws the data shown."""
         if self.canvas is None and self.is_attached:
