@@ -19,8 +19,12 @@ import threading
 from codecs import getincrementaldecoder
 from typing import Any
 
-from textual._time import get_time
 from textual.drivers.linux_driver import LinuxDriver
+
+try:  # the key parser's clock
+    from textual._time import get_time
+except ImportError:  # pragma: no cover - a Textual release that moved it
+    from time import monotonic as get_time
 
 #: How often the input thread looks at a parser that keeps its deadline where this module
 #: cannot see it (a Textual release that renamed it): Textual's own interval.
