@@ -11,19 +11,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import vaetui.core.formats.fastkv as fastkv
-from vaetui.core.run import Run
+from tests.support.parity import close, run_picture
 from vaetui.simulate import SCENARIOS, log_chunks
 
 
 def _snapshot(
     data: bytes, fast: bool, monkeypatch: pytest.MonkeyPatch, block: int = 64 << 10
 ) -> dict:
-    monkeypatch.setattr(fastkv, "MIN_BLOCK_BYTES", block if fast else 1 << 62)
-    run = Run("train.log")
-    for i in range(0, len(data), 1 << 20):
-        run.feed(data[i : i + (1 << 20)])
-    run.finish()
-    return json.loads(json.dumps(run.snapshot().to_json()))
+    return run_picture(data, fast, monkeypatch, block=block)
 
 
 def _log(scenario: str, fmt: str, steps: int) -> bytes:
@@ -145,19 +140,6 @@ def test_a_thousand_keys_that_differ_only_in_digits(monkeypatch: pytest.MonkeyPa
 # -- generated inputs ---------------------------------------------------------------------
 
 
-def _close(a: object, b: object) -> bool:
-    """Equal, floats to 1e-9 relative: the spike EMA of a column is computed in closed form,
-    record by record as a recursion, and with values from 1e-45 to 1e12 mixed the two differ in
-    the last bits (realistic logs, above, agree exactly)."""
-    if isinstance(a, float) and isinstance(b, float):
-        return a == b or math.isclose(a, b, rel_tol=1e-9) or (a != a and b != b)
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
-    return a == b
-
-
 _KEYS = st.sampled_from(["loss", "rec_loss", "kl_loss", "kl_weight", "lr", "m1", "m2", "d-w"])
 #: Numbers as logs hold them (see the tqdm test for why magnitudes stay below ~1e12), and the
 #: odd ones: big integers, NaN, infinities, the smallest subnormal.
@@ -185,7 +167,7 @@ def test_generated_json_lines_agree(keys, rows, step_key, repeat) -> None:
             lines.append(json.dumps(obj))
     data = ("\n".join(lines) + "\n").encode()
     with pytest.MonkeyPatch.context() as mp:
-        assert _close(_snapshot(data, True, mp, block=1), _snapshot(data, False, mp))
+        assert close(_snapshot(data, True, mp, block=1), _snapshot(data, False, mp))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -216,7 +198,7 @@ def test_generated_csv_rows_agree(rows, step_column, repeat) -> None:
             lines.append(",".join(([str(n)] if step_column else []) + row))
     data = ("\n".join(lines) + "\n").encode()
     with pytest.MonkeyPatch.context() as mp:
-        assert _close(_snapshot(data, True, mp, block=1), _snapshot(data, False, mp))
+        assert close(_snapshot(data, True, mp, block=1), _snapshot(data, False, mp))
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -248,4 +230,4 @@ def test_generated_tqdm_bars_agree(values, zero_every, glue) -> None:
             parts.append("model: VAE banner after a killed bar")
     data = ("".join(parts) + "\n").encode()
     with pytest.MonkeyPatch.context() as mp:
-        assert _close(_snapshot(data, True, mp, block=1), _snapshot(data, False, mp))
+        assert close(_snapshot(data, True, mp, block=1), _snapshot(data, False, mp))

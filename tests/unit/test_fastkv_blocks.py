@@ -5,25 +5,17 @@ are read. Every path must give what the per-line parser gives."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import vaetui.core.formats.fastkv as fastkv
+from tests.support.parity import run_picture
 from vaetui.core.formats.fastkv import FastPath, Shape, _compact_cols, _odd_lines
 from vaetui.core.lines import _cut_after_last_terminator
-from vaetui.core.run import Run
 
 
 def _snapshot(data: bytes, fast: bool, monkeypatch: pytest.MonkeyPatch) -> dict:
-    monkeypatch.setattr(fastkv, "MIN_BLOCK_BYTES", 64 << 10 if fast else 1 << 62)
-    run = Run("train.log")
-    for i in range(0, len(data), 1 << 18):
-        run.feed(data[i : i + (1 << 18)])
-    run.finish()
-    return json.loads(json.dumps(run.snapshot().to_json()))
+    return run_picture(data, fast, monkeypatch, chunk=1 << 18)
 
 
 def _line(i: int, odd: bool) -> str:

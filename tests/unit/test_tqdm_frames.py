@@ -5,8 +5,6 @@ bars cut out; the same text, bad-byte counts and line numbers; the same records 
 
 from __future__ import annotations
 
-import json
-import math
 import re
 
 import numpy as np
@@ -15,11 +13,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import vaetui.core.formats.fastkv as fastkv
+from tests.support.parity import close, run_picture
 from vaetui.core.formats import fasttqdm
 from vaetui.core.formats.fasttqdm import frame_refreshes
 from vaetui.core.formats.text import TextParser
 from vaetui.core.lines import LineSplitter, TextBlock, clean_text
-from vaetui.core.run import Run
 
 _BAR = re.compile(rb"%\|[^|\r\n]*\|")
 
@@ -119,22 +117,7 @@ def test_a_real_block_is_framed_as_one_by_one() -> None:
 
 
 def _snapshot(data: bytes, fast: bool, monkeypatch: pytest.MonkeyPatch) -> dict:
-    monkeypatch.setattr(fastkv, "MIN_BLOCK_BYTES", 1 if fast else 1 << 62)
-    run = Run("train.log")
-    for i in range(0, len(data), 1 << 16):
-        run.feed(data[i : i + (1 << 16)])
-    run.finish()
-    return json.loads(json.dumps(run.snapshot().to_json()))
-
-
-def _close(a: object, b: object) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return a == b or math.isclose(a, b, rel_tol=1e-9) or (a != a and b != b)
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
-    return a == b
+    return run_picture(data, fast, monkeypatch, block=1, chunk=1 << 16)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -157,7 +140,7 @@ def test_padded_bars_on_many_lines_agree(values, pad, bars_per_line, ascii_bar) 
             parts.append("\n")
     data = ("".join(parts) + "\n").encode()
     with pytest.MonkeyPatch.context() as mp:
-        assert _close(_snapshot(data, True, mp), _snapshot(data, False, mp))
+        assert close(_snapshot(data, True, mp), _snapshot(data, False, mp))
 
 
 def test_batched_bars_are_taken_for_padded_refreshes(monkeypatch: pytest.MonkeyPatch) -> None:
