@@ -170,6 +170,23 @@ def test_finished_log_reads_finished_and_stall_does_not_watch() -> None:
     assert snap.overall != "watch"
 
 
+def test_a_quiet_live_run_turns_stall_watch_on_time_alone() -> None:
+    """No record comes to count a dwell: the stall verdict and its age follow the clock."""
+    run = Run("quiet", RunOptions(live=True))
+    run.feed(_log("healthy", 500))
+    last = run.snapshot().last_record_time
+    assert last is not None
+    early = run.snapshot(now=last + 30)
+    assert early.verdict("stall").level == "excellent"  # type: ignore[union-attr]
+    assert early.stall_after == 60.0
+    late = run.snapshot(now=last + 61)
+    stall = late.verdict("stall")
+    assert stall is not None and stall.level == "watch" and stall.value == pytest.approx(61)
+    assert [c.criterion for c in late.changes if c.after == "watch"] == ["stall", "overall"]
+    later = run.snapshot(now=last + 90)
+    assert later.verdict("stall").value == pytest.approx(90)  # type: ignore[union-attr]
+
+
 # ------------------------------------------------------------------------- property tests
 def _healthy_text(noise: float, every: int, records: int, seed: int) -> bytes:
     """A healthy run in the seed's numbers: KL settles at ~500, MSE falls to ~0.007."""

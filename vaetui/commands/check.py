@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -155,6 +156,14 @@ class _ChangePrinter:
         self._said: str | None = None
         self._lock = threading.Lock()
         self.follower: RunFollower | None = None
+        #: When (``time.time()``) the stall verdict turns watch if no line comes: the follow
+        #: loop asks for a fresh picture then, as no read will (None: not due).
+        self.stall_at: float | None = None
+
+    def stall_due(self, now: float) -> bool:
+        """The stall verdict may have changed with time alone since the last picture."""
+        at = self.stall_at
+        return at is not None and now > at
 
     def __call__(self) -> None:
         follower = self.follower
@@ -169,6 +178,7 @@ class _ChangePrinter:
                 snap = self._run.snapshot()
             if snap.records == 0:
                 return
+            self.stall_at = _stall_at(snap)
             self._print(snap)
             if self._dispatcher is not None:
                 self._dispatcher.observe(snap, run_label(self._path), self._path)
@@ -182,6 +192,14 @@ class _ChangePrinter:
                     self._stop.set()
                     return
                 self._printed = change.seq
+
+
+def _stall_at(snap: Snapshot) -> float | None:
+    """When the stall verdict of ``snap`` turns watch with no new line; None if it will not."""
+    stall = snap.verdict("stall")
+    if snap.stall_after is None or snap.last_record_time is None or stall is None:
+        return None
+    return None if stall.level == "watch" else snap.last_record_time + snap.stall_after
 
 
 @contextmanager
@@ -226,6 +244,8 @@ def _follow(
             while not stop.wait(0.5):
                 if follower.status().state in ("finished", FAILED):
                     break
+                if printer.stall_due(time.time()):
+                    printer()  # a quiet log: no read comes to judge the stall
         finally:
             status = follower.status()  # before stop(), which turns every state into "stopped"
             follower.stop()

@@ -23,6 +23,7 @@ from vaetui.core.assess import RunFacts, SegmentView, judge_input
 from vaetui.core.banner import BannerConfig
 from vaetui.core.changes import VerdictTracker
 from vaetui.core.criteria import fmt_number, judge
+from vaetui.core.criteria.health import stall_limit
 from vaetui.core.formats.base import Record
 from vaetui.core.formats.fastkv import Batch
 from vaetui.core.guard import each_guarded, item_lines
@@ -324,10 +325,18 @@ class Run:
             phase_steps=tuple(self._recorder.phase_steps),
             finished=facts.finished,
             quiet_after=self._pace.quiet_after() if live else None,
+            stall_after=self._stall_after(facts),
             images=images,
         )
         reference = self.options.reference
         return snap if reference is None else replace(snap, reference=reference.report(snap))
+
+    def _stall_after(self, facts: RunFacts) -> float | None:
+        """Quiet seconds after which the stall verdict turns watch; None where it is not
+        judged (not live, finished, no record yet)."""
+        if facts.seconds_quiet is None or facts.finished:
+            return None
+        return stall_limit(facts.usual_interval, self.options.profile)
 
     def _verdicts(
         self, view: SegmentView, facts: RunFacts, images: ImagesSummary | None

@@ -267,6 +267,9 @@ class Snapshot:
     finished: bool = False
     #: Seconds without a new record after which a live run no longer reads LIVE.
     quiet_after: float | None = None
+    #: Seconds without a new record after which the stall verdict turns ``watch`` (live and
+    #: not finished only): a screen or ``check --follow`` looks again then, with no new line.
+    stall_after: float | None = None
     #: Sample images found beside the log (None: none looked for or none found).
     images: ImagesSummary | None = None
 

@@ -60,6 +60,8 @@ QUIET_REFRESH = 15.0
 TICK_MAX = 5.0
 #: A tick comes this much after the moment its text changes, so the new text is drawn.
 TICK_SLACK = 0.005
+#: The stall refresh comes this long after the core's limit, so the fresh snapshot is past it.
+STALL_SLACK = 0.05
 #: App actions that also work while another screen is in front of the dashboard.
 ON_EVERY_SCREEN = frozenset({"quit", "help", "raw_log", "events"})
 #: Below this size the compact layout is used.
@@ -104,6 +106,8 @@ class VaeApp(AlertOutlets, App[int]):
         self._drawn: tuple[object, ...] | None = None
         self._tick_timer: Timer | None = None
         self._tick_at = 0.0
+        #: The run and quiet spell (its newest record's time) whose stall refresh was asked.
+        self._stall_asked: tuple[int, float | None] | None = None
         #: When ``_apply`` last ran, and when the app was made (monotonic seconds).
         self._applied_at = 0.0
         self._started_at = time.monotonic()
@@ -283,6 +287,9 @@ class VaeApp(AlertOutlets, App[int]):
         if self.follow and not self.throttle.paused:
             refresh = self._news_at() + QUIET_REFRESH - time.monotonic()
             delay = min(delay, max(refresh, 0.0) + TICK_SLACK)
+            stall = self._stall_in()
+            if stall is not None:
+                delay = min(delay, max(stall, 0.0) + STALL_SLACK)
         at = time.monotonic() + delay
         if self._tick_timer is not None:
             if self._tick_at <= at + TICK_SLACK:
@@ -302,11 +309,32 @@ class VaeApp(AlertOutlets, App[int]):
                 self.run_worker(f.refresh, thread=True, group=f"failed-{f.index}")
         feed = self.feeds[self.current]
         quiet = time.monotonic() - self._news_at()
-        if self.follow and not self.throttle.paused and quiet >= QUIET_REFRESH:
+        stall = self._stall_in()
+        stall_due = stall is not None and stall <= 0
+        if self.follow and not self.throttle.paused and (quiet >= QUIET_REFRESH or stall_due):
             self.throttle.last_apply = time.monotonic()
+            if stall_due:
+                self._stall_asked = self._stall_key()
             self.run_worker(feed.refresh, thread=True, exclusive=True, group="refresh")
         if self._tick_timer is None:  # _render_status planned none (the app is closing)
             self._plan_tick()
+
+    def _stall_key(self) -> tuple[int, float | None]:
+        snap = self.feeds[self.current].snapshot
+        return (self.current, snap.last_record_time if snap else None)
+
+    def _stall_in(self) -> float | None:
+        """Seconds until the current run's stall badge turns watch if no line comes (the
+        core's ``stall_after``), so the screen looks again right then rather than at the next
+        quiet refresh. None when it will not: the badge reads watch already, stall is not
+        judged, or a refresh for this quiet spell was asked for already."""
+        snap = self.feeds[self.current].snapshot
+        if snap is None or snap.stall_after is None or snap.last_record_time is None:
+            return None
+        shown = snap.verdict("stall")
+        if shown is None or shown.level == "watch" or self._stall_asked == self._stall_key():
+            return None
+        return snap.last_record_time + snap.stall_after - self.clock()
 
     # -- rendering ----------------------------------------------------------------------
 

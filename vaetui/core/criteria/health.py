@@ -52,7 +52,24 @@ def divergence(j: JudgeInput, p: Profile) -> Verdict:
     )
 
 
+def stall_limit(usual_interval: float | None, p: Profile) -> float:
+    """Seconds without a new line after which a live run's stall verdict reads ``watch``:
+    ``interval_factor`` times the usual interval between reads, and never less than
+    ``min_seconds``. The one place that threshold is worked out (the criterion, and the
+    snapshot's ``stall_after`` that tells a screen when to look again)."""
+    s = p.stall
+    if not usual_interval:
+        return s.min_seconds
+    return max(s.min_seconds, s.interval_factor * usual_interval)
+
+
 def stall(j: JudgeInput, p: Profile) -> Verdict:
+    """Watch once the log has been quiet past ``stall_limit``.
+
+    Its evidence is time, not records: a stalled trainer writes no more records, so a dwell
+    counted in records would hold the last level (and its age) forever. Both levels show at
+    once (``immediate``); ``min_seconds`` is the stall's own dwell.
+    """
     s = p.stall
     bands = (
         f"watch: no new line for {fmt_number(s.interval_factor)}x the usual interval "
@@ -66,8 +83,7 @@ def stall(j: JudgeInput, p: Profile) -> Verdict:
         )
     usual = j.usual_interval
     inputs = {"seconds_quiet": j.seconds_quiet, "usual_interval": usual}
-    limit = max(s.min_seconds, s.interval_factor * usual) if usual else s.min_seconds
-    if j.seconds_quiet > limit:
+    if j.seconds_quiet > stall_limit(usual, p):
         return Verdict(
             "stall",
             "watch",
@@ -76,6 +92,7 @@ def stall(j: JudgeInput, p: Profile) -> Verdict:
             "The trainer may have hung or died: check the process, GPU memory and disk space.",
             bands,
             inputs,
+            immediate=True,
         )
     return Verdict(
         "stall",
@@ -85,6 +102,7 @@ def stall(j: JudgeInput, p: Profile) -> Verdict:
         "Nothing to do.",
         bands,
         inputs,
+        immediate=True,
     )
 
 
