@@ -49,6 +49,8 @@ async def test_a_quiet_run_turns_the_stall_badge_to_watch(tmp_path: Path) -> Non
         waited = time.monotonic() - last_line
         # Shown at the limit (not at the 15 s quiet refresh, nor never).
         assert waited < app_quiet_refresh(), waited
+        text = screen_text(app)
+        assert "STALLED" in text and "st/s" not in text  # no pace for a run that stopped
         stall = feed.snapshot.verdict("stall")
         assert stall is not None and stall.level == "watch" and stall.value > LIMIT
         with log.open("a") as fh:

@@ -125,7 +125,8 @@ class StatusBar(Horizontal):
             step = f"step {fmt_step(snapshot.last_step)}"
             if snapshot.epoch is not None:
                 step += f" ep {fmt_step(snapshot.epoch)}"
-            if snapshot.steps_per_second and state in ("live", "stalled", "paused"):
+            # The pace of a run that still writes: a quiet or stalled one has none now.
+            if snapshot.steps_per_second and state in ("live", "paused"):
                 rate = f"{fmt_value(snapshot.steps_per_second)} st/s"
             if snapshot.last_record_time is not None and state != "finished":
                 age = f"{fmt_shown_age(now - snapshot.last_record_time, state in RESTING)} ago"
