@@ -16,6 +16,7 @@ from tests.support.snapshots import write_sim
 from tests.ui.test_app_pilot import screen_text, sync, wait_for
 from vaetui.core.profile import Profile, Stall
 from vaetui.core.run import RunOptions
+from vaetui.core.snapshot import Snapshot
 from vaetui.ui.app import build_app
 
 LIMIT = 2.0
@@ -62,3 +63,30 @@ def app_quiet_refresh() -> float:
     from vaetui.ui.app import QUIET_REFRESH
 
     return QUIET_REFRESH
+
+
+@sync
+async def test_a_run_not_on_screen_is_judged_stalled_too(tmp_path: Path) -> None:
+    """The alerts of a run in the background hear of its stall (``on_snapshot``)."""
+    lines = write_sim(tmp_path / "src.log", "healthy", 3000).read_text().splitlines(True)
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    for log in logs:
+        log.write_text("".join(lines[:50]))
+    heard: list[tuple[str, str]] = []
+
+    def on_snapshot(snap: Snapshot, name: str, path: str) -> None:
+        stall = snap.verdict("stall")
+        if stall is not None:
+            heard.append((name, stall.level))
+
+    profile = replace(Profile(), stall=Stall(min_seconds=LIMIT))
+    app = build_app([str(p) for p in logs], RunOptions(profile=profile), on_snapshot=on_snapshot)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: all(f.snapshot is not None for f in app.feeds))
+        with logs[1].open("a") as fh:  # only the second run writes, at a steady pace
+            for line in lines[50:110]:
+                fh.write(line)
+                fh.flush()
+                await pilot.pause(0.03)
+        await wait_for(pilot, lambda: ("b.log", "watch") in heard, timeout=10)
+        assert app.current == 0  # the first run stayed on screen

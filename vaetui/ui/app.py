@@ -106,8 +106,8 @@ class VaeApp(AlertOutlets, App[int]):
         self._drawn: tuple[object, ...] | None = None
         self._tick_timer: Timer | None = None
         self._tick_at = 0.0
-        #: The run and quiet spell (its newest record's time) whose stall refresh was asked.
-        self._stall_asked: tuple[int, float | None] | None = None
+        #: Per run, the quiet spell (its newest record's time) whose stall refresh was asked.
+        self._stall_asked: dict[int, float] = {}
         #: When ``_apply`` last ran, and when the app was made (monotonic seconds).
         self._applied_at = 0.0
         self._started_at = time.monotonic()
@@ -287,9 +287,9 @@ class VaeApp(AlertOutlets, App[int]):
         if self.follow and not self.throttle.paused:
             refresh = self._news_at() + QUIET_REFRESH - time.monotonic()
             delay = min(delay, max(refresh, 0.0) + TICK_SLACK)
-            stall = self._stall_in()
-            if stall is not None:
-                delay = min(delay, max(stall, 0.0) + STALL_SLACK)
+            stalls = [s for s in map(self._stall_in, self.feeds) if s is not None]
+            if stalls:
+                delay = min(delay, max(min(stalls), 0.0) + STALL_SLACK)
         at = time.monotonic() + delay
         if self._tick_timer is not None:
             if self._tick_at <= at + TICK_SLACK:
@@ -309,30 +309,38 @@ class VaeApp(AlertOutlets, App[int]):
                 self.run_worker(f.refresh, thread=True, group=f"failed-{f.index}")
         feed = self.feeds[self.current]
         quiet = time.monotonic() - self._news_at()
-        stall = self._stall_in()
-        stall_due = stall is not None and stall <= 0
-        if self.follow and not self.throttle.paused and (quiet >= QUIET_REFRESH or stall_due):
-            self.throttle.last_apply = time.monotonic()
-            if stall_due:
-                self._stall_asked = self._stall_key()
-            self.run_worker(feed.refresh, thread=True, exclusive=True, group="refresh")
+        if self.follow and not self.throttle.paused:
+            if quiet >= QUIET_REFRESH:
+                self.throttle.last_apply = time.monotonic()
+                self.run_worker(feed.refresh, thread=True, exclusive=True, group="refresh")
+            self._refresh_stalled()
         if self._tick_timer is None:  # _render_status planned none (the app is closing)
             self._plan_tick()
 
-    def _stall_key(self) -> tuple[int, float | None]:
-        snap = self.feeds[self.current].snapshot
-        return (self.current, snap.last_record_time if snap else None)
+    def _refresh_stalled(self) -> None:
+        """A fresh picture of every run whose stall verdict is due to turn watch: no line
+        will come to take one, and a run not on screen must alert too. Once per quiet spell."""
+        for feed in self.feeds:
+            due = self._stall_in(feed)
+            if due is not None and due <= 0 and feed.snapshot is not None:
+                self._stall_asked[feed.index] = feed.snapshot.last_record_time or 0.0
+                if feed.index == self.current:
+                    self.throttle.last_apply = time.monotonic()
+                group = f"stall-{feed.index}"
+                self.run_worker(feed.refresh, thread=True, exclusive=True, group=group)
 
-    def _stall_in(self) -> float | None:
-        """Seconds until the current run's stall badge turns watch if no line comes (the
-        core's ``stall_after``), so the screen looks again right then rather than at the next
-        quiet refresh. None when it will not: the badge reads watch already, stall is not
-        judged, or a refresh for this quiet spell was asked for already."""
-        snap = self.feeds[self.current].snapshot
+    def _stall_in(self, feed: RunFeed) -> float | None:
+        """Seconds until the run's stall badge turns watch if no line comes (the core's
+        ``stall_after``), so the app looks again right then rather than at the next quiet
+        refresh. None when it will not: the badge reads watch already, stall is not judged,
+        or a refresh for this quiet spell was asked for already."""
+        snap = feed.snapshot
         if snap is None or snap.stall_after is None or snap.last_record_time is None:
             return None
         shown = snap.verdict("stall")
-        if shown is None or shown.level == "watch" or self._stall_asked == self._stall_key():
+        if shown is None or shown.level == "watch":
+            return None
+        if self._stall_asked.get(feed.index) == snap.last_record_time:
             return None
         return snap.last_record_time + snap.stall_after - self.clock()
 
