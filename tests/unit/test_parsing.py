@@ -933,12 +933,32 @@ def test_jsonl_config_object_is_not_a_record() -> None:
         ("loss,MSE,KLD,created_at,epoch\n2.2,2.1,-10.2,2020-08-16 12:26:41.781433,\n", "csv"),
         ("\rtrain:   1%|          | 10/1000 [00:00<00:02, 433.09step/s, loss=0.111]", "kv"),
         ("Epoch 1/30\n547/547 [====] - 13s 24ms/step - loss: 253.6647\n", "kv"),
+        ("{'loss': 0.3544, 'learning_rate': 4.9e-05, 'epoch': 0.01}\n", "kv"),
     ],
-    ids=["kv", "jsonl", "csv", "csv-no-step", "tqdm", "keras"],
+    ids=["kv", "jsonl", "csv", "csv-no-step", "tqdm", "keras", "python-dict"],
 )
 def test_sniff_literals(text: str, fmt: str) -> None:
     assert sniff(text) == fmt
     assert feed(text, "auto").format == fmt
+
+
+def test_printed_python_dicts_read_as_records() -> None:
+    """Hugging Face's Trainer prints each log as a Python dict: single quotes, ``nan``."""
+    text = (
+        "".join(
+            f"{{'loss': {0.35 - i / 100:.4f}, 'rec_loss': {0.05 - i / 1000:.4f}, "
+            f"'kl_loss': {60.0 + i}, 'learning_rate': 4.9e-05, 'epoch': {i / 100}, 'step': {i * 10}}}\n"
+            for i in range(1, 6)
+        )
+        + "{'loss': nan, 'rec_loss': nan, 'kl_loss': 66.0, 'epoch': 0.06, 'step': 60}\n"
+    )
+    run = feed(text, "auto")
+    snap = run.snapshot()
+    assert snap.format == "kv" and snap.records == 6 and snap.skipped_lines == 0
+    assert [step for _seg, step, _v in records(run)] == [10.0, 20.0, 30.0, 40.0, 50.0, 60.0]
+    assert snap.sources["kl_loss"] == "kl_loss" and snap.sources["rec_loss"] == "rec_loss"
+    divergence = snap.verdict("divergence")
+    assert divergence is not None and divergence.level == "bad"
 
 
 def test_sniff_reads_only_the_first_lines_and_strips_them_as_before() -> None:

@@ -57,7 +57,9 @@ def sniff(text: str) -> str | None:
         return None
     first = lines[0]
     if first.startswith("{") and first.endswith("}"):
-        return "jsonl"
+        # ``{'loss': 0.12, 'epoch': 0.01}`` is a Python dict printed (Hugging Face's Trainer
+        # prints its logs so), not JSON: its keys and values read as ``key: value`` text.
+        return "kv" if first[1:].lstrip().startswith("'") else "jsonl"
     if first in ("[", "{") or (first.startswith("[") and first[1:2] in ("{", "")):
         return "json"
     for delimiter in (",", "\t"):

@@ -56,11 +56,13 @@ _MMENGINE = re.compile(
     r"(?:\s*\[\s*(\d+)\s*/\s*(\d+)\s*\])?"
 )
 _LABELLED = re.compile(
-    r"\b(global[ _]step|step|iteration|iters?|it|batch|batch_idx)\b\s*[:=#]?\s*\[?\s*(\d+)"
+    r"\b(global[ _]step|step|iteration|iters?|it|batch|batch_idx)\b['\"]?\s*[:=#]?\s*\[?\s*(\d+)"
     r"(?:\s*/\s*(\d+))?",
     re.IGNORECASE,
 )
-_EPOCH = re.compile(r"\b(?:epoch|ep)\b\s*[:=#]?\s*\[?\s*(\d+)(?:\s*/\s*(\d+))?", re.IGNORECASE)
+_EPOCH = re.compile(
+    r"\b(?:epoch|ep)\b['\"]?\s*[:=#]?\s*\[?\s*(\d+)(?:\s*/\s*(\d+))?", re.IGNORECASE
+)
 _BRACKET = re.compile(r"\[\s*(\d+)\s*/\s*(\d+)\s*(?:\(\s*\d+%\))?\s*\]")
 _LEADING = re.compile(r"^\s*(\d+)\s*/\s*(\d+)(?=\s)")
 _EPOCH_HEADER = re.compile(r"^\W*epoch\s*[:#]?\s*\[?\s*(\d+)(?:\s*/\s*(\d+))?\s*\]?\W*$", re.I)
