@@ -798,6 +798,9 @@ ALIASES = {
         "train_recon_loss",
         "loss_rec",
         "nll_loss",
+        "Reconst Loss",
+        "reconstructed_error",
+        "train/recons_term",
     ],
     "perception_loss": [
         "p_loss",
@@ -816,6 +819,41 @@ ALIAS_CASES = [
     for canonical, raws in ALIASES.items()
     for raw in raws
 ]
+
+
+@pytest.mark.parametrize("raw", ["recall", "record", "kl_weight_max", "klass_loss", "receipt"])
+def test_a_word_that_only_starts_like_a_loss_keeps_its_name(raw: str) -> None:
+    values, _ = canonicalize({raw: 0.25})
+    assert "rec_loss" not in values and "kl_loss" not in values
+
+
+def test_a_step_counted_per_epoch_follows_on_across_epochs() -> None:
+    """``Epoch [e/E], Step [s/S]`` (the PyTorch tutorials' VAE): s starts over each epoch."""
+    text = "".join(
+        f"Epoch [{e}/3], Step [{s}/300], Reconst Loss: 0.0{e}{s}, KL Div: {500 + s}.5\n"
+        for e in (1, 2, 3)
+        for s in (100, 200, 300)
+    )
+    run = feed(text, "auto")
+    assert [step for _seg, step, _v in records(run)] == [
+        100,
+        200,
+        300,
+        400,
+        500,
+        600,
+        700,
+        800,
+        900,
+    ]
+    snap = run.snapshot()
+    assert snap.segments == 1 and snap.sources == {"rec_loss": "Reconst Loss", "kl_loss": "KL Div"}
+
+
+def test_a_global_step_with_its_total_beside_the_epoch_keeps_its_numbers() -> None:
+    text = "".join(f"epoch {s // 250} step {s}/1000 loss=0.1\n" for s in range(10, 1000, 10))
+    steps = [step for _seg, step, _v in records(feed(text, "auto"))]
+    assert steps == [float(s) for s in range(10, 1000, 10)]
 
 
 @pytest.mark.parametrize(("raw", "canonical"), ALIAS_CASES)
@@ -947,7 +985,8 @@ def test_printed_python_dicts_read_as_records() -> None:
     text = (
         "".join(
             f"{{'loss': {0.35 - i / 100:.4f}, 'rec_loss': {0.05 - i / 1000:.4f}, "
-            f"'kl_loss': {60.0 + i}, 'learning_rate': 4.9e-05, 'epoch': {i / 100}, 'step': {i * 10}}}\n"
+            f"'kl_loss': {60.0 + i}, 'learning_rate': 4.9e-05, "
+            f"'epoch': {i / 100}, 'step': {i * 10}}}\n"
             for i in range(1, 6)
         )
         + "{'loss': nan, 'rec_loss': nan, 'kl_loss': 66.0, 'epoch': 0.06, 'step': 60}\n"

@@ -116,6 +116,20 @@ _ALIASES: dict[str, str] = {
     **dict.fromkeys(("disc_loss", "discloss"), DISC_LOSS),
 }
 
+#: The other ways trainers abbreviate the two losses (``Reconst Loss``, ``kld_term``): a word
+#: of the family, then at most a ``loss``/``error``/``term`` word. Tried after the aliases.
+_LOSS_WORDS = r"(?:_(?:loss|losses|err|error|term|cost))?"
+_SPELLINGS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"(?:rec|recon|recons|reconst|reconstr|reconstruct|reconstructed|"
+            r"reconstruction|reconstructions)" + _LOSS_WORDS
+        ),
+        REC,
+    ),
+    (re.compile(r"(?:kl|kld|kl_div|kl_divergence|kullback_leibler)" + _LOSS_WORDS), KL),
+)
+
 #: Names kept as they are, but found behind a ``train/`` prefix too (``train/d_weight``).
 _KEPT_NAMES: frozenset[str] = frozenset(ADVERSARIAL) | {LR, "learning_rate"}
 
@@ -202,13 +216,18 @@ def canonical_name(raw: str) -> tuple[str, bool]:
         key = key[:-5]  # Lightning's per-step twin of a metric
     if is_eval_key(key):
         return key, False
-    for candidate in _candidates(key):
+    candidates = _candidates(key)
+    for candidate in candidates:
         if candidate in _WEAK_ALIASES:
             return _WEAK_ALIASES[candidate], True
         if candidate in _ALIASES:
             return _ALIASES[candidate], False
         if candidate in _KEPT_NAMES:
             return candidate, False
+    for candidate in candidates:
+        for spelling, name in _SPELLINGS:
+            if spelling.fullmatch(candidate):
+                return name, False
     return key, False
 
 

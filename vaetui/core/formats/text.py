@@ -476,6 +476,10 @@ class TextParser:
                 if epoch is None:
                     return self._bare(n, int(total)), epoch
                 return self._counter(epoch, n, int(total)), epoch
+            if total and epoch is not None:
+                # ``Epoch [2/10], Step [10/300]``: a step counted per epoch once it starts
+                # over as the epoch moves on; a global one keeps its own numbers.
+                return self._counter(epoch, n, int(total)), epoch
             return float(n), epoch
         br = _BRACKET.search(masked) or _LEADING.search(masked)
         if br:
