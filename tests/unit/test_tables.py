@@ -80,6 +80,35 @@ def test_a_table_reads_as_its_csv_twin(delimiter: str, fmt: str, name: str) -> N
     assert tsv.verdict("divergence").level == "bad"  # type: ignore[union-attr]
 
 
+def _ruled(style: str, rows: list[list[str]]) -> bytes:
+    """A printed table: Markdown's (``| a | b |`` under ``|---|---|``) or box drawing's."""
+    cells = [list(COLUMNS), *([c or "nan" for c in r] for r in rows)]
+    if style == "markdown":
+        lines = ["| " + " | ".join(f"{c:>10}" for c in row) + " |" for row in cells]
+        lines.insert(1, "|" + "|".join(":" + "-" * 10 + ":" for _ in COLUMNS) + "|")
+    else:
+        lines = ["┃ " + " ┃ ".join(f"{c:>10}" for c in cells[0]) + " ┃"]
+        lines.append("┡" + "╇".join("━" * 12 for _ in COLUMNS) + "┩")
+        lines += ["│ " + " │ ".join(f"{c:>10}" for c in row) + " │" for row in cells[1:]]
+        lines.append("└" + "┴".join("─" * 12 for _ in COLUMNS) + "┘")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("style", ["markdown", "box"])
+@pytest.mark.parametrize("count", [300, 5000], ids=["rows", "blocks"])
+def test_a_ruled_table_reads_as_its_csv_twin(style: str, count: int) -> None:
+    """``| 10 | 0.05 |`` rows (Markdown, tabulate, rich) are an aligned table: the rules and
+    the horizontal lines are no cells, and big blocks of them take the columnar path."""
+    rows = [[c or "nan" for c in r] for r in _rows(count)]
+    ruled = _read(_ruled(style, rows)).snapshot()
+    csv = _read(_table(",", rows)).snapshot()
+    assert ruled.format == "table" and ruled.records == csv.records == len(rows)
+    for name, series in csv.history.items():
+        np.testing.assert_array_equal(ruled.history[name].steps, series.steps)
+        np.testing.assert_array_equal(ruled.history[name].values, series.values)
+    assert [(v.id, v.level) for v in ruled.criteria] == [(v.id, v.level) for v in csv.criteria]
+
+
 def test_tsv_rows_of_one_shape_are_read_as_columns() -> None:
     parser = CsvParser(delimiter="\t")
     assert parser.parse(TextBlock("\t".join(COLUMNS) + "\n", 1)) == []
@@ -89,3 +118,14 @@ def test_tsv_rows_of_one_shape_are_read_as_columns() -> None:
     assert any(isinstance(i, Batch) for i in items)
     assert sum(i.steps.size if isinstance(i, Batch) else 1 for i in items) == len(rows)
     assert all(isinstance(i, (Batch, Record)) for i in items)
+
+
+def test_markdown_rows_of_one_shape_are_read_as_columns() -> None:
+    parser = CsvParser(delimiter=" ")
+    assert parser.parse(TextBlock("| step | rec_loss | kl_loss |\n|---|---|---|\n", 1)) == []
+    text = "".join(
+        f"| {i * 10:6d} | {0.01 + i * 1e-6:.6f} | {500 + i / 100:.3f} |\n" for i in range(1, 5000)
+    )
+    items = parser.parse(TextBlock(text, 3))
+    assert len(items) == 1 and isinstance(items[0], Batch) and items[0].steps.size == 4999
+    assert items[0].names == ("rec_loss", "kl_loss") and items[0].steps[-1] == 49990

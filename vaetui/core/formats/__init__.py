@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 
-from vaetui.core.formats.base import Parser, Record, parse_number
+from vaetui.core.formats.base import Parser, Record, parse_number, table_cells
 from vaetui.core.formats.csvlog import TABLE_FORMATS, CsvParser, looks_like_header, split_cells
 from vaetui.core.formats.custom import LineFormat
 from vaetui.core.formats.text import TextParser
 
 #: A column name of an aligned table: one word, no ``=`` or ``:`` (those are pairs).
 _NAME_CELL = re.compile(r"^[A-Za-z_][\w./-]*$")
+
+#: A table's horizontal rule (``|---|:--:|``, ``+-----+``, ``=====``): no cells, no data.
+_RULE_ROW = re.compile(r"[-=+:|│┃─━┼╇┡┩└┘┌┐╭╮╰╯ ]+")
 
 #: A line's text between line ends (``\n`` or ``\r``).
 _LINE = re.compile(r"[^\r\n]+")
@@ -99,12 +102,14 @@ def _table(lines: list[str], delimiter: str) -> bool | None:
 
 def _aligned_table(lines: list[str]) -> bool:
     """Somewhere in the first lines, a row of single-word names (``step loss kl_loss``) over
-    two rows of as many numbers and nothing else: columns aligned with spaces."""
+    two rows of as many numbers and nothing else: columns aligned with spaces (or ruled
+    with ``|``, under a Markdown ``|---|`` line, which is left out here)."""
+    lines = [line for line in lines if not _RULE_ROW.fullmatch(line)]
     for i in range(len(lines) - 2):
-        names = lines[i].split()
+        names = table_cells(lines[i])
         if len(names) < 2 or any(not _NAME_CELL.match(n) for n in names):
             continue
-        rows = [lines[i + 1].split(), lines[i + 2].split()]
+        rows = [table_cells(lines[i + 1]), table_cells(lines[i + 2])]
         if all(len(r) == len(names) and all(parse_number(c) is not None for c in r) for r in rows):
             return True
     return False

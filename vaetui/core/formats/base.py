@@ -88,3 +88,14 @@ def iter_segments(block: TextBlock):
         elif physical.strip():
             yield line, physical
         line += 1
+
+
+#: Column rules of a printed table (Markdown's ``|``, box drawing's ``│`` and ``┃``): between
+#: the cells of an aligned table, read as whitespace.
+_TABLE_RULES = str.maketrans("|│┃", "   ")
+
+
+def table_cells(line: str) -> list[str]:
+    """The cells of an aligned table's row: runs of whitespace and column rules split them
+    (``| 10 | 0.05 |`` and ``10   0.05`` are the same two cells)."""
+    return line.translate(_TABLE_RULES).split()

@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from vaetui.core.formats.base import Record, iter_segments, parse_number
+from vaetui.core.formats.base import Record, iter_segments, parse_number, table_cells
 from vaetui.core.formats.fastcsv import CsvFastPath, csv_fast_path
 from vaetui.core.formats.fastkv import Batch
 from vaetui.core.lines import TextBlock
@@ -52,9 +52,9 @@ TABLE_FORMATS = {",": "csv", "\t": "tsv", " ": "table"}
 
 
 def split_cells(line: str, delimiter: str) -> list[str]:
-    """The cells of one row: CSV quoting for commas and tabs, whitespace runs for tables."""
+    """The cells of one row: CSV quoting for commas and tabs, ``table_cells`` for tables."""
     if delimiter == " ":
-        return line.split()
+        return table_cells(line)
     return next(csv.reader([line], delimiter=delimiter), [])
 
 

@@ -22,13 +22,15 @@ import re
 import numpy as np
 
 from vaetui.core.formats import fastkv
-from vaetui.core.formats.base import parse_number
+from vaetui.core.formats.base import parse_number, table_cells
 from vaetui.core.formats.columns import read_fields
 from vaetui.core.formats.fastkv import Batch, FastPath, Shape
 from vaetui.core.lines import TextBlock
 
 #: Commas (and tabs) become spaces before the columns are read.
 CSV_DELIMITERS = bytes.maketrans(b",\t", b"  ")
+#: An aligned table's cells are split by whitespace and Markdown's ``|`` rules too.
+TABLE_DELIMITERS = bytes.maketrans(b",\t|", b"   ")
 #: A cell the fast path can column: a plain decimal number, nothing else.
 _PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 #: Columns that are not metrics: the step, the epoch, a timestamp.
@@ -40,7 +42,7 @@ def csv_fast_path(columns: list[str], delimiter: str = ",") -> CsvFastPath:
     separator = delimiter.encode("ascii") if delimiter in (",", "\t") else None
     shapes = FastPath(
         lambda line: learn_csv_shape(line, columns, delimiter),
-        CSV_DELIMITERS,
+        TABLE_DELIMITERS if delimiter == " " else CSV_DELIMITERS,
         reader="polars",
         separator=separator,
     )
@@ -97,7 +99,7 @@ def learn_csv_shape(line: str, columns: list[str], delimiter: str = ",") -> Shap
     """Columns of a row of plain numbers under ``columns``, or None (read it row by row)."""
     if '"' in line or "\r" in line or (delimiter != "," and "," in line):
         return None
-    cells = line.split() if delimiter == " " else line.split(delimiter)
+    cells = table_cells(line) if delimiter == " " else line.split(delimiter)
     if len(cells) != len(columns):
         return None
     used: dict[str, int] = {}  # column name -> token index
