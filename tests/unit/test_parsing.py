@@ -854,6 +854,9 @@ def test_a_global_step_with_its_total_beside_the_epoch_keeps_its_numbers() -> No
     text = "".join(f"epoch {s // 250} step {s}/1000 loss=0.1\n" for s in range(10, 1000, 10))
     steps = [step for _seg, step, _v in records(feed(text, "auto"))]
     assert steps == [float(s) for s in range(10, 1000, 10)]
+    # The new epoch's first line may repeat the last step (one record): still a global count.
+    text = "".join(f"epoch {e} step {s}/300 loss=0.1\n" for e, s in ((1, 100), (2, 100), (2, 110)))
+    assert [step for _seg, step, _v in records(feed(text, "auto"))] == [100.0, 110.0]
 
 
 @pytest.mark.parametrize(("raw", "canonical"), ALIAS_CASES)

@@ -478,8 +478,9 @@ class TextParser:
                 return self._counter(epoch, n, int(total)), epoch
             if total and epoch is not None:
                 # ``Epoch [2/10], Step [10/300]``: a step counted per epoch once it starts
-                # over as the epoch moves on; a global one keeps its own numbers.
-                return self._counter(epoch, n, int(total)), epoch
+                # over (goes lower) as the epoch moves on; a global one keeps its numbers,
+                # also when the new epoch's first line repeats the last step.
+                return self._counter(epoch, n, int(total), restarts_only=True), epoch
             return float(n), epoch
         br = _BRACKET.search(masked) or _LEADING.search(masked)
         if br:
@@ -513,17 +514,24 @@ class TextParser:
         self._banner_since = False
         return float(self._bare_offset + n)
 
-    def _counter(self, epoch: int | None, n: int, total: int | None) -> float:
+    def _counter(
+        self, epoch: int | None, n: int, total: int | None, restarts_only: bool = False
+    ) -> float:
         """Step from an ``n/total`` counter, combined with the epoch when n is per epoch.
 
         A counter is per epoch once the epoch moves on while n does not grow (Lightning,
-        Keras, ``Batch i/N``); a counter that keeps growing across epochs is global.
+        Keras, ``Batch i/N``), or with ``restarts_only`` while n goes lower; a counter that
+        keeps growing across epochs is global.
         """
         if epoch is None or total is None:
             self._last_counter = None
             return float(n)
         last = self._last_counter
-        if last is not None and epoch > last[0] and n <= last[1]:
+        if (
+            last is not None
+            and epoch > last[0]
+            and (n < last[1] or (n == last[1] and not restarts_only))
+        ):
             self._per_epoch = True
         self._last_counter = (epoch, n)
         if not self._per_epoch:
