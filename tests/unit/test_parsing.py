@@ -850,6 +850,28 @@ def test_a_step_counted_per_epoch_follows_on_across_epochs() -> None:
     assert snap.segments == 1 and snap.sources == {"rec_loss": "Reconst Loss", "kl_loss": "KL Div"}
 
 
+def test_fairseq_train_lines_are_steps_not_restarts() -> None:
+    """``epoch 001:    100 / 1563 … num_updates=100``: the update count is the step; without
+    it, the counter after the epoch is (each line read as a restart at step 1 before)."""
+    with_updates = "".join(
+        f"2024-01-01 12:00:00 | INFO | train_inner | epoch 001:    {n} / 1563 "
+        f"loss=5.{9 - n // 100}, "
+        f"nll_loss=2.1, num_updates={n}, lr=1e-4, gnorm=1.2\n"
+        for n in (100, 200, 300)
+    )
+    run = feed(with_updates, "auto")
+    assert [step for _seg, step, _v in records(run)] == [100.0, 200.0, 300.0]
+    assert "num_updates" not in run.snapshot().metrics
+    counted = "".join(
+        f"epoch {e:03d}:    {n} / 1563 loss=5.{e}{n // 100}, nll_loss=2.{e}\n"
+        for e in (1, 2)
+        for n in (100, 200)
+    )
+    run = feed(counted, "auto")
+    assert [step for _seg, step, _v in records(run)] == [100.0, 200.0, 1663.0, 1763.0]
+    assert run.snapshot().segments == 1
+
+
 def test_a_global_step_with_its_total_beside_the_epoch_keeps_its_numbers() -> None:
     text = "".join(f"epoch {s // 250} step {s}/1000 loss=0.1\n" for s in range(10, 1000, 10))
     steps = [step for _seg, step, _v in records(feed(text, "auto"))]

@@ -155,6 +155,7 @@ STEP_KEYS: frozenset[str] = frozenset(
         "it",
         "global_step",
         "trainer_global_step",
+        "num_updates",
         "batch",
         "batch_idx",
     }

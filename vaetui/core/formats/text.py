@@ -56,13 +56,16 @@ _MMENGINE = re.compile(
     r"(?:\s*\[\s*(\d+)\s*/\s*(\d+)\s*\])?"
 )
 _LABELLED = re.compile(
-    r"\b(global[ _]step|step|iteration|iters?|it|batch|batch_idx)\b['\"]?\s*[:=#]?\s*\[?\s*(\d+)"
+    r"\b(global[ _]step|step|num_updates|iteration|iters?|it|batch|batch_idx)\b['\"]?\s*[:=#]?"
+    r"\s*\[?\s*(\d+)"
     r"(?:\s*/\s*(\d+))?",
     re.IGNORECASE,
 )
 _EPOCH = re.compile(
     r"\b(?:epoch|ep)\b['\"]?\s*[:=#]?\s*\[?\s*(\d+)(?:\s*/\s*(\d+))?", re.IGNORECASE
 )
+#: A counter right after the epoch (fairseq's ``epoch 001:    100 / 1563``), read from there.
+_AFTER_EPOCH = re.compile(r"\s*[:|,\]-]?\s*(\d+)\s*/\s*(\d+)(?=\s)")
 _BRACKET = re.compile(r"\[\s*(\d+)\s*/\s*(\d+)\s*(?:\(\s*\d+%\))?\s*\]")
 _LEADING = re.compile(r"^\s*(\d+)\s*/\s*(\d+)(?=\s)")
 _EPOCH_HEADER = re.compile(r"^\W*epoch\s*[:#]?\s*\[?\s*(\d+)(?:\s*/\s*(\d+))?\s*\]?\W*$", re.I)
@@ -483,6 +486,8 @@ class TextParser:
                 return self._counter(epoch, n, int(total), restarts_only=True), epoch
             return float(n), epoch
         br = _BRACKET.search(masked) or _LEADING.search(masked)
+        if br is None and epoch_m is not None:
+            br = _AFTER_EPOCH.match(seg, epoch_m.end())
         if br:
             return self._counter(epoch, int(br.group(1)), int(br.group(2))), epoch
         if epoch_m is not None:
