@@ -178,10 +178,11 @@ def test_a_quiet_live_run_turns_stall_watch_on_time_alone() -> None:
     assert last is not None
     early = run.snapshot(now=last + 30)
     assert early.verdict("stall").level == "excellent"  # type: ignore[union-attr]
-    assert early.stall_after == 60.0
+    assert early.stall_after == 60.0 and early.stall_watch_at() == last + 60.0
     late = run.snapshot(now=last + 61)
     stall = late.verdict("stall")
     assert stall is not None and stall.level == "watch" and stall.value == pytest.approx(61)
+    assert late.stall_watch_at() is None  # nothing more to wait for
     assert [c.criterion for c in late.changes if c.after == "watch"] == ["stall", "overall"]
     later = run.snapshot(now=last + 90)
     assert later.verdict("stall").value == pytest.approx(90)  # type: ignore[union-attr]

@@ -178,7 +178,7 @@ class _ChangePrinter:
                 snap = self._run.snapshot()
             if snap.records == 0:
                 return
-            self.stall_at = _stall_at(snap)
+            self.stall_at = snap.stall_watch_at()
             self._print(snap)
             if self._dispatcher is not None:
                 self._dispatcher.observe(snap, run_label(self._path), self._path)
@@ -192,14 +192,6 @@ class _ChangePrinter:
                     self._stop.set()
                     return
                 self._printed = change.seq
-
-
-def _stall_at(snap: Snapshot) -> float | None:
-    """When the stall verdict of ``snap`` turns watch with no new line; None if it will not."""
-    stall = snap.verdict("stall")
-    if snap.stall_after is None or snap.last_record_time is None or stall is None:
-        return None
-    return None if stall.level == "watch" else snap.last_record_time + snap.stall_after
 
 
 @contextmanager

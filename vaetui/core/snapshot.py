@@ -280,6 +280,15 @@ class Snapshot:
                 return v
         return None
 
+    def stall_watch_at(self) -> float | None:
+        """When (``time.time()``) the stall verdict turns watch if no line comes, so a reader
+        takes a fresh picture then (no read will); None when it will not: it reads watch
+        already, or stall is not judged (not live, finished, no record yet)."""
+        stall = self.verdict("stall")
+        if self.stall_after is None or self.last_record_time is None or stall is None:
+            return None
+        return None if stall.level == "watch" else self.last_record_time + self.stall_after
+
     def to_json(self) -> dict[str, Any]:
         """The stable ``check --json`` form (see SPEC.md)."""
         out = self._json()

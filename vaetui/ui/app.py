@@ -331,18 +331,15 @@ class VaeApp(AlertOutlets, App[int]):
 
     def _stall_in(self, feed: RunFeed) -> float | None:
         """Seconds until the run's stall badge turns watch if no line comes (the core's
-        ``stall_after``), so the app looks again right then rather than at the next quiet
-        refresh. None when it will not: the badge reads watch already, stall is not judged,
-        or a refresh for this quiet spell was asked for already."""
+        ``stall_watch_at``), so the app looks again right then rather than at the next
+        quiet refresh. None when it will not, or a refresh for this quiet spell was asked."""
         snap = feed.snapshot
-        if snap is None or snap.stall_after is None or snap.last_record_time is None:
-            return None
-        shown = snap.verdict("stall")
-        if shown is None or shown.level == "watch":
+        at = snap.stall_watch_at() if snap is not None else None
+        if snap is None or at is None:
             return None
         if self._stall_asked.get(feed.index) == snap.last_record_time:
             return None
-        return snap.last_record_time + snap.stall_after - self.clock()
+        return at - self.clock()
 
     # -- rendering ----------------------------------------------------------------------
 
