@@ -170,10 +170,17 @@ def test_finished_log_reads_finished_and_stall_does_not_watch() -> None:
     assert snap.overall != "watch"
 
 
+def _unfinished(scenario: str, steps: int) -> bytes:
+    """A simulated log without its last line (``training finished``): a trainer that stopped."""
+    data = _log(scenario, steps)
+    assert data.rstrip().rsplit(b"\n", 1)[1].startswith(b"training finished")
+    return data.rstrip().rsplit(b"\n", 1)[0] + b"\n"
+
+
 def test_a_quiet_live_run_turns_stall_watch_on_time_alone() -> None:
     """No record comes to count a dwell: the stall verdict and its age follow the clock."""
     run = Run("quiet", RunOptions(live=True))
-    run.feed(_log("healthy", 500))
+    run.feed(_unfinished("healthy", 500))
     last = run.snapshot().last_record_time
     assert last is not None
     early = run.snapshot(now=last + 30)
@@ -186,6 +193,39 @@ def test_a_quiet_live_run_turns_stall_watch_on_time_alone() -> None:
     assert [c.criterion for c in late.changes if c.after == "watch"] == ["stall", "overall"]
     later = run.snapshot(now=last + 90)
     assert later.verdict("stall").value == pytest.approx(90)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "end",
+    [
+        "training finished: 2000 steps in 14:26",
+        "Training completed. Do not forget to share your model on huggingface.co/models =)",
+        "`Trainer.fit` stopped: `max_epochs=5` reached.",
+        "INFO Finished training after 5 epochs",
+    ],
+)
+def test_a_run_that_says_it_is_over_is_not_stalled(end: str) -> None:
+    """Quiet after the trainer's own last word is the end of training, not a hung trainer;
+    a record after it (training resumed, or a new run appended) is watched again."""
+    run = Run("over", RunOptions(live=True))
+    run.feed(_unfinished("healthy", 500) + f"{end}\n".encode())
+    last = run.snapshot().last_record_time
+    assert last is not None
+    snap = run.snapshot(now=last + 300)
+    stall = snap.verdict("stall")
+    assert stall is not None and stall.level == "excellent" and "over" in stall.summary
+    assert snap.stall_watch_at() is None
+    run.feed(b"step 100000 loss=0.1 rec_loss=0.007 kl_loss=500\n")
+    assert run.snapshot().stall_watch_at() is not None
+
+
+@pytest.mark.parametrize("line", ["Training epoch 3 done, loss=0.1", "warm-up finished"])
+def test_a_line_about_part_of_training_is_not_its_end(line: str) -> None:
+    run = Run("going", RunOptions(live=True))
+    run.feed(_unfinished("healthy", 500) + f"{line}\n".encode())
+    last = run.snapshot().last_record_time
+    assert last is not None
+    assert run.snapshot(now=last + 120).verdict("stall").level == "watch"  # type: ignore[union-attr]
 
 
 # ------------------------------------------------------------------------- property tests

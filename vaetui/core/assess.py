@@ -57,6 +57,8 @@ class RunFacts:
     seconds_quiet: float | None
     usual_interval: float | None
     rec_scale: float | None = None
+    #: The log's newest line said training is over (``training finished``).
+    training_over: bool = False
     finished: bool = False
     #: Step where the discriminator switched on in the newest segment (a phase event).
     disc_start: float | None = None
@@ -317,6 +319,7 @@ def judge_input(
         spike_step=spike[0] if spike else None,
         seconds_quiet=facts.seconds_quiet,
         usual_interval=facts.usual_interval,
+        training_over=facts.training_over,
         kl_trend=kl_trend,
         rec_trend=view.trend(judged[REC])[0],
         kl_weight_move=_weight_move(schedule, kl_from),

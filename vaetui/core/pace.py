@@ -34,6 +34,8 @@ class Pace:
         #: The usual seconds between reads, worked out once per new read (stale: not yet).
         self._usual: float | None = None
         self._usual_stale = True
+        #: The newest line said training is over, and no record came after it.
+        self._ended = False
 
     def clear(self) -> None:
         """Forget the reads (history arrived in bulk); the newest record's time stays."""
@@ -46,8 +48,18 @@ class Pace:
             self._reads.append((when, step))
             self._usual_stale = True
 
+    def note_end(self) -> None:
+        """The log said training is over: quiet from now on is the end, not a stall."""
+        self._ended = True
+
+    @property
+    def ended(self) -> bool:
+        """The newest line said training is over and no record came after it."""
+        return self._ended
+
     def note_record(self, when: float) -> None:
-        """A record was read at ``when``."""
+        """A record was read at ``when`` (after an end line: the run goes on, or again)."""
+        self._ended = False
         self.last_record_time = when
         if self._history_age is not None:
             self._records_after_history += 1

@@ -214,6 +214,8 @@ class Run:
     def _ingest(self, rec: Record) -> None:
         if rec.config and self._banner.take(rec.config):
             self._steps.note_banner(rec.line)
+        if rec.ends and self.options.live:
+            self._pace.note_end()
         if not rec.values:
             return
         keys = tuple(rec.values)
@@ -334,7 +336,7 @@ class Run:
     def _stall_after(self, facts: RunFacts) -> float | None:
         """Quiet seconds after which the stall verdict turns watch; None where it is not
         judged (not live, finished, no record yet)."""
-        if facts.seconds_quiet is None or facts.finished:
+        if facts.seconds_quiet is None or facts.finished or facts.training_over:
             return None
         return stall_limit(facts.usual_interval, self.options.profile)
 
@@ -392,6 +394,7 @@ class Run:
             worst_spike=max(recorder.spikes, key=lambda s: s[1]) if recorder.spikes else None,
             seconds_quiet=quiet,
             usual_interval=usual,
+            training_over=self._pace.ended,
             rec_scale=self.options.rec_scale,
             finished=self.options.live and self._finished(now),
             disc_start=recorder.watch.disc_start,

@@ -40,6 +40,8 @@ class JudgeInput:
     #: Live only: seconds since the last new line, and the usual interval between lines.
     seconds_quiet: float | None = None
     usual_interval: float | None = None
+    #: The log's newest line said training is over: its quiet is the end, not a stall.
+    training_over: bool = False
     #: The adversarial half (VAE-GAN): EMAs after the discriminator's start and its grace.
     disc_loss: float | None = None
     disc_change: float | None = None

@@ -83,6 +83,17 @@ def stall(j: JudgeInput, p: Profile) -> Verdict:
         )
     usual = j.usual_interval
     inputs = {"seconds_quiet": j.seconds_quiet, "usual_interval": usual}
+    if j.training_over:
+        return Verdict(
+            "stall",
+            "excellent",
+            j.seconds_quiet,
+            f"the trainer said training is over, {duration(j.seconds_quiet)} ago",
+            "Nothing to do.",
+            bands,
+            inputs,
+            immediate=True,
+        )
     if j.seconds_quiet > stall_limit(usual, p):
         return Verdict(
             "stall",

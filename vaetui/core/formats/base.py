@@ -61,6 +61,8 @@ class Record:
     continues: bool = False
     #: The log gave no counter: ``step`` is the parser's own row number.
     numbered: bool = False
+    #: The line says training is over (``training finished``): once quiet, the run is done.
+    ends: bool = False
 
 
 class Parser(Protocol):

@@ -64,6 +64,15 @@ _LABELLED = re.compile(
 _EPOCH = re.compile(
     r"\b(?:epoch|ep)\b['\"]?\s*[:=#]?\s*\[?\s*(\d+)(?:\s*/\s*(\d+))?", re.IGNORECASE
 )
+#: A line that says training is over: ``training finished: 2000 steps``, ``Training completed.``
+#: (Hugging Face), ``Trainer.fit stopped: max_epochs=10 reached`` (Lightning), ``Finished
+#: training``. Only the words side by side: ``training epoch 3 done`` is not the end.
+_TRAINING_ENDS = re.compile(
+    r"\b(?:training|train)\s+(?:is\s+|has\s+)?(?:finished|complete|completed|done|ended|over)\b"
+    r"|\b(?:finished|done|completed)\s+training\b"
+    r"|\bfit`?\s+stopped\b|\bmax_(?:epochs|steps)=\d+`?\s+reached\b",
+    re.IGNORECASE,
+)
 #: A counter right after the epoch (fairseq's ``epoch 001:    100 / 1563``), read from there.
 _AFTER_EPOCH = re.compile(r"\s*[:|,\]-]?\s*(\d+)\s*/\s*(\d+)(?=\s)")
 _BRACKET = re.compile(r"\[\s*(\d+)\s*/\s*(\d+)\s*(?:\(\s*\d+%\))?\s*\]")
@@ -292,7 +301,14 @@ class TextParser:
         )
 
     def parse_segment(self, seg: str, line: int) -> Record | None:
-        """Parse one segment (text between line terminators)."""
+        """Parse one segment (text between line terminators); a line that makes no record
+        but says training is over (``training finished``) gives an ``ends`` record."""
+        rec = self._parse_segment(seg, line)
+        if (rec is None or not rec.values) and _TRAINING_ENDS.search(seg):
+            return Record(None, line, {}, None, rec.config if rec else {}, ends=True)
+        return rec
+
+    def _parse_segment(self, seg: str, line: int) -> Record | None:
         if "[rank" in seg or "[RANK" in seg:
             m = _RANK.match(seg)
             if m:
