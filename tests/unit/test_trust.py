@@ -202,7 +202,6 @@ def test_a_quiet_live_run_turns_stall_watch_on_time_alone() -> None:
         "Training completed. Do not forget to share your model on huggingface.co/models =)",
         "`Trainer.fit` stopped: `max_epochs=5` reached.",
         "INFO Finished training after 5 epochs",
-        "2026-11-24 13:40:03,801 INFO vae.train: finished 1000 steps in 1.9s",
     ],
 )
 def test_a_run_that_says_it_is_over_is_not_stalled(end: str) -> None:

@@ -66,11 +66,10 @@ _EPOCH = re.compile(
 )
 #: A line that says training is over: ``training finished: 2000 steps``, ``Training completed.``
 #: (Hugging Face), ``Trainer.fit stopped: max_epochs=10 reached`` (Lightning), ``Finished
-#: training``, ``finished 1000 steps in 1.9s``. Only the words side by side: ``training epoch
-#: 3 done`` is not the end.
+#: training``. Only the words side by side: ``training epoch 3 done`` is not the end.
 _TRAINING_ENDS = re.compile(
     r"\b(?:training|train)\s+(?:is\s+|has\s+)?(?:finished|complete|completed|done|ended|over)\b"
-    r"|\b(?:finished|done|completed)\s+(?:training\b|\d+\s+(?:steps|epochs|iterations)\b)"
+    r"|\b(?:finished|done|completed)\s+training\b"
     r"|\bfit`?\s+stopped\b|\bmax_(?:epochs|steps)=\d+`?\s+reached\b",
     re.IGNORECASE,
 )
