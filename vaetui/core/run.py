@@ -83,9 +83,16 @@ class RunOptions:
 class Run:
     """A run being read: feed it bytes, ask it for snapshots."""
 
-    def __init__(self, name: str, options: RunOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        options: RunOptions | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """A run named ``name``; ``clock`` tells the wall-clock time of each read (tests fix it)."""
         self.name = name
         self.options = options or RunOptions()
+        self._clock = clock
         self._reader = RecordReader(
             self.options.fmt, self.options.rank, self.options.profile.formats
         )
@@ -144,8 +151,9 @@ class Run:
         if len(data) >= _HISTORY_CHUNK:
             self._pace.clear()  # history read in bulk says nothing about the live pace
         elif self.options.live and last is not None:
-            self._pace.note_read(time.time(), last)
-            self.step_times.note(time.time(), last)
+            now = self._clock()
+            self._pace.note_read(now, last)
+            self.step_times.note(now, last)
 
     def set_compact(self, compact: bool) -> None:
         """Keep the histories without spare room (a run not on screen) or with room to grow.
@@ -270,7 +278,7 @@ class Run:
 
     def _note_record(self) -> None:
         if self.options.live:
-            self._pace.note_record(time.time())
+            self._pace.note_record(self._clock())
 
     # -- output --------------------------------------------------------------------------
 
@@ -279,7 +287,7 @@ class Run:
         # Values near 1e308 legitimately overflow to inf in means and spreads; the
         # verdicts handle inf, so numpy need not warn about it on stderr.
         with np.errstate(all="ignore"):
-            return self._snapshot(time.time() if now is None else now)
+            return self._snapshot(self._clock() if now is None else now)
 
     def _snapshot(self, now: float) -> Snapshot:
         images = self._images.summary() if self._images is not None else None
@@ -411,7 +419,7 @@ class Run:
             return
         view = SegmentView(self._recorder.histories, self.options.profile, 0.0)
         view.alpha = self._alpha(view)
-        facts = replace(self._facts(time.time()), seconds_quiet=None, usual_interval=None)
+        facts = replace(self._facts(self._clock()), seconds_quiet=None, usual_interval=None)
         judged, _end, _schedule = judge_input(view, facts)
         self._previous_verdicts = judge(judged, self.options.profile)
 
