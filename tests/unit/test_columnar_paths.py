@@ -20,7 +20,9 @@ from hypothesis import strategies as st
 
 import vaetui.core.formats.fastkv as fastkv
 from tests.support.paths import GENERATED
-from vaetui.core.formats import columns
+from vaetui.core.formats import columns, text
+from vaetui.core.formats.fastkv import Batch
+from vaetui.core.reader import RecordReader
 from vaetui.core.run import Run
 
 
@@ -259,3 +261,97 @@ def test_a_token_that_is_not_a_number_fails_the_whole_table(rows, bad, at) -> No
     assert columns.read_columns(data, len(rows), [1, 3], "polars") is None
     if bad not in ("", "1_0"):  # loadtxt: a short line; float's digit separators
         assert columns.read_columns(data, len(rows), [1, 3], "numpy") is None
+
+
+def _items(data: bytes, reader: columns.Reader, mp: pytest.MonkeyPatch) -> list[tuple]:
+    """Every record and batch a text log gives with one number reader, as plain values."""
+    mp.setattr(fastkv, "MIN_BLOCK_BYTES", 0)
+    mp.setattr(fastkv, "MIN_RUN_LINES", 8)
+    mp.setattr(text, "POLARS_AFTER_BYTES", 0)  # polars from the first byte, not after 32 MB
+    source = RecordReader(number_reader=reader)
+    items = source.feed(data) + source.finish()
+    out: list[tuple] = []
+    for item in items:
+        if isinstance(item, Batch):
+            out.append(
+                (
+                    item.names,
+                    item.steps.tolist(),
+                    item.lines.tolist(),
+                    None if item.epochs is None else item.epochs.tolist(),
+                    [repr(v) for v in item.values.ravel().tolist()],
+                )
+            )
+        else:
+            out.append((item.step, item.line, repr(item.values), item.epoch, item.continues))
+    return out
+
+
+def _text_logs() -> list[Path]:
+    return [p for p in _generated_logs() if p.suffix == ".log"]
+
+
+@pytest.mark.parametrize("path", _text_logs(), ids=lambda p: str(p.relative_to(GENERATED)))
+def test_text_logs_read_the_same_with_either_number_reader(path: Path) -> None:
+    """A live run reads text lines with numpy, a one-shot read with polars: the same items."""
+    data = path.read_bytes()
+    with pytest.MonkeyPatch.context() as mp:
+        by_numpy = _items(data, "numpy", mp)
+    with pytest.MonkeyPatch.context() as mp:
+        tables: list[int] = []
+        read_polars = columns._read_polars
+        mp.setattr(
+            columns, "_read_polars", lambda *a, **k: tables.append(1) or read_polars(*a, **k)
+        )
+        by_polars = _items(data, "polars", mp)
+    assert by_numpy == by_polars
+    if any(isinstance(item[0], tuple) for item in by_polars):  # batches: polars read them
+        assert tables
+
+
+def test_most_text_logs_are_read_in_batches() -> None:
+    """The comparison above is between the number readers, not between two per-line reads."""
+    logs = _text_logs()
+    if not logs:
+        pytest.skip(f"the shared generated logs are not at {GENERATED}")
+    with pytest.MonkeyPatch.context() as mp:
+        batched = [
+            p
+            for p in logs
+            if any(isinstance(i[0], tuple) for i in _items(p.read_bytes(), "polars", mp))
+        ]
+    assert len(batched) >= len(logs) // 2
+
+
+def test_a_one_shot_read_takes_polars_after_its_first_megabytes_and_not_for_wide_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """polars' import pays off on a big log only, and its memory grows with a table's columns."""
+    used: list[str] = []
+    read_polars, read_loadtxt = columns._read_polars, columns._read_loadtxt
+    monkeypatch.setattr(
+        columns, "_read_polars", lambda *a: used.append("polars") or read_polars(*a)
+    )
+    monkeypatch.setattr(
+        columns, "_read_loadtxt", lambda *a: used.append("numpy") or read_loadtxt(*a)
+    )
+    monkeypatch.setattr(text, "POLARS_AFTER_BYTES", 200_000)
+    narrow = b"".join(
+        b"step %d loss=0.%d kl=%d.5\n" % (i, i % 97, i % 13) for i in range(1, 30_000)
+    )
+    source = RecordReader(number_reader="polars")
+    for start in range(0, len(narrow), 100_000):
+        source.feed(narrow[start : start + 100_000])
+    assert used[:2] == ["numpy", "numpy"] and set(used[3:]) == {"polars"}
+    used.clear()
+    keys = " ".join(f"m{k}=%d.25" for k in range(fastkv.WIDE_COLUMNS + 1))
+    wide = "".join(f"step {i} {keys % ((i,) * (fastkv.WIDE_COLUMNS + 1))}\n" for i in range(1, 400))
+    source = RecordReader(number_reader="polars")
+    source.feed(b"x=1\n" * 60_000)  # past the first bytes
+    used.clear()
+    source.feed(wide.encode())
+    assert used and set(used) == {"numpy"}
+    used.clear()
+    live = RecordReader(number_reader="numpy")
+    live.feed(narrow)
+    assert used and set(used) == {"numpy"}

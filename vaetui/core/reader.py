@@ -12,6 +12,7 @@ from collections import Counter
 from vaetui.core import formats
 from vaetui.core.encoding import ByteDecoder
 from vaetui.core.formats.base import Parser, Record
+from vaetui.core.formats.columns import Reader
 from vaetui.core.formats.custom import LineFormat
 from vaetui.core.formats.fastkv import Batch
 from vaetui.core.guard import parse_guarded
@@ -35,6 +36,8 @@ class RecordReader:
         fmt: A format name, or ``"auto"`` to sniff it from the first lines.
         rank: In multi-rank logs, the rank whose lines are read.
         line_formats: A profile's own line formats (``[[formats]]``); ``fmt`` may name one.
+        number_reader: What reads the numbers of text lines of one shape (see
+            ``vaetui.core.formats.columns``).
     """
 
     def __init__(
@@ -42,8 +45,10 @@ class RecordReader:
         fmt: str = "auto",
         rank: int | None = None,
         line_formats: tuple[LineFormat, ...] = (),
+        number_reader: Reader = "numpy",
     ) -> None:
         self._rank = rank
+        self._number_reader: Reader = number_reader
         self._line_formats = line_formats
         self.decoder = ByteDecoder()
         self.splitter = LineSplitter()
@@ -83,7 +88,7 @@ class RecordReader:
             self._parser.reset()
 
     def _make_parser(self, fmt: str) -> Parser:
-        return formats.make_parser(fmt, self._rank, self._line_formats)
+        return formats.make_parser(fmt, self._rank, self._line_formats, self._number_reader)
 
     def _take(self, block: TextBlock, final: bool) -> list[Item]:
         if self._parser is None:

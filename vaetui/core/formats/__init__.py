@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from vaetui.core.formats.base import Parser, Record, parse_number, table_cells
+from vaetui.core.formats.columns import Reader
 from vaetui.core.formats.csvlog import TABLE_FORMATS, CsvParser, looks_like_header, split_cells
 from vaetui.core.formats.custom import LineFormat
 from vaetui.core.formats.text import TextParser
@@ -27,18 +28,25 @@ FORMAT_NAMES = ("auto", "kv", "jsonl", "json", "csv", "tsv", "table", "tfevents"
 __all__ = ["FORMAT_NAMES", "Parser", "Record", "make_parser", "parse_number", "sniff"]
 
 
-def make_parser(name: str, rank: int | None = None, formats: tuple[LineFormat, ...] = ()) -> Parser:
+def make_parser(
+    name: str,
+    rank: int | None = None,
+    formats: tuple[LineFormat, ...] = (),
+    number_reader: Reader = "numpy",
+) -> Parser:
     """Build the parser for a format name (``kv``, ``jsonl``, ``csv``, ``tsv``, ``table``,
     ``json``).
 
     ``formats`` are a profile's own line formats: tried first by the text parsers, and a
-    ``name`` that is one of them reads the log with that format only.
+    ``name`` that is one of them reads the log with that format only. ``number_reader`` is
+    the library the text parsers read numbers of many lines with (see ``formats.columns``);
+    JSON and CSV always use polars.
     """
     own = next((f for f in formats if f.name == name), None)
     if own is not None:
-        return TextParser(rank=rank, formats=(own,), forced=True)
+        return TextParser(rank=rank, formats=(own,), forced=True, number_reader=number_reader)
     if name == "kv":
-        return TextParser(rank=rank, formats=formats)
+        return TextParser(rank=rank, formats=formats, number_reader=number_reader)
     if name == "jsonl":  # the JSON parsers (and orjson) are imported for JSON logs only
         from vaetui.core.formats.jsonl import JsonLinesParser
 

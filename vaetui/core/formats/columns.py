@@ -6,16 +6,21 @@ the whitespace tokens that hold numbers. This module returns those tokens as a f
 None when any of them is not a number as Python's ``float`` reads it (then the caller falls back
 to the per-line parser, which decides).
 
-Two readers, chosen by the format (measured by ``benchmarks/bench_columns.py``):
+Two readers, chosen by the format and by how the log is read (measured by
+``benchmarks/bench_columns.py`` and ``benchmarks/bench_formats.py``):
 
-* ``numpy.loadtxt`` for text lines. Trainers print short numbers there (``loss=0.37001``);
-  polars parses them about twice as fast, but saved nothing measurable end to end and would
-  add 70-85 MiB of memory, which the budgets measured on ``key=value`` logs cannot spare.
-* ``polars``' CSV reader for CSV rows and JSON lines, whose writers print every float at full
-  precision (``0.060603611171245575``): ``strtod`` slows down on 17 digits, polars' ``fast-float``
-  does not (correctly rounded, as ``float``): 2.5x (JSON) to 5x (CSV) the MB per CPU second. The
-  lines are split at single spaces, so name columns are never converted. polars is imported
-  the first time it is asked for, so text logs never load it.
+* ``polars``' CSV reader for CSV rows and JSON lines always, and for text lines when a log is
+  read once (``check``, ``profile learn``, a ``--reference`` run). Its ``fast-float`` parser
+  is correctly rounded, as ``float`` is, and does not slow down on the 17 digits CSV and JSON
+  writers print: 2.5x (JSON) to 5x (CSV) the MB per CPU second of ``loadtxt``, and about 5x on
+  short text numbers (``loss=0.37001``), which halves a text log's whole read. The lines are
+  split at single spaces, so name columns are never converted. Such a read still gives its
+  first 32 MB and its wide lines (over 64 numbers) to numpy: see ``fastkv.POLARS_AFTER_BYTES``
+  and ``fastkv.WIDE_COLUMNS``.
+* ``numpy.loadtxt`` for text lines of a run that is followed (``tail``, ``check --follow``,
+  ``export``): polars costs 30-50 MiB of memory once loaded, which a process kept open all day
+  beside many runs, under the RSS budgets of ``tail``, should not pay for a faster first read.
+  polars is imported the first time it is asked for, so such runs of text logs never load it.
 """
 
 from __future__ import annotations

@@ -50,6 +50,13 @@ MAX_SHAPES = 4096
 #: Lines of other shapes a block may hold and still be read around, without splitting it into
 #: lines, when all its other lines have the previous block's shape.
 MAX_ODD_LINES = 32
+#: Shapes with more numbers than this are "wide" (hundreds of metrics per line): polars' memory
+#: grows with the columns of a table (+55 MiB at 200 metrics, +70 MiB at 1,000), loadtxt's
+#: does not, and the wide logs' RSS budget is the tighter one there.
+WIDE_COLUMNS = 64
+#: A text log read with polars reads its first bytes with numpy all the same: importing polars
+#: costs ~0.2 CPU s, which parsing ~5x faster wins back only after some 20 MB.
+POLARS_AFTER_BYTES = 32 << 20
 _TOKEN = re.compile(r"\S+")
 
 
@@ -93,6 +100,8 @@ class FastPath:
         delimiters: bytes = _DELIMITERS,
         reader: Reader = "numpy",
         separator: bytes | None = None,
+        wide_reader: Reader | None = None,
+        polars_after: int = 0,
     ) -> None:
         #: ``learn_shape(line) -> Shape | None`` comes from the format's parser.
         self._learn_shape = learn_shape
@@ -100,6 +109,12 @@ class FastPath:
         self._delimiters = delimiters
         #: Which library reads the numbers (see ``vaetui.core.formats.columns``).
         self._reader: Reader = reader
+        #: What reads shapes of more than ``WIDE_COLUMNS`` numbers (None: ``reader`` too).
+        self._wide_reader: Reader = wide_reader or reader
+        #: Bytes read with numpy before a polars ``reader`` takes over (see
+        #: ``POLARS_AFTER_BYTES``), and the bytes split so far.
+        self._polars_after = polars_after
+        self._bytes_seen = 0
         #: The one byte between cells when lines may be read as written (CSV's comma).
         self._separator = separator
         self._shapes: dict[bytes, Shape | None] = {}
@@ -113,6 +128,7 @@ class FastPath:
         raw = block.raw if block.raw is not None else block.text.encode("utf-8")
         if len(raw) < MIN_BLOCK_BYTES or not raw.endswith(b"\n"):
             return None
+        self._bytes_seen += len(raw)
         count = block.newlines if block.raw is not None else -1
         cr = raw.find(b"\r")
         if cr >= 0:
@@ -144,17 +160,27 @@ class FastPath:
         shape = self._shapes.get(key)  # None: forgotten (``MAX_SHAPES``) or not batchable
         if shape is None:
             return None
-        compact = self._compact.get(key) if self._reader == "numpy" else None
+        reader = self._reader_for(shape)
+        compact = self._compact.get(key) if reader == "numpy" else None
         return _load(
             raw,
             count,
             shape,
             first_line,
             self._delimiters,
-            self._reader,
+            reader,
             self._separator,
             compact,
         )
+
+    def _reader_for(self, shape: Shape) -> Reader:
+        """The number reader for lines of ``shape``: the wide one past ``WIDE_COLUMNS``, and
+        numpy for a polars reader's first ``polars_after`` bytes."""
+        if len(shape.value_cols) > WIDE_COLUMNS:
+            return self._wide_reader
+        if self._reader == "polars" and self._bytes_seen <= self._polars_after:
+            return "numpy"
+        return self._reader
 
     def _around_odd_lines(
         self, raw: bytes, shapes_raw: bytes, count: int, first_line: int
@@ -323,7 +349,7 @@ class FastPath:
                 shape,
                 first_line + a,
                 self._delimiters,
-                self._reader,
+                self._reader_for(shape),
                 self._separator,
             )
         parts: list[tuple[np.ndarray, Batch]] = []
@@ -338,7 +364,7 @@ class FastPath:
                 shape,
                 1,
                 self._delimiters,
-                self._reader,
+                self._reader_for(shape),
                 self._separator,
             )
             if part is None:

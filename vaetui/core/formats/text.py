@@ -30,8 +30,16 @@ import numpy as np
 
 from vaetui.core.formats import fastkv
 from vaetui.core.formats.base import NUMBER, Record, iter_segments
+from vaetui.core.formats.columns import Reader
 from vaetui.core.formats.custom import LineFormat, match_format
-from vaetui.core.formats.fastkv import Batch, FastPath, Shape, token_index, token_text
+from vaetui.core.formats.fastkv import (
+    POLARS_AFTER_BYTES,
+    Batch,
+    FastPath,
+    Shape,
+    token_index,
+    token_text,
+)
 from vaetui.core.formats.fasttqdm import split_refreshes
 from vaetui.core.formats.grammar import PAIR, find_pairs, iter_pairs, only_pairs
 from vaetui.core.formats.jsonrec import loads_object, record_from_mapping
@@ -110,15 +118,28 @@ class TextParser:
     name = "kv"
 
     def __init__(
-        self, rank: int | None = None, formats: tuple[LineFormat, ...] = (), forced: bool = False
+        self,
+        rank: int | None = None,
+        formats: tuple[LineFormat, ...] = (),
+        forced: bool = False,
+        number_reader: Reader = "numpy",
     ) -> None:
+        """``number_reader`` reads the numbers of lines of one shape (see ``columns``)."""
         self._rank = rank
         self._formats = formats
         #: Only the profile's formats read lines (``--format NAME``).
         self._forced = forced and bool(formats)
-        self._fast = FastPath(self.learn_shape)
-        self._fast_bars = FastPath(self.learn_bar_shape)
+        self._fast = self._fast_path(self.learn_shape, number_reader)
+        self._fast_bars = self._fast_path(self.learn_bar_shape, number_reader)
         self.reset()
+
+    @staticmethod
+    def _fast_path(learn, number_reader: Reader) -> FastPath:
+        """A fast path reading numbers with ``number_reader``, but wide lines and the first
+        megabytes with numpy (see ``fastkv.WIDE_COLUMNS`` and ``POLARS_AFTER_BYTES``)."""
+        return FastPath(
+            learn, reader=number_reader, wide_reader="numpy", polars_after=POLARS_AFTER_BYTES
+        )
 
     @property
     def has_formats(self) -> bool:
