@@ -24,6 +24,7 @@ Pairs come from the general grammar of :mod:`vaetui.core.formats.grammar`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -134,7 +135,7 @@ class TextParser:
         self.reset()
 
     @staticmethod
-    def _fast_path(learn, number_reader: Reader) -> FastPath:
+    def _fast_path(learn: Callable[[str], Shape | None], number_reader: Reader) -> FastPath:
         """A fast path reading numbers with ``number_reader``, but wide lines and the first
         megabytes with numpy (see ``fastkv.WIDE_COLUMNS`` and ``POLARS_AFTER_BYTES``)."""
         return FastPath(
