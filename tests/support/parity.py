@@ -21,6 +21,8 @@ def run_picture(
     """The JSON picture of ``data`` fed in ``chunk``-byte reads, the columnar fast path on for
     blocks from ``block`` bytes (``fast``) or off, every line then going the per-line way."""
     monkeypatch.setattr(fastkv, "MIN_BLOCK_BYTES", block if fast else 1 << 62)
+    if not fast:  # small blocks are not batched either
+        monkeypatch.setattr(fastkv, "MIN_SMALL_BLOCK_LINES", 1 << 62)
     run = Run("train.log")
     for i in range(0, len(data), chunk):
         run.feed(data[i : i + chunk])

@@ -31,7 +31,23 @@ def _read(data: bytes, name: str, fast: bool, cuts: list[int], mp: pytest.Monkey
     or off."""
     mp.setattr(fastkv, "MIN_BLOCK_BYTES", 0 if fast else 1 << 62)
     mp.setattr(fastkv, "MIN_RUN_LINES", 8 if fast else fastkv.MIN_RUN_LINES)
-    run = Run(name)
+    if not fast:  # nor small blocks of one shape
+        mp.setattr(fastkv, "MIN_SMALL_BLOCK_LINES", 1 << 62)
+    return _fed(Run(name), data, cuts)
+
+
+def _read_as_live(data: bytes, name: str, cuts: list[int], mp: pytest.MonkeyPatch) -> Run:
+    """A run fed a first block big enough to learn shapes, then small reads of a few lines
+    each, as a followed log arrives (the small-block path of ``FastPath.split``)."""
+    mp.setattr(fastkv, "MIN_BLOCK_BYTES", 2048)
+    mp.setattr(fastkv, "MIN_RUN_LINES", 8)
+    mp.setattr(fastkv, "MIN_SMALL_BLOCK_LINES", 4)
+    reads = [*cuts, *range(4096, len(data), 900)]
+    return _fed(Run(name), data, reads)
+
+
+def _fed(run: Run, data: bytes, cuts: list[int]) -> Run:
+    """``run`` fed ``data`` cut at ``cuts``, then finished."""
     start = 0
     for cut in sorted(set(cuts)):
         if 0 < cut < len(data):
@@ -72,8 +88,12 @@ def _agree(data: bytes, name: str, cuts: list[int]) -> dict:
         fast = _picture(_read(data, name, True, cuts, mp))
     with pytest.MonkeyPatch.context() as mp:
         slow = _picture(_read(data, name, False, [], mp))
+    with pytest.MonkeyPatch.context() as mp:
+        small = _picture(_read_as_live(data, name, cuts, mp))
     assert _same(fast[0], slow[0]), _difference(fast[0], slow[0])
     assert fast[1] == slow[1]
+    assert _same(small[0], slow[0]), _difference(small[0], slow[0])
+    assert small[1] == slow[1]
     return fast[0]
 
 
@@ -355,3 +375,27 @@ def test_a_one_shot_read_takes_polars_after_its_first_megabytes_and_not_for_wide
     live = RecordReader(number_reader="numpy")
     live.feed(narrow)
     assert used and set(used) == {"numpy"}
+
+
+def test_small_reads_of_the_known_shape_are_batched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A followed log arrives a few lines at a time: a read of a few lines of one shape is a
+    batch (the shape learned once), a read of mixed shapes or of too few lines line by line."""
+    monkeypatch.setattr(fastkv, "MIN_BLOCK_BYTES", 64 << 10)
+    lines = [b"step %d loss=0.%d kl=%d.5 lr=1e-04\n" % (i, i % 97, i % 13) for i in range(1, 5000)]
+    source = RecordReader(number_reader="numpy")
+    first = b"".join(lines[:3000])
+    assert len(first) >= fastkv.MIN_BLOCK_BYTES
+    assert any(isinstance(i, Batch) for i in source.feed(first))
+    small = b"".join(lines[3000:3040])
+    assert len(small) < fastkv.MIN_BLOCK_BYTES
+    items = source.feed(small)
+    assert len(items) == 1 and isinstance(items[0], Batch) and items[0].steps.size == 40
+    few = b"".join(lines[3040 : 3040 + fastkv.MIN_SMALL_BLOCK_LINES - 1])
+    assert not any(isinstance(i, Batch) for i in source.feed(few))  # too few to batch
+    other = [b"step %d val_loss=0.5 val_kl=3\n" % i for i in range(6000, 6040)]
+    items = source.feed(b"".join(other))  # a new shape: learned, then batched
+    assert (
+        len(items) == 1 and isinstance(items[0], Batch) and items[0].names == ("val_loss", "val_kl")
+    )
+    mixed = b"".join(x for pair in zip(lines[3100:3120], other) for x in pair)
+    assert not any(isinstance(i, Batch) for i in source.feed(mixed))

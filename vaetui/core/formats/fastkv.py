@@ -13,6 +13,9 @@ A block whose lines all have the previous block's shape but for a few (a value p
 ``1e-05`` instead of ``0.0001``, a checkpoint message) is not split into lines: the odd lines
 are found by comparing runs of shapes, read with the block when their columns are the same,
 and given to the per-line parser when not.
+
+A small block (a followed log's read of a few lines) is batched only when every line has one
+shape: no runs are looked for, no odd lines read around.
 """
 
 from __future__ import annotations
@@ -38,9 +41,14 @@ _STR_DELIMITERS = str.maketrans("=:|,;/[]()'\"\t", " " * 13)
 #: vanish or shrink to their e's). Used for a shape only when its number tokens keep every
 #: byte (no ``nan``, no ``inf``: see ``_compact_cols``).
 _KEY_LETTERS = bytes(c for c in b"ABCDFGHIJKLMNOPQRSTUVWXYZabcdfghijklmnopqrstuvwxyz_")
-#: Blocks smaller than this, and runs shorter than this, are not worth the set-up.
+#: Blocks smaller than this are batched only whole (see ``MIN_SMALL_BLOCK_LINES``), and runs
+#: shorter than this are not worth the set-up.
 MIN_BLOCK_BYTES = 64 << 10
 MIN_RUN_LINES = 64
+#: A smaller block (a live read: a few lines every few tenths of a second) is batched when all
+#: its lines, at least this many, have one shape, learned once: ten times cheaper than line by
+#: line at 60 lines of 8 metrics (3.2 vs 0.33 ms).
+MIN_SMALL_BLOCK_LINES = 16
 #: A shape is learned once it has this many lines in a block (one-off lines cost no learning).
 MIN_SHAPE_LINES = 4
 #: Up to this many shapes in a block, lines are matched to shapes by numpy, not one by one.
@@ -126,18 +134,19 @@ class FastPath:
     def split(self, block: TextBlock) -> list[Batch | tuple[int, str]] | None:
         """Batches and ``(line_number, text)`` leftovers in file order; None if unsuited."""
         raw = block.raw if block.raw is not None else block.text.encode("utf-8")
-        if len(raw) < MIN_BLOCK_BYTES or not raw.endswith(b"\n"):
+        small = len(raw) < MIN_BLOCK_BYTES
+        if not raw.endswith(b"\n"):
+            return None
+        count = block.newlines if block.raw is not None else raw.count(b"\n")
+        if small and count < MIN_SMALL_BLOCK_LINES:
             return None
         self._bytes_seen += len(raw)
-        count = block.newlines if block.raw is not None else -1
         cr = raw.find(b"\r")
         if cr >= 0:
             if raw[cr + 1 : cr + 2] != b"\n" or raw.count(b"\r") != raw.count(b"\r\n"):
                 return None  # \r refreshes (tqdm): the per-line parser handles them
             raw = raw.replace(b"\r\n", b"\n")
         shapes_raw = raw.translate(None, _NUMERIC)
-        if count < 0:
-            count = raw.count(b"\n")
         current = self._current
         if current is not None:
             if shapes_raw == current * count:
@@ -145,10 +154,12 @@ class FastPath:
                 batch = self._load_as(current, raw, count, block.first_line)
                 if batch is not None:
                     return [batch]
-            else:
+            elif not small:
                 mixed = self._around_odd_lines(raw, shapes_raw, count, block.first_line)
                 if mixed is not None:
                     return mixed
+        if small:
+            return self._one_new_shape(raw, shapes_raw, count, block.first_line)
         lines = raw.split(b"\n")[:-1]
         shapes = shapes_raw.split(b"\n")[:-1]
         pieces = self._pieces(lines, shapes, block.first_line)
@@ -172,6 +183,28 @@ class FastPath:
             self._separator,
             compact,
         )
+
+    def _one_new_shape(
+        self, raw: bytes, shapes_raw: bytes, count: int, first_line: int
+    ) -> list[Batch | tuple[int, str]] | None:
+        """A small block whose lines all have one shape, other than the last block's: that
+        shape is learned (once) and the block read as one batch. None for a block of mixed
+        shapes (the per-line parser reads it)."""
+        key = shapes_raw[: shapes_raw.find(b"\n") + 1]
+        if key == self._current or shapes_raw != key * count:
+            return None
+        if len(self._shapes) > MAX_SHAPES:
+            self._shapes.clear()
+            self._compact.clear()
+        if self._shape(key[:-1], raw[: raw.find(b"\n")]) is None:
+            return None
+        self._shapes[key] = self._shapes[key[:-1]]
+        self._compact[key] = self._compact.get(key[:-1])
+        batch = self._load_as(key, raw, count, first_line)
+        if batch is None:
+            return None
+        self._current = key
+        return [batch]
 
     def _reader_for(self, shape: Shape) -> Reader:
         """The number reader for lines of ``shape``: the wide one past ``WIDE_COLUMNS``, and
