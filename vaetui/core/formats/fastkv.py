@@ -190,21 +190,29 @@ class FastPath:
         """A small block whose lines all have one shape, other than the last block's: that
         shape is learned (once) and the block read as one batch. None for a block of mixed
         shapes (the per-line parser reads it)."""
-        key = shapes_raw[: shapes_raw.find(b"\n") + 1]
-        if key == self._current or shapes_raw != key * count:
+        end = shapes_raw.find(b"\n")
+        key = shapes_raw[:end]
+        if shapes_raw[: end + 1] == self._current or shapes_raw != (key + b"\n") * count:
             return None
+        self._forget_if_full()
+        shape = self._shape(key, raw[: raw.find(b"\n")])
+        batch = None if shape is None else self._load_as(key, raw, count, first_line)
+        if batch is None:
+            return None
+        self._compare_with(key, shape)
+        return [batch]
+
+    def _compare_with(self, key: bytes, shape: Shape | None) -> None:
+        """Make the learned shape ``key`` (``shape``) the one the next block is compared with."""
+        self._current = key + b"\n"
+        self._shapes[self._current] = shape
+        self._compact[self._current] = self._compact.get(key)
+
+    def _forget_if_full(self) -> None:
+        """Forget every learned shape once there are more than ``MAX_SHAPES`` of them."""
         if len(self._shapes) > MAX_SHAPES:
             self._shapes.clear()
             self._compact.clear()
-        if self._shape(key[:-1], raw[: raw.find(b"\n")]) is None:
-            return None
-        self._shapes[key] = self._shapes[key[:-1]]
-        self._compact[key] = self._compact.get(key[:-1])
-        batch = self._load_as(key, raw, count, first_line)
-        if batch is None:
-            return None
-        self._current = key
-        return [batch]
 
     def _reader_for(self, shape: Shape) -> Reader:
         """The number reader for lines of ``shape``: the wide one past ``WIDE_COLUMNS``, and
@@ -312,9 +320,9 @@ class FastPath:
                 if batch is not None:
                     # The run's most common shape is what the next block is compared with.
                     top = int(np.bincount(shape_ids[a:b]).argmax())
-                    self._current = shapes[a + int(np.argmax(shape_ids[a:b] == top))] + b"\n"
-                    self._shapes[self._current] = known[top]
-                    self._compact[self._current] = self._compact.get(self._current[:-1])
+                    self._compare_with(
+                        shapes[a + int(np.argmax(shape_ids[a:b] == top))], known[top]
+                    )
             if batch is not None:
                 out.append(batch)
             else:
@@ -353,9 +361,7 @@ class FastPath:
             if shape is not None:
                 key = (shape.names, shape.epoch_col is None, shape.numbered)
                 key_of[sid] = columns.setdefault(key, len(columns))
-        if len(self._shapes) > MAX_SHAPES:
-            self._shapes.clear()
-            self._compact.clear()
+        self._forget_if_full()
         return shape_ids, key_of[shape_ids], known
 
     def _run(
