@@ -32,6 +32,15 @@ def test_a_healthy_first_level_is_not_news_but_a_bad_one_is() -> None:
     assert is_news(_change(2, "ok", "excellent"))
 
 
+def test_a_level_after_pending_is_judged_as_a_first_level() -> None:
+    # A picture taken before the first lines were read leaves every criterion pending.
+    assert not is_news(_change(2, "pending", "ok"))
+    assert not is_news(_change(2, "n/a", "excellent"))
+    assert is_news(_change(2, "pending", "bad"))
+    assert is_news(_change(2, "n/a", "watch"))
+    assert is_news(_change(3, "ok", "pending"))  # the log was cut: what was judged is gone
+
+
 def test_alert_levels_reach_the_minimum_on_either_side() -> None:
     assert _alert("ok", "watch").reaches("watch") and not _alert("ok", "watch").reaches("bad")
     assert _alert("bad", "ok").reaches("bad")  # the recovery is told to those who heard of it
@@ -169,3 +178,33 @@ def test_the_dispatcher_reads_each_change_of_a_run_once(tmp_path: Path) -> None:
     assert all(a.criterion != "overall" for a in seen)
     assert posted and all("bad" in (d["from"], d["to"]) for d in posted)
     assert reports == []
+
+
+def test_a_picture_taken_after_a_few_lines_does_not_make_a_healthy_start_news(
+    tmp_path: Path,
+) -> None:
+    # The TUI may take a picture after only the first few lines were read (a timer fires
+    # between two reads on a busy machine); the criteria are then still pending, and the
+    # next read moves them on from there. Whether that happened must not change what is news.
+    lines = [
+        f"step {s} loss=1.0 rec_loss=0.02 kl_loss=400 kl_weight=1e-4\n" for s in range(0, 500, 10)
+    ]
+    alerts: dict[bool, list[str]] = {}
+    for picture_early in (False, True):
+        run = Run("train.log", RunOptions(live=True))
+        dispatcher = AlertDispatcher(AlertConfig(quiet=0), lambda _m: None)
+        found: list[Alert] = []
+        if picture_early:
+            run.feed("".join(lines[:5]).encode())
+            early = run.snapshot()
+            assert any(v.level == "pending" for v in early.criteria)
+            found += dispatcher.observe(early, "train.log", str(tmp_path / "train.log"))
+            run.feed("".join(lines[5:]).encode())
+        else:
+            run.feed("".join(lines).encode())
+        snap = run.snapshot()
+        assert any(c.before == "pending" for c in snap.changes) == picture_early
+        found += dispatcher.observe(snap, "train.log", str(tmp_path / "train.log"))
+        alerts[picture_early] = sorted(f"{a.criterion}:{a.after}" for a in found)
+        dispatcher.close(5)
+    assert alerts[True] == alerts[False]

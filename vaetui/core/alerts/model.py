@@ -16,11 +16,13 @@ ALERT_LEVELS: tuple[str, ...] = ("watch", "bad")
 def is_news(change: VerdictChange) -> bool:
     """True when a change deserves attention.
 
-    Every move between two ranked levels is news; a criterion's *first* ranked level is news
+    Every move away from a ranked level is news; a criterion's *first* ranked level is news
     only when it is ``watch`` or ``bad`` (a run that starts healthy is not an alert, a log
-    that is already collapsed when opened is).
+    that is already collapsed when opened is). A level that follows ``pending`` or ``n/a``
+    counts as a first one: whether a picture happened to be taken before the first lines
+    were read must not decide whether a healthy start blinks or runs a hook.
     """
-    if change.before is None:
+    if change.before not in LEVELS:
         return change.after in ("watch", "bad")
     return True
 
