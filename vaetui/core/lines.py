@@ -20,11 +20,12 @@ import numpy as np
 MAX_LINE_BYTES = 1 << 20
 
 # CSI (colours, cursor moves), OSC (titles, hyperlinks), other two-byte ESC sequences,
-# and every C0 control except tab, LF and CR.
+# and every C0 control except tab, LF and CR. A string sequence (OSC, DCS...) left open
+# ends at the line's end: it never swallows a line break.
 _ESCAPES = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
+    r"|\x1b\][^\x07\x1b\n\r]*(?:\x07|\x1b\\)?"
+    r"|\x1b[PX^_][^\x1b\n\r]*(?:\x1b\\)?"
     r"|\x1b[@-Z\\-_]"
     r"|\x9b[0-?]*[ -/]*[@-~]"
     r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
