@@ -31,9 +31,11 @@ def test_scenario_judged_live(
     path.write_text("")
     proc = follow_proc(path, False)
     proc.caught_up()
+    # Fast for a trainer, yet slow enough to come in several reads: a level first seen in
+    # the very last read is held for its dwell (``vaetui.core.steady``) and shown only after.
     writer = threading.Thread(
         target=write_log,
-        kwargs={"path": path, "scenario": scenario, "steps": STEPS, "rate": 2000.0},
+        kwargs={"path": path, "scenario": scenario, "steps": STEPS, "rate": 400.0},
     )
     writer.start()
     writer.join(timeout=60)

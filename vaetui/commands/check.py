@@ -243,6 +243,9 @@ def _follow(
             follower.stop()
             if watcher is not None:
                 watcher.stop()
+            # The last read may have been fed after its picture was asked for, or stopped
+            # before it: its changes are printed (and alerted) now, never lost to the stop.
+            printer()
             if dispatcher is not None:
                 dispatcher.close()
     with follower.lock:
