@@ -39,7 +39,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from vaetui.core.follow import read_whole  # noqa: E402
-from vaetui.core.run import Run, RunOptions  # noqa: E402
+from vaetui.core.options import RunOptions  # noqa: E402
+from vaetui.core.run import Run  # noqa: E402
 from vaetui.core.snapshot import CRITERIA_IDS  # noqa: E402
 from vaetui.simulate import FORMATS, SCENARIOS, generate_records, write_log  # noqa: E402
 from vaetui.simulate.replay import Replay, replay_follow, replay_in_process  # noqa: E402

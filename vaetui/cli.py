@@ -29,7 +29,7 @@ from vaetui.errors import (
 )
 
 if TYPE_CHECKING:
-    from vaetui.core.run import RunOptions
+    from vaetui.core.options import RunOptions
 
 
 class _Parser(argparse.ArgumentParser):
@@ -244,8 +244,8 @@ def _reference_option(p: argparse.ArgumentParser) -> None:
 
 def run_options(args: argparse.Namespace, live: bool) -> RunOptions:
     from vaetui.core.formats import FORMAT_NAMES
+    from vaetui.core.options import RunOptions
     from vaetui.core.profile import ProfileError, load_profile
-    from vaetui.core.run import RunOptions
 
     try:
         profile = load_profile(args.profile)
@@ -347,14 +347,22 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_tail(args: argparse.Namespace) -> int:
-    from vaetui.commands.alerting import alert_config, alerts_asked
-    from vaetui.commands.tail import run_tail
+    import gc
 
-    options = run_options(args, live=True)
-    for path in args.paths:
-        _reject_directory(path, args.fmt)
-    alerts = alert_config(args) if alerts_asked(args) else None
-    return run_tail(list(args.paths), options, poll=args.poll, alerts=alerts)
+    # Start-up allocates much and frees little: no collection until the first screen is
+    # painted (``vaetui.commands.tail.run_tail`` resumes it then), and none left paused.
+    gc.disable()
+    try:
+        from vaetui.commands.alerting import alert_config, alerts_asked
+        from vaetui.commands.tail import run_tail
+
+        options = run_options(args, live=True)
+        for path in args.paths:
+            _reject_directory(path, args.fmt)
+        alerts = alert_config(args) if alerts_asked(args) else None
+        return run_tail(list(args.paths), options, poll=args.poll, alerts=alerts)
+    finally:
+        gc.enable()
 
 
 def _run_export(args: argparse.Namespace) -> int:
@@ -383,7 +391,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 def _run_demo(args: argparse.Namespace) -> int:
     from vaetui.commands.tail import run_demo
-    from vaetui.core.run import RunOptions
+    from vaetui.core.options import RunOptions
 
     return run_demo(args.scenario, args.rate, args.steps, RunOptions(live=True))
 

@@ -34,8 +34,9 @@ from hypothesis import strategies as st
 
 from tests.support.paths import SHARED_LOGS
 from tests.support.runs import fed_in_pieces
+from vaetui.core.options import RunOptions
 from vaetui.core.recorder import MAX_METRICS
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.run import Run
 
 VAETUI = [sys.executable, "-m", "vaetui"]
 HAS_PROC_FDINFO = Path("/proc/self/fdinfo").is_dir()

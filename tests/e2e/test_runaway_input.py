@@ -194,7 +194,8 @@ def test_random_profiles_end_in_a_verdict_or_a_usage_error(
 
 def test_check_follow_ends_with_n_a_verdicts_when_its_reader_dies(good_log: Path) -> None:
     from vaetui.commands import check as check_command
-    from vaetui.core.run import Run, RunOptions
+    from vaetui.core.options import RunOptions
+    from vaetui.core.run import Run
 
     class BrokenRun(Run):
         def feed(self, data: bytes) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from vaetui.core.options import RunOptions
 from vaetui.core.promexport import Picture, SnapshotCollector
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.run import Run
 from vaetui.simulate import write_log
 
 

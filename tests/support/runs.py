@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.options import RunOptions
+from vaetui.core.run import Run
 
 
 def fed_in_pieces(

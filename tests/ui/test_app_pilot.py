@@ -346,8 +346,8 @@ async def test_pause_holds_snapshots_and_resume_applies_the_newest(healthy: Path
 async def test_reference_overlay_and_detail_line(tmp_path: Path) -> None:
     """``--reference``: the reference's curve of the selected metric is on the plot, and the
     detail view says how far the run is from it at this step."""
+    from vaetui.core.options import RunOptions
     from vaetui.core.reference import read_reference
-    from vaetui.core.run import RunOptions
 
     good = write_sim(tmp_path / "good.log", "healthy", steps=2000)
     run = write_sim(tmp_path / "collapse.log", "collapse", steps=2000)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from textual import constants, events
 
-from vaetui.core.run import RunOptions
+from vaetui.core.options import RunOptions
 from vaetui.ui.app import VaeApp
 from vaetui.ui.driver import FALLBACK_TICK, QuietLinuxDriver, parser_timeout
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from tests.support.snapshots import write_sim
 from tests.ui.test_app_pilot import screen_text, sync, wait_for
+from vaetui.core.options import RunOptions
 from vaetui.core.profile import Profile, Stall
-from vaetui.core.run import RunOptions
 from vaetui.core.snapshot import Snapshot
 from vaetui.ui.app import build_app
 

@@ -13,7 +13,8 @@ from vaetui.core.alerts.hooks import HookSink
 from vaetui.core.alerts.shapes import SHAPES
 from vaetui.core.alerts.terminal import notification, tmux_wrap
 from vaetui.core.alerts.webhook import WebhookSink, check_url
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.options import RunOptions
+from vaetui.core.run import Run
 from vaetui.core.snapshot import VerdictChange
 
 

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from tests.support.paths import SHARED_LOGS
 from tests.support.runs import fed_in_pieces
 from vaetui.core.lines import LineSplitter
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.options import RunOptions
+from vaetui.core.run import Run
 from vaetui.simulate import write_log
 
 SHARED_FILES = [

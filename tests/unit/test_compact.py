@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from tests.support.snapshots import write_sim
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.options import RunOptions
+from vaetui.core.run import Run
 from vaetui.core.snapshot import Snapshot
 
 NOW = 2_000_000_000.0

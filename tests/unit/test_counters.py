@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.options import RunOptions
+from vaetui.core.run import Run
 
 
 def _snap(text: str):

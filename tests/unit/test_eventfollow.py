@@ -14,7 +14,8 @@ pytest.importorskip("tensorboard")
 
 from vaetui.cli import main
 from vaetui.core.eventfollow import EventFollower
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.options import RunOptions
+from vaetui.core.run import Run
 
 TENSORBOARD = GENERATED / "tensorboard"
 

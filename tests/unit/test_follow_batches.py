@@ -13,8 +13,9 @@ from pathlib import Path
 
 from tests.unit.test_watch_follow import Collector, lines_of, wait_for
 from vaetui.core.follow import Follower
+from vaetui.core.options import RunOptions
 from vaetui.core.pool import FollowPool
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.run import Run
 
 
 class Counter:

@@ -78,8 +78,8 @@ def test_without_grace_the_bump_shows() -> None:
     """The grace is what keeps the bump out: with none, rec's jump reaches the judged values."""
     from dataclasses import replace
 
+    from vaetui.core.options import RunOptions
     from vaetui.core.profile import Phases, Profile
-    from vaetui.core.run import RunOptions
 
     lines = sim_text("gan-healthy").splitlines(keepends=True)
     cut = next(i for i, line in enumerate(lines) if line.startswith("step 660 "))

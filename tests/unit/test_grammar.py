@@ -288,7 +288,8 @@ def test_utf16_with_a_bom_is_decoded(codec: str) -> None:
 
 def test_utf16_in_any_chunking() -> None:
     data = "".join(f"step {i} loss=0.{i}\n" for i in range(1, 9)).encode("utf-16")
-    from vaetui.core.run import Run, RunOptions
+    from vaetui.core.options import RunOptions
+    from vaetui.core.run import Run
 
     run = Run("x", RunOptions())
     for i in range(len(data)):
@@ -382,7 +383,8 @@ _RICH_LOG = (
 def test_any_chunking_of_multi_line_records_gives_the_same_records(
     data: bytes, cuts: list[int]
 ) -> None:
-    from vaetui.core.run import Run, RunOptions
+    from vaetui.core.options import RunOptions
+    from vaetui.core.run import Run
 
     whole = records(feed(data))
     run, at = Run("x", RunOptions()), 0

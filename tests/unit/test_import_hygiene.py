@@ -179,8 +179,8 @@ def test_a_big_logs_first_screen_is_judged_and_painted_with_little_loaded(tmp_pa
     of the preview's parse and judgement runs): what is loaded once its verdicts are painted,
     and which widgets were mounted for them (the metric panes, thumbnail and events list
     come after)."""
+    from vaetui.core.preview import PREVIEW_BYTES
     from vaetui.simulate import log_chunks
-    from vaetui.ui.feed import PREVIEW_BYTES
 
     log = tmp_path / "big.log"
     log.write_text("".join(log_chunks("healthy", 160_000, "kv", 0, 10)))
@@ -219,6 +219,55 @@ def test_a_big_logs_first_screen_is_judged_and_painted_with_little_loaded(tmp_pa
     assert "pending" not in said["levels"].split(","), f"not judged: {said['levels']}"
     assert said["widgets"] == "", f"mounted for the first screen: {said['widgets']}"
     assert said["loaded"] == "", f"loaded before the first screen: {said['loaded']}"
+
+
+def test_a_big_logs_first_screen_judged_in_a_child_is_painted_without_numpy(tmp_path) -> None:
+    """``vaetui tail``'s way: the preview judged in a forked child while Textual loads. The
+    first screen shows the child's verdicts before numpy or the parsers are loaded here;
+    then the panes draw the same preview with its histories, and the history is read."""
+    from vaetui.simulate import log_chunks
+
+    log = tmp_path / "big.log"
+    log.write_text("".join(log_chunks("healthy", 160_000, "kv", 0, 10)))
+    code = (
+        "import asyncio, sys\n"
+        "from vaetui.core.options import RunOptions\n"
+        "from vaetui.core.preview import JudgedInChild, followed_jobs\n"
+        f"judged = JudgedInChild(followed_jobs([{str(log)!r}], RunOptions()))\n"
+        "from vaetui.ui.app import VaeApp, build_app\n"
+        "seen = []\n"
+        "class Probe(VaeApp):\n"
+        "    async def _first_screen_painted(self):\n"
+        "        levels = [b.level for b in self.screen.query('VerdictBadge')]\n"
+        "        heavy = ('numpy', 'vaetui.core.run', 'vaetui.core.formats.text')\n"
+        "        loaded = sorted(m for m in heavy if m in sys.modules)\n"
+        "        seen.append((loaded, levels, self.feeds[0].status.state))\n"
+        "        await super()._first_screen_painted()\n"
+        "async def main():\n"
+        f"    app = build_app([{str(log)!r}], judged=judged)\n"
+        "    app.__class__ = Probe\n"
+        "    async with app.run_test(size=(80, 24)) as pilot:\n"
+        "        await pilot.pause()\n"
+        "        assert app.feeds[0]._preview is None or app.feeds[0]._preview.history\n"
+        "        for _ in range(100):\n"
+        "            await pilot.pause(0.1)\n"
+        "            if app.feeds[0].status.state != 'reading':\n"
+        "                break\n"
+        "        print('after:' + app.feeds[0].status.state)\n"
+        "asyncio.run(main())\n"
+        "loaded, levels, state = seen[0]\n"
+        "print('state:' + state)\n"
+        "print('levels:' + ','.join(levels))\n"
+        "print('loaded:' + ','.join(loaded))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    said = dict(line.split(":", 1) for line in out.stdout.splitlines() if ":" in line)
+    assert said["state"] == "reading", "the first screen was not the preview's"
+    assert "pending" not in said["levels"].split(","), f"not judged: {said['levels']}"
+    assert said["loaded"] == "", f"loaded before the first screen: {said['loaded']}"
+    assert said["after"] != "reading", "the history was never read"
 
 
 def test_checking_as_json_loads_no_alert_sink_nor_rich(tmp_path) -> None:

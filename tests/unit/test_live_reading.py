@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 
 from tests.support.paths import GENERATED
+from vaetui.core.options import RunOptions
 from vaetui.core.phases import HOLD, detect
 from vaetui.core.reader import RecordReader
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.run import Run
 from vaetui.simulate.replay import Replay, SeenChange, pieces, replay_in_process
 
 BAR = (

@@ -22,7 +22,8 @@ from tests.support.paths import SHARED_LOGS
 from vaetui.core.formats import make_parser, sniff
 from vaetui.core.lines import TextBlock
 from vaetui.core.metrics import canonicalize
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.options import RunOptions
+from vaetui.core.run import Run
 
 NAN = math.nan
 INF = math.inf

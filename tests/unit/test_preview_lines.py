@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from vaetui.core import preview as preview_module
+from vaetui.core.options import RunOptions
+from vaetui.core.preview import PREVIEW_BYTES
 from vaetui.core.profile import Profile, Smoothing
-from vaetui.core.run import RunOptions
 from vaetui.simulate import log_chunks
-from vaetui.ui import feed as feed_module
-from vaetui.ui.feed import PREVIEW_BYTES, RunFeed
+from vaetui.ui.feed import RunFeed
 
 CASES = [
     ("healthy", "kv"),
@@ -54,7 +55,7 @@ def test_the_newest_lines_give_the_newest_megabytes_verdicts(
     log = _big_log(tmp_path, scenario, fmt)
     options = RunOptions()
     lines_words = _words(log, options)
-    monkeypatch.setattr(feed_module, "PREVIEW_MARGIN", 1e9)  # the whole newest megabyte
+    monkeypatch.setattr(preview_module, "PREVIEW_MARGIN", 1e9)  # the whole newest megabyte
     assert _words(log, options) == lines_words
 
 
@@ -70,7 +71,7 @@ def test_a_profile_with_a_longer_trend_window_previews_more_lines(
         seen.append(lines or 0)
         return None
 
-    monkeypatch.setattr(feed_module, "newest_part", counting)
+    monkeypatch.setattr(preview_module, "newest_part", counting)
     for options in (RunOptions(), RunOptions(profile=Profile(smoothing=wide))):
         RunFeed(0, str(log), options, lambda m: None)._read_newest_part()
     assert seen == [3000, 12_000]

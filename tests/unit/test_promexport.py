@@ -8,8 +8,9 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.exporter import collector_for
+from vaetui.core.options import RunOptions
 from vaetui.core.promexport import EventCounter, Picture, SnapshotCollector, run_labels
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.run import Run
 from vaetui.core.snapshot import Event
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from tests.support.snapshots import write_sim
 from vaetui.cli import main
+from vaetui.core.options import RunOptions
 from vaetui.core.reference import read_reference, sentence
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.run import Run
 
 
 def test_sentences() -> None:

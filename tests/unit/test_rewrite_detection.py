@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from vaetui.core.follow import Follower
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.options import RunOptions
+from vaetui.core.run import Run
 from vaetui.core.source import REWRITTEN, FileSource
 
 #: More than a block of constant bytes at the end of every line.

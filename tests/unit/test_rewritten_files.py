@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 from vaetui.core.follow import Follower
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.options import RunOptions
+from vaetui.core.run import Run
 
 
 def _csv(rows: int, with_lr: bool) -> str:

@@ -11,7 +11,8 @@ import math
 
 import pytest
 
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.options import RunOptions
+from vaetui.core.run import Run
 
 
 def _collapse(line: str, records: int = 100) -> bytes:

@@ -13,7 +13,8 @@ from vaetui.core.formats.base import Record
 from vaetui.core.formats.csvlog import CsvParser
 from vaetui.core.formats.fastkv import Batch
 from vaetui.core.lines import TextBlock
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.options import RunOptions
+from vaetui.core.run import Run
 
 COLUMNS = ("step", "loss", "rec_loss", "kl_loss", "kl_weight")
 

@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from vaetui.core.options import RunOptions
 from vaetui.core.phases import detect
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.run import Run
 from vaetui.simulate import generate_records, write_log
 from vaetui.simulate.replay import replay_in_process
 from vaetui.simulate.scenarios import SCHEDULE_SCENARIOS

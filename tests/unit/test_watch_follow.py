@@ -458,7 +458,8 @@ def test_follower_on_standard_input_finishes_at_eof() -> None:
 
 def test_an_old_log_is_reported_as_old(tmp_path: Path) -> None:
     """The history of a log last written hours ago is that old, not 'just now'."""
-    from vaetui.core.run import Run, RunOptions
+    from vaetui.core.options import RunOptions
+    from vaetui.core.run import Run
 
     path = tmp_path / "train.log"
     path.write_text("".join(f"step {s} loss=0.15 rec_loss=0.007 kl_loss=500\n" for s in range(50)))

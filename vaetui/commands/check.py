@@ -25,7 +25,8 @@ from vaetui.commands.alerting import run_label, start_dispatcher
 from vaetui.core.failure import FAILED, reader_failed
 from vaetui.core.follow import RunFollower, make_follower, read_whole
 from vaetui.core.images.store import ImageStore, read_once, store_for
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.options import RunOptions
+from vaetui.core.run import Run
 from vaetui.core.snapshot import Snapshot
 from vaetui.core.source import SourceError
 from vaetui.errors import (

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.text import Text
 
 from vaetui.core.explain import Explanation, ShapeGroup, explain_file
-from vaetui.core.run import RunOptions
+from vaetui.core.options import RunOptions
 from vaetui.errors import EXIT_NO_METRICS, EXIT_OK, EXIT_UNREADABLE, InputError
 
 

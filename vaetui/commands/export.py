@@ -19,8 +19,9 @@ from prometheus_client import CollectorRegistry, start_http_server, write_to_tex
 from vaetui.commands.listen import check_free, listen_failure, parse_listen
 from vaetui.core.follow import RunFollower, make_follower
 from vaetui.core.metrics import CANONICAL
+from vaetui.core.options import RunOptions
 from vaetui.core.promexport import Picture, SnapshotCollector, run_labels
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.run import Run
 from vaetui.errors import EXIT_OK, InputError, UsageError
 
 DEFAULT_LISTEN = "127.0.0.1:9109"

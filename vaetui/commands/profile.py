@@ -12,8 +12,9 @@ import os
 import sys
 
 from vaetui.core.learn import LearnError, learn_profile
+from vaetui.core.options import RunOptions
 from vaetui.core.profile import ProfileError, load_profile, profile_to_toml
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.run import Run
 from vaetui.errors import EXIT_NO_METRICS, EXIT_OK, InputError, UsageError
 
 

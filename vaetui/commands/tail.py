@@ -6,6 +6,7 @@ simulated trainer writing in the background), and turns it into an exit code.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sys
@@ -13,12 +14,13 @@ import tempfile
 import threading
 from typing import TYPE_CHECKING
 
-from vaetui.ui.app import VaeApp, build_app
 from vaetui.ui.lifeline import Lifeline
 
 if TYPE_CHECKING:
     from vaetui.core.alerts import AlertConfig
-    from vaetui.core.run import RunOptions
+    from vaetui.core.options import RunOptions
+    from vaetui.core.preview import JudgedInChild
+    from vaetui.ui.app import VaeApp
 
 
 def run_tail(
@@ -41,9 +43,13 @@ def run_tail(
     """
     if "-" in paths and not os.isatty(0):
         _keyboard_from_terminal()
+    judged = _judge_previews_meanwhile(paths, options)
     _ask_terminal_for_images(paths, options)
+    from vaetui.ui.app import build_app  # Textual loads while the child judges
+
     if alerts is None or not alerts.active:
-        app = build_app(paths, options, poll=poll)
+        app = build_app(paths, options, poll=poll, judged=judged)
+        app.after_first_screen.append(_collect_again)
         with Lifeline() as app.lifeline:  # whatever happens, the process ends
             result = app.run()
     else:
@@ -55,7 +61,8 @@ def run_tail(
             report=lambda message: outlets[0].tell(message),
             terminal_write=lambda text: outlets[0].write_terminal(text),
         )
-        app = build_app(paths, options, poll=poll, on_snapshot=dispatcher.observe)
+        app = build_app(paths, options, poll=poll, on_snapshot=dispatcher.observe, judged=judged)
+        app.after_first_screen.append(_collect_again)
         outlets.append(app)
         try:
             with Lifeline() as app.lifeline:
@@ -65,6 +72,30 @@ def run_tail(
     if app.return_code not in (None, 0):
         return int(app.return_code)
     return int(result or 0)
+
+
+def _collect_again() -> None:
+    """The first screen is painted: the garbage collector, paused since the command began
+    (the start-up allocates much and frees little), runs again, and what start-up made is
+    set aside for good (``gc.freeze``), so no later collection walks it."""
+    gc.freeze()
+    gc.enable()
+
+
+def _judge_previews_meanwhile(paths: list[str], options: RunOptions | None) -> JudgedInChild | None:
+    """Start judging the big logs' newest parts in a second process, before Textual, numpy
+    and the parsers are loaded here: the first screen then waits for the slower of the two,
+    not for both. None where a reference run is given (numpy is loaded for it already), or
+    where other threads run (``vaetui demo``'s trainer): a fork copies only this one."""
+    from vaetui.core.options import RunOptions
+    from vaetui.core.preview import JudgedInChild, followed_jobs
+
+    options = options or RunOptions()
+    if options.reference is not None or all(p == "-" for p in paths):
+        return None
+    if threading.active_count() > 1:
+        return None
+    return JudgedInChild(followed_jobs(paths, options))
 
 
 def _ask_terminal_for_images(paths: list[str], options: RunOptions | None) -> None:

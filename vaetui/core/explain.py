@@ -20,7 +20,8 @@ from vaetui.core.encoding import ByteDecoder
 from vaetui.core.formats.grammar import find_pairs
 from vaetui.core.formats.text import has_loss, is_counter_key
 from vaetui.core.lines import LineSplitter
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.options import RunOptions
+from vaetui.core.run import Run
 
 #: Longest example shown for a line (a tqdm line can hold thousands of bar states).
 EXAMPLE_CHARS = 200

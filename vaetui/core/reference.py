@@ -22,7 +22,7 @@ from vaetui.core.snapshot import Series, Snapshot
 from vaetui.core.stats import ema_series
 
 if TYPE_CHECKING:
-    from vaetui.core.run import RunOptions
+    from vaetui.core.options import RunOptions
 
 #: (criterion, metric, how the metric is named in a sentence), in criteria order.
 COMPARED: tuple[tuple[str, str, str], ...] = (

@@ -14,7 +14,7 @@ import dataclasses
 import itertools
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,9 +35,9 @@ from vaetui.core.metrics import (
     metric_order,
     resolve_names,
 )
+from vaetui.core.options import RunOptions
 from vaetui.core.pace import Pace
 from vaetui.core.phases import Schedule, settled
-from vaetui.core.profile import Profile
 from vaetui.core.reader import Item, RecordReader
 from vaetui.core.recorder import Recorder
 from vaetui.core.segments import StepContinuity
@@ -50,34 +50,8 @@ if TYPE_CHECKING:
     from vaetui.core.images.model import ImagesSummary
     from vaetui.core.images.store import ImageStore
 
-if TYPE_CHECKING:
-    from vaetui.core.reference import Reference
-
 #: A chunk this big is history being read, not lines arriving live (for steps/s).
 _HISTORY_CHUNK = 256 << 10
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """How to read and judge a run (the CLI's common options)."""
-
-    fmt: str = "auto"
-    profile: Profile = field(default_factory=Profile)
-    kl_weight: float | None = None
-    rec_metric: str = "auto"
-    warmup_steps: float | None = None
-    latent_dim: int | None = None
-    rank: int | None = None
-    ema_alpha: float | None = None
-    halflife: float | None = None
-    #: Elements per sample of a sum-reduced reconstruction loss (rec is divided by it).
-    rec_scale: float | None = None
-    #: Live following: judge stalls and record verdict changes as events.
-    live: bool = False
-    #: A trusted run to compare with (``--reference``).
-    reference: Reference | None = None
-    #: ``--images DIR``: where the sample images are (None: the usual folders by the log).
-    images: str | None = None
 
 
 class Run:

@@ -6,13 +6,14 @@ and the tests only ever read snapshots, so they never see a half-updated run.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 if TYPE_CHECKING:
+    import numpy as np
+
     from vaetui.core.compared import ReferenceReport
 from vaetui.core.images.model import ImagesSummary
 
@@ -324,9 +325,9 @@ def _json_number(x: float | None) -> float | str | None:
     if x is None:
         return None
     x = float(x)
-    if np.isnan(x):
+    if math.isnan(x):
         return "nan"
-    if np.isinf(x):
+    if math.isinf(x):
         return "inf" if x > 0 else "-inf"
     return x
 

@@ -26,7 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Label
 
 from vaetui.core.failure import FAILED
-from vaetui.core.run import RunOptions
+from vaetui.core.options import RunOptions
 from vaetui.core.snapshot import CRITERIA_IDS, Snapshot
 from vaetui.ui.alerting import AlertOutlets
 from vaetui.ui.feed import OnSnapshot, RunFeed
@@ -43,6 +43,8 @@ from vaetui.ui.widgets.verdicts import VerdictPanel
 if TYPE_CHECKING:
     from textual.driver import Driver
 
+    from vaetui.core.preview import JudgedInChild
+
 # The detail, help, explain, raw-log, events and images screens are imported when first
 # opened, and the events list and thumbnail when mounted: the first screen does without them
 # (``_in_front`` finds a screen of theirs that is open).
@@ -53,6 +55,9 @@ EVENTS, IMAGES = "vaetui.ui.widgets.events", "vaetui.ui.widgets.images"
 MIN_INTERVAL = 0.3
 #: Seconds between two redraws of the plot, sparklines and events while a log grows.
 HEAVY_INTERVAL = 1.0
+#: Seconds after which the histories are read even if the first screen was never painted (a
+#: screen opened by a key pressed at once hides the main one, which then does not refresh).
+FIRST_SCREEN_LATEST = 0.5
 #: Seconds without news after which the current run's snapshot is refreshed (stall verdict).
 QUIET_REFRESH = 15.0
 #: Seconds between two ticks at most, even when the status line shows nothing that ages
@@ -86,6 +91,7 @@ class VaeApp(AlertOutlets, App[int]):
         follow: bool = True,
         clock: Callable[[], float] | None = None,
         on_snapshot: OnSnapshot | None = None,
+        judged: JudgedInChild | None = None,
     ) -> None:
         super().__init__()
         self.clock = clock or time.time
@@ -114,6 +120,11 @@ class VaeApp(AlertOutlets, App[int]):
         self._main: Screen[Any] | None = None
         #: The previews of big logs (``RunFeed.preview``), taken while composing.
         self._previews: dict[int, SnapshotUpdated] = {}
+        #: The previews being judged in a second process, if ``vaetui tail`` started one.
+        self._judged = judged
+        self._first_painted = False
+        #: Called once the first screen is painted (``vaetui tail`` resumes its collector).
+        self.after_first_screen: list[Callable[[], object]] = []
         #: Set by ``vaetui tail`` before ``run()``: it owns the signals (see ``_exit_on_signals``).
         self.lifeline: Lifeline | None = None
 
@@ -138,7 +149,7 @@ class VaeApp(AlertOutlets, App[int]):
         yield ReadProgress(id="progress")
         yield Label(f"Waiting for {self.feeds[0].path} to appear…", id="waiting", markup=False)
         if self.follow:  # a big log's newest part, judged now: the badges start from it
-            self._previews = {f.index: m for f in self.feeds if (m := f.preview()) is not None}
+            self._previews = self._take_previews()
         first = self._previews.get(self.current)
         yield VerdictPanel(id="verdicts", snapshot=first.snapshot if first else None)
         with Horizontal(id="body"):
@@ -148,8 +159,26 @@ class VaeApp(AlertOutlets, App[int]):
                 yield PlotLegend(id="plot-legend")
                 if not self.follow:  # else mounted once the verdicts are painted
                     yield from self._lower_right()
-        # The palette's key is in ? help; the footer keeps its room for the everyday keys.
-        yield Footer(compact=True, show_command_palette=False)
+        if not self.follow:  # else mounted once the verdicts are painted, like the panes
+            yield self._footer()
+
+    @staticmethod
+    def _footer() -> Footer:
+        """The keys line. The palette's key is in ? help; the footer keeps its room for the
+        everyday keys."""
+        return Footer(compact=True, show_command_palette=False)
+
+    def _take_previews(self) -> dict[int, SnapshotUpdated]:
+        """Each big log's preview: from the second process when one judged it (light, no
+        histories: numpy is not loaded yet), else judged here."""
+        light = self._judged.light() if self._judged is not None else None
+        judged = light or {}
+        previews = {}
+        for feed in self.feeds:
+            message = feed.preview(judged.get(feed.index))
+            if message is not None:
+                previews[feed.index] = message
+        return previews
 
     def _lower_right(self) -> list[Widget]:
         """The thumbnail and the events list: empty until the heavy part is drawn, so a
@@ -167,6 +196,7 @@ class VaeApp(AlertOutlets, App[int]):
             previews = self._previews
             # Start reading once the first screen is painted, not while it is being drawn.
             self.call_after_refresh(self._first_screen_painted)
+            self.set_timer(FIRST_SCREEN_LATEST, self._first_screen_painted)
         else:
             previews = {feed.index: feed.read_all() for feed in self.feeds}
         if previews:
@@ -194,20 +224,34 @@ class VaeApp(AlertOutlets, App[int]):
 
     async def _first_screen_painted(self) -> None:
         """The verdicts are on the terminal: start reading the histories, then let the plot
-        load plotext and draw, and the metric panes, thumbnail and events list mount (the
-        first screen did not wait for them). Awaited before the heavy part is first drawn
-        (called after the same refresh, later), so that finds them mounted."""
+        load plotext and draw, and the metric panes, thumbnail, events list and keys line
+        mount (the first screen did not wait for them). Awaited before the heavy part is first drawn
+        (called after the same refresh, later), so that finds them mounted. Runs once,
+        whichever of the refresh and the ``FIRST_SCREEN_LATEST`` timer comes first."""
+        if self._first_painted:
+            return
+        self._first_painted = True
+        for call in self.after_first_screen:
+            call()
+        if self._judged is not None:  # the previews again, with their histories
+            for index, snapshot in (self._judged.whole() or {}).items():
+                self.feeds[index].better_preview(snapshot)
+            self._judged = None
         self._start_feeds()
         with suppress(NoMatches):  # closed before its first screen
             self._on_main(MetricPlot).add_canvas()
             self._on_main(MetricList).add_panes()
             await self._on_main("#right", Vertical).mount_all(self._lower_right())
+            if self._main is not None:
+                await self._main.mount(self._footer())
 
     def _start_feeds(self) -> None:
         for feed in self.feeds:
             feed.start()
 
     def on_unmount(self) -> None:
+        if self._judged is not None:
+            self._judged.close()
         for feed in self.feeds:
             feed.stop()
 
@@ -582,6 +626,7 @@ def build_app(
     follow: bool = True,
     clock: Callable[[], float] | None = None,
     on_snapshot: OnSnapshot | None = None,
+    judged: JudgedInChild | None = None,
 ) -> VaeApp:
     """The one way to make the app (CLI, tests, screenshots).
 
@@ -593,6 +638,8 @@ def build_app(
         clock: Time source for "time since the last line" and the core (tests fix it).
         on_snapshot: Called on a follower thread with each new picture of a run, its name
             and its path (the alert dispatcher's ``observe``).
+        judged: The big logs' previews, being judged in a second process
+            (``vaetui.core.preview.JudgedInChild``); None judges them while composing.
     """
     return VaeApp(
         list(paths),
@@ -601,4 +648,5 @@ def build_app(
         follow=follow,
         clock=clock,
         on_snapshot=on_snapshot,
+        judged=judged,
     )

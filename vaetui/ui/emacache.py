@@ -8,10 +8,10 @@ tail (plus that many points of warm-up) is computed on each update.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from vaetui.core.stats import ema_series
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class EmaCache:
@@ -30,6 +30,10 @@ class EmaCache:
             key: Identifies the series, e.g. ``"0:kl_loss"``.
             values: The whole finite history so far.
         """
+        import numpy as np  # a history is drawn: the core has loaded numpy
+
+        from vaetui.core.stats import ema_series
+
         n = len(values)
         cached = self._cache.get(key)
         if n == 0:

@@ -4,16 +4,19 @@ The app never parses and never touches a file; it asks a :class:`RunFeed` to sta
 feed posts :class:`~vaetui.ui.messages.SnapshotUpdated` from the follower's thread. Keeping this
 glue out of ``app.py`` keeps the app about layout and keys, and lets the tests read a file to
 its end synchronously (``read_all``) for deterministic screenshots.
+
+A feed makes its core ``Run`` (and with it loads numpy and the parsers) when it is first read,
+not when it is made: a big log's first screen can be painted from a preview judged in another
+process (``vaetui.core.preview.JudgedInChild``) before they are loaded.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import os
 import threading
 from collections.abc import Callable
 from contextlib import suppress
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -26,30 +29,21 @@ from vaetui.core.follow import (
     read_whole,
     wants_event_reader,
 )
-from vaetui.core.rawlog import RawLines, StreamLines, raw_lines_for
-from vaetui.core.run import Run, RunOptions
+from vaetui.core.preview import live_options, newest_part_snapshot, run_name
 from vaetui.core.snapshot import Snapshot
-from vaetui.core.source import SourceError, newest_part
+from vaetui.core.source import SourceError
 from vaetui.ui.messages import SnapshotUpdated
 
 if TYPE_CHECKING:
     from vaetui.core.images.store import ImageStore
     from vaetui.core.images.watch import ImageWatcher
+    from vaetui.core.options import RunOptions
+    from vaetui.core.rawlog import RawLines
+    from vaetui.core.run import Run
 
 Clock = Callable[[], float]
 #: Told of every picture of a run taken while following: (snapshot, run name, path).
 OnSnapshot = Callable[[Snapshot, str, str], object]
-#: How much of a big log's end is judged first, while the whole history is read: at most
-#: this many bytes,
-PREVIEW_BYTES = 1 << 20
-#: and of those no more lines than this times the points that fill the trend window
-#: (``Smoothing.full_window_points``): more would cost time, not move a trend.
-PREVIEW_MARGIN = 1.2
-
-
-def run_name(path: str) -> str:
-    """A short name for a run: the file name, or ``stdin`` for ``-``."""
-    return "stdin" if path == "-" else os.path.basename(path.rstrip("/")) or path
 
 
 class RunFeed:
@@ -79,11 +73,10 @@ class RunFeed:
     ) -> None:
         self.on_snapshot = on_snapshot
         if live:
-            options = dataclasses.replace(options, live=True)
+            options = live_options(options)
         self.index = index
         self.path = path
         self.name = run_name(path)
-        self.run = Run(self.name, options)
         self.options = options
         self.poll = poll
         self.clock = clock
@@ -96,10 +89,6 @@ class RunFeed:
         self._posting = threading.Lock()
         self._preview: Snapshot | None = None
         self._lock = threading.Lock()
-        #: The log's own lines (None for TensorBoard event files, which have no lines).
-        self.raw: RawLines | None = (
-            None if wants_event_reader(path, options.fmt) else raw_lines_for(path)
-        )
         #: What the UI shows; set only on the UI thread when a message is applied.
         self.snapshot: Snapshot | None = None
         #: The run is the one on screen; the others keep their histories compact (lossless:
@@ -107,21 +96,43 @@ class RunFeed:
         self.on_screen = index == 0
         self.status = FollowStatus()
 
-    def preview(self) -> SnapshotUpdated | None:
-        """Judge a big existing log from its newest part, at once, on the calling thread.
+    @cached_property
+    def run(self) -> Run:
+        """The run's core, made when first needed (``start``, ``read_all``)."""
+        from vaetui.core.run import Run
+
+        return Run(self.name, self.options)
+
+    @cached_property
+    def raw(self) -> RawLines | None:
+        """The log's own lines (None for TensorBoard event files, which have no lines)."""
+        from vaetui.core.rawlog import raw_lines_for
+
+        return None if wants_event_reader(self.path, self.options.fmt) else raw_lines_for(self.path)
+
+    def preview(self, judged: Snapshot | None = None) -> SnapshotUpdated | None:
+        """Judge a big existing log from its newest part, at once, on the calling thread,
+        or take that judgement as ``judged`` when it was made elsewhere.
 
         The full history is then read behind a progress bar (``start``) and replaces the
         preview when the reading has caught up. None for a small or missing log.
         """
-        self._preview = self._read_newest_part()
+        self._preview = judged if judged is not None else self._read_newest_part()
         if self._preview is None:
             return None
         size = self._preview.bytes_total
         self.status = FollowStatus("reading", "", None, 0, size)
         return SnapshotUpdated(self.index, self._preview, self.status)
 
+    def better_preview(self, judged: Snapshot) -> None:
+        """Show ``judged`` (the same preview with its histories) while the history is read."""
+        if self._preview is not None:
+            self._preview = judged
+
     def start(self) -> None:
         """Follow the file in the follower's own thread; updates arrive as messages."""
+        from vaetui.core.rawlog import StreamLines
+
         self._attach_images()
         tap = self.raw if isinstance(self.raw, StreamLines) else None
         self._follower = make_follower(self.path, self.run, self._updated, self.poll, tap=tap)
@@ -147,17 +158,8 @@ class RunFeed:
 
     def _read_newest_part(self) -> Snapshot | None:
         """A snapshot of the last few megabytes of a big log, or None for a small one."""
-        if wants_event_reader(self.path, self.options.fmt):
-            return None
-        lines = math.ceil(self.options.profile.smoothing.full_window_points() * PREVIEW_MARGIN)
-        newest = newest_part(self.path, PREVIEW_BYTES, lines)
-        if newest is None:
-            return None
-        tail, size = newest
-        preview = Run(self.name, self.options)
-        preview.bytes_total = size
-        preview.feed(tail)
-        return preview.snapshot(now=None if self.clock is None else self.clock())
+        now = None if self.clock is None else self.clock()
+        return newest_part_snapshot(self.path, self.name, self.options, now)
 
     def read_all(self) -> SnapshotUpdated:
         """Read the whole file now, on the calling thread, and return its final picture.

@@ -1,14 +1,20 @@
-"""Log formats: one parser per family, and ``sniff`` to pick one from the first lines."""
+"""Log formats: one parser per family, and ``sniff`` to pick one from the first lines.
+
+The parsers (and numpy with them) are imported when one is made or a log is sniffed: a
+command that only checks its options against ``FORMAT_NAMES`` or a profile's own line
+formats (``vaetui tail`` before its first screen) does not pay for them.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from vaetui.core.formats.base import Parser, Record, parse_number, table_cells
-from vaetui.core.formats.columns import Reader
-from vaetui.core.formats.csvlog import TABLE_FORMATS, CsvParser, looks_like_header, split_cells
-from vaetui.core.formats.custom import LineFormat
-from vaetui.core.formats.text import TextParser
+
+if TYPE_CHECKING:
+    from vaetui.core.formats.columns import Reader
+    from vaetui.core.formats.custom import LineFormat
 
 #: A column name of an aligned table: one word, no ``=`` or ``:`` (those are pairs).
 _NAME_CELL = re.compile(r"^[A-Za-z_][\w./-]*$")
@@ -42,6 +48,9 @@ def make_parser(
     the library the text parsers read numbers of many lines with (see ``formats.columns``);
     JSON and CSV always use polars.
     """
+    from vaetui.core.formats.csvlog import TABLE_FORMATS, CsvParser
+    from vaetui.core.formats.text import TextParser
+
     own = next((f for f in formats if f.name == name), None)
     if own is not None:
         return TextParser(rank=rank, formats=(own,), forced=True, number_reader=number_reader)
@@ -63,6 +72,8 @@ def make_parser(
 
 def sniff(text: str) -> str | None:
     """Guess the format from the first complete lines; None when there is too little text."""
+    from vaetui.core.formats.csvlog import TABLE_FORMATS
+
     lines = _first_lines(text, _SNIFF_LINES)
     if not lines:
         return None
@@ -98,6 +109,8 @@ def _first_lines(text: str, count: int) -> list[str]:
 def _table(lines: list[str], delimiter: str) -> bool | None:
     """A header of names over a row of numbers, split by ``delimiter``: True; False when the
     first line is no such header; None when the header waits for its first row."""
+    from vaetui.core.formats.csvlog import looks_like_header, split_cells
+
     first = lines[0]
     cells = split_cells(first, delimiter)
     if delimiter not in first or not looks_like_header(cells):

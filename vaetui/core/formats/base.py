@@ -7,12 +7,11 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from vaetui.core.lines import TextBlock
-
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from vaetui.core.formats.fastkv import Batch
+    from vaetui.core.lines import TextBlock
 
 #: A number as loggers print it: ints, floats, exponents, nan/inf in their many spellings
 #: (``nan.0`` from Lightning bars, ``Infinity`` from json.dumps, ``tensor(0.01, ...)``).

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import math
 import re
+from typing import TYPE_CHECKING
 
-import numpy as np
 from rich.text import Text
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Trend word (MetricSummary.trend) to the arrow shown beside a metric.
 ARROWS: dict[str, str] = {"rising": "↑", "falling": "↓", "flat": "→"}
@@ -128,6 +131,8 @@ def arrow(trend: str) -> str:
 
 def finite(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The points whose value is finite (NaN and inf cannot be drawn)."""
+    import numpy as np  # there is a history to draw: the core has loaded numpy
+
     ok = np.isfinite(values) & np.isfinite(steps)
     return steps[ok], values[ok]
 

@@ -4,14 +4,14 @@ A log may carry thousands of metrics, so the list is paged: a fixed number of pa
 mounted once and re-pointed at whichever page holds the selected metric. Nothing is mounted
 or removed while a run grows, which keeps redraws cheap and the focus stable. A ``lazy`` list
 mounts its panes when asked (``add_panes``, once the verdicts are painted): the first screen
-does not wait for sixteen widgets that have nothing to show yet.
+does not wait for sixteen widgets that have nothing to show yet. Nor for numpy and the
+statistics: they are imported where a history is drawn, after the first screen.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -20,9 +20,11 @@ from textual.widgets import Label, Sparkline
 
 from vaetui.core.metrics import metric_order
 from vaetui.core.snapshot import MetricSummary, Series, Snapshot
-from vaetui.core.stats import median, minmax_thin
 from vaetui.ui.messages import MetricSelected
 from vaetui.ui.widgets.fmt import arrow, finite, fmt_tick, fmt_value, literal
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Panes mounted at once; the rest of the metrics are a page away (``m`` / ``M`` / palette).
 PAGE_SIZE = 8
@@ -37,6 +39,10 @@ def spark_window(snapshot: Snapshot | None, width: int) -> float | None:
     never fewer than two points per column. None when the run has no steps yet."""
     if snapshot is None or snapshot.first_step is None or snapshot.last_step is None:
         return None
+    import numpy as np
+
+    from vaetui.core.stats import median
+
     span = snapshot.last_step - snapshot.first_step
     interval = 1.0
     for series in snapshot.history.values():
@@ -51,6 +57,8 @@ def spark_data(series: Series | None, width: int, window: float | None = None) -
     two per column, min and max kept so spikes show. The whole history is the big plot's."""
     if series is None or len(series.values) == 0:
         return []
+    from vaetui.core.stats import minmax_thin
+
     steps, values = finite(series.steps, series.values)
     if window is not None and len(steps):
         steps, values = steps[-_recent(steps, window) :], values[-_recent(steps, window) :]
@@ -61,6 +69,8 @@ def spark_data(series: Series | None, width: int, window: float | None = None) -
 def _recent(steps: np.ndarray, window: float) -> int:
     """How many of the newest points lie within ``window`` steps of the newest one (a
     restart's steps start over, so only the points after the last step back count)."""
+    import numpy as np
+
     back = np.flatnonzero(np.diff(steps) < 0)
     start = int(back[-1]) + 1 if back.size else 0
     recent = steps[start:]

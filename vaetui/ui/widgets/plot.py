@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-import numpy as np
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
@@ -24,12 +23,12 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from vaetui.core.snapshot import Event, Series
-from vaetui.core.stats import minmax_thin
 from vaetui.ui.emacache import EmaCache
 from vaetui.ui.view import PlotView
 from vaetui.ui.widgets.fmt import clean, finite, fmt_tick, fmt_value, nice_ticks
 
 if TYPE_CHECKING:
+    import numpy as np
     from textual_plotext import Plot
 
     from vaetui.ui.widgets.plotcanvas import PlotCanvas
@@ -186,6 +185,8 @@ class MetricPlot(Widget):
         """Step range over every plotted series."""
         runs = self.data.runs if self.data.overlay else self.data.runs[self.data.current :][:1]
         lows, highs = [], []
+        import numpy as np  # numpy and the statistics load with the first history drawn
+
         for _, series in runs:
             if series is not None and len(series.steps):
                 lows.append(float(np.nanmin(series.steps)))
@@ -200,6 +201,8 @@ class MetricPlot(Widget):
         """Raw values inside ``[lo, hi]`` as a line, one line per segment (a restart does
         not draw a line back to its start step); min and max of each column are kept, so a
         spike stays. Returns whether anything was drawn."""
+        from vaetui.core.stats import minmax_thin
+
         cols = self._cols()
         drawn = False
         for part in _segments(series):
@@ -213,6 +216,8 @@ class MetricPlot(Widget):
 
     def _draw_ema(self, key: str, series: Series, lo: float, hi: float) -> bool:
         """The current run's EMA (the core's weight), one line per segment."""
+        import numpy as np
+
         cols = self._cols()
         drawn = False
         for n, part in enumerate(_segments(series)):
@@ -230,7 +235,7 @@ class MetricPlot(Widget):
     def _line(self, xs: np.ndarray, ys: np.ndarray, colour: str, marker: str) -> bool:
         if not len(xs):
             return False
-        self._seen_y.extend((float(np.min(ys)), float(np.max(ys))))
+        self._seen_y.extend((float(ys.min()), float(ys.max())))
         self.plt.plot(xs.tolist(), ys.tolist(), marker=marker, color=self._rgb(colour))
         return True
 
@@ -344,6 +349,8 @@ class MetricPlot(Widget):
 
 def _segments(series: Series) -> list[np.ndarray | slice]:
     """Index selections of each segment of ``series`` (all of it when unsegmented)."""
+    import numpy as np
+
     if len(series.segments) != len(series.values):
         return [slice(None)]
     return [series.segments == seg for seg in np.unique(series.segments)]
