@@ -159,6 +159,25 @@ def test_first_screen_is_painted_before_plotext_is_loaded(tmp_path) -> None:
     subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=120)
 
 
+def _big_log(tmp_path: Path) -> Path:
+    """A log bigger than the preview (GAN metrics, numbers in two notations)."""
+    from vaetui.core.preview import PREVIEW_BYTES
+    from vaetui.simulate import log_chunks
+
+    log = tmp_path / "big.log"
+    log.write_text("".join(log_chunks("healthy", 160_000, "kv", 0, 10)))
+    assert log.stat().st_size > 2 * PREVIEW_BYTES  # else it is read whole, no preview
+    return log
+
+
+def _said(code: str) -> dict[str, str]:
+    """Run ``code`` in a fresh interpreter; its ``name:value`` lines as a dict."""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    return dict(line.split(":", 1) for line in out.stdout.splitlines() if ":" in line)
+
+
 #: Modules a big log's first screen (its newest megabyte judged, ``RunFeed.preview``) is
 #: painted without: numpy's masked arrays (``np.median`` and ``np.unique`` import them), the
 #: widgets mounted after it, and the screens opened by keys.
@@ -179,12 +198,7 @@ def test_a_big_logs_first_screen_is_judged_and_painted_with_little_loaded(tmp_pa
     of the preview's parse and judgement runs): what is loaded once its verdicts are painted,
     and which widgets were mounted for them (the metric panes, thumbnail and events list
     come after)."""
-    from vaetui.core.preview import PREVIEW_BYTES
-    from vaetui.simulate import log_chunks
-
-    log = tmp_path / "big.log"
-    log.write_text("".join(log_chunks("healthy", 160_000, "kv", 0, 10)))
-    assert log.stat().st_size > 2 * PREVIEW_BYTES  # else it is read whole, no preview
+    log = _big_log(tmp_path)
     code = (
         "import asyncio, sys\n"
         "from vaetui.ui.app import VaeApp, build_app\n"
@@ -211,10 +225,7 @@ def test_a_big_logs_first_screen_is_judged_and_painted_with_little_loaded(tmp_pa
         " if any(m == f or m.startswith(f + '.') for m in modules)]\n"
         "print('loaded:' + ','.join(early))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    said = dict(line.split(":", 1) for line in out.stdout.splitlines() if ":" in line)
+    said = _said(code)
     assert said["state"] == "reading", "the first screen was not the preview's"
     assert "pending" not in said["levels"].split(","), f"not judged: {said['levels']}"
     assert said["widgets"] == "", f"mounted for the first screen: {said['widgets']}"
@@ -225,10 +236,7 @@ def test_a_big_logs_first_screen_judged_in_a_child_is_painted_without_numpy(tmp_
     """``vaetui tail``'s way: the preview judged in a forked child while Textual loads. The
     first screen shows the child's verdicts before numpy or the parsers are loaded here;
     then the panes draw the same preview with its histories, and the history is read."""
-    from vaetui.simulate import log_chunks
-
-    log = tmp_path / "big.log"
-    log.write_text("".join(log_chunks("healthy", 160_000, "kv", 0, 10)))
+    log = _big_log(tmp_path)
     code = (
         "import asyncio, sys\n"
         "from vaetui.core.options import RunOptions\n"
@@ -260,10 +268,7 @@ def test_a_big_logs_first_screen_judged_in_a_child_is_painted_without_numpy(tmp_
         "print('levels:' + ','.join(levels))\n"
         "print('loaded:' + ','.join(loaded))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    said = dict(line.split(":", 1) for line in out.stdout.splitlines() if ":" in line)
+    said = _said(code)
     assert said["state"] == "reading", "the first screen was not the preview's"
     assert "pending" not in said["levels"].split(","), f"not judged: {said['levels']}"
     assert said["loaded"] == "", f"loaded before the first screen: {said['loaded']}"
