@@ -178,6 +178,12 @@ def _said(code: str) -> dict[str, str]:
     return dict(line.split(":", 1) for line in out.stdout.splitlines() if ":" in line)
 
 
+def _assert_the_preview_was_shown(said: dict[str, str]) -> None:
+    """A probe's first screen was the preview's (the history still being read), judged."""
+    assert said["state"] == "reading", "the first screen was not the preview's"
+    assert "pending" not in said["levels"].split(","), f"not judged: {said['levels']}"
+
+
 #: Modules a big log's first screen (its newest megabyte judged, ``RunFeed.preview``) is
 #: painted without: numpy's masked arrays (``np.median`` and ``np.unique`` import them), the
 #: widgets mounted after it, and the screens opened by keys.
@@ -226,8 +232,7 @@ def test_a_big_logs_first_screen_is_judged_and_painted_with_little_loaded(tmp_pa
         "print('loaded:' + ','.join(early))\n"
     )
     said = _said(code)
-    assert said["state"] == "reading", "the first screen was not the preview's"
-    assert "pending" not in said["levels"].split(","), f"not judged: {said['levels']}"
+    _assert_the_preview_was_shown(said)
     assert said["widgets"] == "", f"mounted for the first screen: {said['widgets']}"
     assert said["loaded"] == "", f"loaded before the first screen: {said['loaded']}"
 
@@ -269,8 +274,7 @@ def test_a_big_logs_first_screen_judged_in_a_child_is_painted_without_numpy(tmp_
         "print('loaded:' + ','.join(loaded))\n"
     )
     said = _said(code)
-    assert said["state"] == "reading", "the first screen was not the preview's"
-    assert "pending" not in said["levels"].split(","), f"not judged: {said['levels']}"
+    _assert_the_preview_was_shown(said)
     assert said["loaded"] == "", f"loaded before the first screen: {said['loaded']}"
     assert said["after"] != "reading", "the history was never read"
 
