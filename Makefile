@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install system-packages demo test lint typecheck format bench accuracy screenshots check clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py vaetui/core/_native.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

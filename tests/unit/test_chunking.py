@@ -24,6 +24,9 @@ from vaetui.core.options import RunOptions
 from vaetui.core.run import Run
 from vaetui.simulate import write_log
 
+#: Each test runs with the compiled readers and without them (``tests/unit/conftest.py``).
+pytestmark = pytest.mark.usefixtures("readers")
+
 SHARED_FILES = [
     "generated/plain/restart.log",
     "generated/tqdm/restart.log",

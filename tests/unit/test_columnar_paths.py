@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +21,19 @@ from hypothesis import strategies as st
 
 import vaetui.core.formats.fastkv as fastkv
 from tests.support.paths import GENERATED
+from vaetui.core import native
 from vaetui.core.formats import columns, text
 from vaetui.core.formats.fastkv import Batch
 from vaetui.core.reader import RecordReader
 from vaetui.core.run import Run
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _numpy_and_polars_read() -> Iterator[None]:
+    """These tests are about the two slower number readers: the compiled one stays off."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(native, "_native", None)
+        yield
 
 
 def _read(data: bytes, name: str, fast: bool, cuts: list[int], mp: pytest.MonkeyPatch) -> Run:

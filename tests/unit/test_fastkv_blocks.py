@@ -13,6 +13,9 @@ from tests.support.parity import run_picture
 from vaetui.core.formats.fastkv import FastPath, Shape, _compact_cols, _odd_lines
 from vaetui.core.lines import _cut_after_last_terminator
 
+#: Each test runs with the compiled readers and without them (``tests/unit/conftest.py``).
+pytestmark = pytest.mark.usefixtures("readers")
+
 
 def _snapshot(data: bytes, fast: bool, monkeypatch: pytest.MonkeyPatch) -> dict:
     return run_picture(data, fast, monkeypatch, chunk=1 << 18)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vaetui.core.guard import skip_reason
 from vaetui.core.options import RunOptions
 from vaetui.core.run import Run
+
+#: Each test runs with the compiled readers and without them (``tests/unit/conftest.py``).
+pytestmark = pytest.mark.usefixtures("readers")
 
 NEST = 20_000
 

@@ -16,6 +16,9 @@ from vaetui.core.lines import TextBlock
 from vaetui.core.options import RunOptions
 from vaetui.core.run import Run
 
+#: Each test runs with the compiled readers and without them (``tests/unit/conftest.py``).
+pytestmark = pytest.mark.usefixtures("readers")
+
 COLUMNS = ("step", "loss", "rec_loss", "kl_loss", "kl_weight")
 
 

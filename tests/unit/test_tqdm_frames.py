@@ -19,6 +19,9 @@ from vaetui.core.formats.fasttqdm import frame_refreshes
 from vaetui.core.formats.text import TextParser
 from vaetui.core.lines import LineSplitter, TextBlock, clean_text
 
+#: Each test runs with the compiled readers and without them (``tests/unit/conftest.py``).
+pytestmark = pytest.mark.usefixtures("readers")
+
 _BAR = re.compile(rb"%\|[^|\r\n]*\|")
 
 

@@ -21,6 +21,9 @@ from vaetui.core.formats.fastkv import Batch
 from vaetui.core.formats.jsonl import JsonLinesParser
 from vaetui.core.lines import TextBlock
 
+#: Each test runs with the compiled readers and without them (``tests/unit/conftest.py``).
+pytestmark = pytest.mark.usefixtures("readers")
+
 HEADER = ["step", "epoch", "loss", "kl"]
 
 

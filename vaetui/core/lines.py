@@ -16,6 +16,8 @@ import re
 
 import numpy as np
 
+from vaetui.core import native
+
 #: A line longer than this is cut here and counted (SPEC: "a line over 1 MiB is cut").
 MAX_LINE_BYTES = 1 << 20
 
@@ -212,12 +214,17 @@ def _cut_after_last_terminator(head: bytes, data: bytes) -> tuple[bytes, bytes]:
 
 
 def _plain_newlines(raw: bytes) -> int:
-    """The newlines in ``raw`` when it is ASCII with no control bytes (nothing to decode,
-    replace or strip); -1 when it is not.
+    """The newlines in ``raw`` when nothing in it is to be replaced or stripped; -1 when
+    something may be (then it is decoded and cleaned).
 
-    One numpy pass counts the bytes below 32 and another the newlines: when they agree (no tab,
-    no ``\\r``), only ``\\x7f`` is left to look for; else the exact test runs.
+    The compiled reader checks in one pass for control bytes, and that it is UTF-8 with
+    nothing to replace or strip. Without it, only ASCII passes: one numpy pass counts the
+    bytes below 32 and another the newlines; when they agree (no tab, no ``\\r``), only
+    ``\\x7f`` is left to look for, else the exact test runs.
     """
+    counted = native.plain_newlines(raw)
+    if counted is not None:
+        return counted
     if not raw.isascii():
         return -1
     codes = np.frombuffer(raw, dtype=np.uint8)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vaetui.core import native
 from vaetui.core.formats.columns import Reader, read_columns, read_separated
 from vaetui.core.lines import TextBlock
 
@@ -58,6 +59,9 @@ MAX_SHAPES = 4096
 #: Lines of other shapes a block may hold and still be read around, without splitting it into
 #: lines, when all its other lines have the previous block's shape.
 MAX_ODD_LINES = 32
+#: Other shapes with the same columns as a shape (``lr=0.0001`` and ``lr=9.9e-05``) that the
+#: compiled reader accepts in a block of it, at most.
+MAX_SIBLINGS = 8
 #: Shapes with more numbers than this are "wide" (hundreds of metrics per line): polars' memory
 #: grows with the columns of a table (+55 MiB at 200 metrics, +70 MiB at 1,000), loadtxt's
 #: does not, and the wide logs' RSS budget is the tighter one there.
@@ -130,6 +134,9 @@ class FastPath:
         #: (``_KEY_LETTERS``), or None when that cannot be done.
         self._compact: dict[bytes, tuple[int, ...] | None] = {}
         self._current: bytes | None = None  # shape (with newline) of the last batch
+        #: Per learned shape: shapes seen among its lines with the same columns (see
+        #: ``MAX_SIBLINGS``), which the compiled reader reads in the same batch.
+        self._siblings: dict[bytes, tuple[bytes, ...]] = {}
 
     def split(self, block: TextBlock) -> list[Batch | tuple[int, str]] | None:
         """Batches and ``(line_number, text)`` leftovers in file order; None if unsuited."""
@@ -146,8 +153,14 @@ class FastPath:
             if raw[cr + 1 : cr + 2] != b"\n" or raw.count(b"\r") != raw.count(b"\r\n"):
                 return None  # \r refreshes (tqdm): the per-line parser handles them
             raw = raw.replace(b"\r\n", b"\n")
-        shapes_raw = raw.translate(None, _NUMERIC)
         current = self._current
+        if current is not None and native.available():
+            # The compiled reader checks every line's shape itself: when they all have the
+            # previous block's, the block is read without deleting its numbers first.
+            batch = self._load_as(current, raw, count, block.first_line, fallback=False)
+            if batch is not None:
+                return [batch]
+        shapes_raw = raw.translate(None, _NUMERIC)
         if current is not None:
             if shapes_raw == current * count:
                 # The common case: every line has the shape of the previous block.
@@ -166,8 +179,15 @@ class FastPath:
         # No run long enough to be worth batching: the per-line parser reads the block.
         return pieces if any(isinstance(p, Batch) for p in pieces) else None
 
-    def _load_as(self, key: bytes, raw: bytes, count: int, first_line: int) -> Batch | None:
-        """``count`` lines of the learned shape ``key`` as one batch (None: not batchable)."""
+    def _load_as(
+        self, key: bytes, raw: bytes, count: int, first_line: int, fallback: bool = True
+    ) -> Batch | None:
+        """``count`` lines of the learned shape ``key`` as one batch (None: not batchable).
+
+        ``fallback=False``: read by the compiled reader only, which checks each line's shape
+        (None when it is not there or refuses the lines); else the lines are known to have the
+        shape and numpy or polars read what the compiled reader refuses.
+        """
         shape = self._shapes.get(key)  # None: forgotten (``MAX_SHAPES``) or not batchable
         if shape is None:
             return None
@@ -182,6 +202,8 @@ class FastPath:
             reader,
             self._separator,
             compact,
+            templates=(key.removesuffix(b"\n"), *self._siblings.get(key, ())),
+            fallback=fallback,
         )
 
     def _one_new_shape(
@@ -213,6 +235,7 @@ class FastPath:
         if len(self._shapes) > MAX_SHAPES:
             self._shapes.clear()
             self._compact.clear()
+            self._siblings.clear()
 
     def _reader_for(self, shape: Shape) -> Reader:
         """The number reader for lines of ``shape``: the wide one past ``WIDE_COLUMNS``, and
@@ -245,6 +268,8 @@ class FastPath:
                 self._shape(key, _line_at(raw, ends, index))
             if not self._same_columns(key, current):
                 apart.append(index)
+            else:
+                self._note_sibling(current, key)
         if len(self._shapes) > MAX_SHAPES:
             return None
         if not apart:
@@ -278,19 +303,19 @@ class FastPath:
             a = stop + 1
         return out if any(isinstance(p, Batch) for p in out) else None
 
+    def _note_sibling(self, key: bytes, other: bytes) -> None:
+        """Remember that lines of shape ``other`` read into the columns of ``key``."""
+        known = self._siblings.get(key, ())
+        other = other.removesuffix(b"\n")
+        if other not in known and len(known) < MAX_SIBLINGS:
+            self._siblings[key] = (*known, other)
+
     def _same_columns(self, key: bytes, other: bytes) -> bool:
         """Lines of the learned shapes ``key`` and ``other`` read into the same columns."""
         a, b = self._shapes.get(key), self._shapes.get(other)
         if a is None or b is None or self._compact.get(key) != self._compact.get(other):
             return False
-        return (a.step_col, a.epoch_col, a.value_cols, a.names, a.numbered, a.key_tokens) == (
-            b.step_col,
-            b.epoch_col,
-            b.value_cols,
-            b.names,
-            b.numbered,
-            b.key_tokens,
-        ) and a.exact_keys == b.exact_keys
+        return _same_layout(a, b)
 
     def _shape(self, key: bytes, example: bytes) -> Shape | None:
         """The columns of a shape, learned once from an example line (None: not batchable)."""
@@ -311,12 +336,12 @@ class FastPath:
         rows go back in file order.
         """
         out: list[Batch | tuple[int, str]] = []
-        shape_ids, run_keys, known = self._line_keys(lines, shapes)
+        shape_ids, run_keys, known, keys = self._line_keys(lines, shapes)
         starts = np.flatnonzero(run_keys[1:] != run_keys[:-1]) + 1
         for a, b in itertools.pairwise([0, *starts.tolist(), len(lines)]):
             batch = None
             if b - a >= MIN_RUN_LINES and run_keys[a] >= 0:
-                batch = self._run(lines, shape_ids[a:b], known, a, first_line)
+                batch = self._run(lines, shape_ids[a:b], known, keys, a, first_line)
                 if batch is not None:
                     # The run's most common shape is what the next block is compared with.
                     top = int(np.bincount(shape_ids[a:b]).argmax())
@@ -335,9 +360,9 @@ class FastPath:
 
     def _line_keys(
         self, lines: list[bytes], shapes: list[bytes]
-    ) -> tuple[np.ndarray, np.ndarray, list[Shape | None]]:
+    ) -> tuple[np.ndarray, np.ndarray, list[Shape | None], list[bytes]]:
         """Per line: the id of its shape, and the id of its columns (-1: not batchable);
-        and the learned columns of each shape id.
+        and per shape id, its learned columns and the shape itself.
 
         Only shapes seen ``MIN_SHAPE_LINES`` times in the block are learned, so a block of
         one-off lines costs no learning.
@@ -362,13 +387,14 @@ class FastPath:
                 key = (shape.names, shape.epoch_col is None, shape.numbered)
                 key_of[sid] = columns.setdefault(key, len(columns))
         self._forget_if_full()
-        return shape_ids, key_of[shape_ids], known
+        return shape_ids, key_of[shape_ids], known, distinct
 
     def _run(
         self,
         lines: list[bytes],
         ids: np.ndarray,
         known: list[Shape | None],
+        keys: list[bytes],
         a: int,
         first_line: int,
     ) -> Batch | None:
@@ -390,7 +416,27 @@ class FastPath:
                 self._delimiters,
                 self._reader_for(shape),
                 self._separator,
+                templates=(keys[int(unique[0])],),
             )
+        present = [known[sid] for sid in unique.tolist()]
+        head = present[0]
+        assert head is not None
+        if all(other is not None and _same_layout(head, other) for other in present[1:]):
+            # Shapes that differ only in how a number is written: the compiled reader reads
+            # the run at once, in file order.
+            batch = _load(
+                b"\n".join(lines[a : a + count]),
+                count,
+                head,
+                first_line + a,
+                self._delimiters,
+                self._reader_for(head),
+                self._separator,
+                templates=tuple(keys[sid] for sid in unique.tolist()),
+                fallback=False,
+            )
+            if batch is not None:
+                return batch
         parts: list[tuple[np.ndarray, Batch]] = []
         for sid in unique.tolist():
             rows = np.flatnonzero(ids == sid)
@@ -405,11 +451,24 @@ class FastPath:
                 self._delimiters,
                 self._reader_for(shape),
                 self._separator,
+                templates=(keys[sid],),
             )
             if part is None:
                 return None
             parts.append((rows, part))
         return _merge(parts, count, first_line + a)
+
+
+def _same_layout(a: Shape, b: Shape) -> bool:
+    """Lines of shapes ``a`` and ``b`` hold the same records in the same tokens."""
+    return (a.step_col, a.epoch_col, a.value_cols, a.names, a.numbered, a.key_tokens) == (
+        b.step_col,
+        b.epoch_col,
+        b.value_cols,
+        b.names,
+        b.numbered,
+        b.key_tokens,
+    ) and a.exact_keys == b.exact_keys
 
 
 def _merge(parts: list[tuple[np.ndarray, Batch]], count: int, first_line: int) -> Batch:
@@ -442,18 +501,29 @@ def _load(
     reader: Reader = "numpy",
     separator: bytes | None = None,
     compact: tuple[int, ...] | None = None,
+    templates: tuple[bytes, ...] = (),
+    fallback: bool = True,
 ) -> Batch | None:
     """Parse ``count`` lines of one shape as columns; None if any line fails.
 
     ``compact``: the same columns counted among the tokens left when key letters are deleted
-    too (``_compact_cols``); then the reader reads those fewer bytes.
+    too (``_compact_cols``); then the reader reads those fewer bytes. ``templates``: the shape
+    itself and any others with the same columns, for the compiled reader (``vaetui.core.native``),
+    which is tried first; ``fallback=False``: it alone reads (None when it refuses), and it is
+    what checks that each line has one of those shapes.
     """
     cols = (shape.step_col, *((shape.epoch_col,) if shape.epoch_col is not None else ()))
     cols = (*cols, *shape.value_cols)
     if any(raw.count(key) != per_line * count for key, per_line in shape.exact_keys):
         return None
     table: np.ndarray | bool | None = False
-    if separator is not None and reader == "polars" and not shape.key_tokens:
+    if templates and _natively_readable(raw, shape, separator):
+        table = native.read_shape(raw, count, templates, delimiters, cols)
+        if table is None:
+            table = False
+    if table is False and not fallback:
+        return None
+    if table is False and separator is not None and reader == "polars" and not shape.key_tokens:
         table = read_separated(raw, count, cols, separator)
     if table is False and compact is not None and not shape.key_tokens:
         table = read_columns(raw.translate(delimiters, _KEY_LETTERS), count, compact, reader)
@@ -478,6 +548,23 @@ def _load(
         values=table[:, offset:],
         numbered=shape.numbered,
     )
+
+
+def _natively_readable(raw: bytes, shape: Shape, separator: bytes | None) -> bool:
+    """Whether the compiled reader may read lines of ``shape`` (it is there, and no check
+    it does not make is needed: tokens that must equal a key, or CSV cells that may be empty).
+
+    A CSV line whose first cells are all filled has a token per cell, and a line of the same
+    shape with an empty cell has a token fewer, which the reader refuses; when the first line
+    has an empty cell, which cell of a later line is empty is left to polars to check.
+    """
+    if not native.available() or shape.key_tokens:
+        return False
+    if separator is None:
+        return True
+    end = raw.find(b"\n")
+    first = raw if end < 0 else raw[:end]
+    return b"" not in first.split(separator)
 
 
 def _compact_cols(

@@ -1,0 +1,13 @@
+# The compiled readers of vaetui/core/_native.c; vaetui/core/native.py is their interface.
+from collections.abc import Sequence
+from typing import Any
+
+def read_shape(
+    data: bytes,
+    templates: Sequence[bytes],
+    separators: bytes,
+    tokens: Sequence[int],
+    out: Any,
+    count: int,
+) -> int: ...
+def plain_newlines(data: bytes, utf8: bool) -> int: ...
