@@ -169,3 +169,39 @@ def test_reading_releases_nothing_it_holds() -> None:
     table = native.read_shape(bytes(data), 1000, (b"step  loss=",), _DELIMITERS, (1, 3))
     assert table is not None and math.isclose(table[:, 1].sum(), 500.0)
     data.extend(b"x")  # would raise BufferError if a buffer export were still held
+
+
+def test_a_real_tqdm_block_is_framed_by_the_compiled_reader() -> None:
+    from vaetui.core.formats import fasttqdm
+
+    refreshes = []
+    for n in range(1, 400):
+        fill = "█" * (n % 10) + " " * (10 - n % 10)
+        refreshes.append(f"\rtrain: {n % 100:3d}%|{fill}| {n}/400 [00:0{n % 9}<00:10, loss={n}]  ")
+    raw = ("".join(refreshes) + "\nEpoch 1 done\n").encode()
+    framed = native.frame_refreshes(raw, 5)
+    assert framed is not None
+    virtual, starts, ends, lines = framed
+    assert virtual.count(b"%||") == 399 and "█".encode() not in virtual
+    assert lines.tolist() == [5] * 399 + [6]
+    assert raw[int(starts[0]) : int(ends[0])].startswith("train:   1%|█".encode())
+    assert raw[int(starts[-1]) : int(ends[-1])] == b"Epoch 1 done"
+    # The same frames as numpy's.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(native, "_native", None)
+        slow = fasttqdm.frame_refreshes(raw, 5)
+    fast = fasttqdm.frame_refreshes(raw, 5)
+    assert fast.virtual == slow.virtual
+    for name in ("starts", "ends", "lines"):
+        assert getattr(fast, name).tolist() == getattr(slow, name).tolist()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "loss=1\u00a0\r".encode(),  # ends in a no-break space: str.rstrip's business
+        b"5%|ab%|cd| 1/9\n",  # a bar's closing | opens another: the regex decides
+    ],
+)
+def test_what_only_python_frames_is_left_to_it(raw: bytes) -> None:
+    assert native.frame_refreshes(raw, 1) is None

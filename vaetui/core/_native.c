@@ -460,9 +460,153 @@ static PyObject *plain_newlines(PyObject *self, PyObject *args)
     return PyLong_FromSsize_t(bad ? -1 : newlines);
 }
 
+/* Bytes that bytes.rstrip() takes off a segment (LF and CR end segments). */
+static int padding(unsigned char b)
+{
+    return b == ' ' || b == '\t' || b == 0x0b || b == 0x0c;
+}
+
+/* A growable array of int64 values. */
+typedef struct {
+    int64_t *values;
+    Py_ssize_t size, capacity;
+} Int64s;
+
+static int push(Int64s *array, int64_t value)
+{
+    if (array->size == array->capacity) {
+        Py_ssize_t capacity = array->capacity ? array->capacity * 2 : 1024;
+        int64_t *grown = PyMem_RawRealloc(array->values, sizeof(int64_t) * (size_t)capacity);
+        if (grown == NULL)
+            return -1;
+        array->values = grown;
+        array->capacity = capacity;
+    }
+    array->values[array->size++] = value;
+    return 0;
+}
+
+static PyObject *as_bytes(const Int64s *array)
+{
+    return PyBytes_FromStringAndSize((const char *)array->values,
+                                     (Py_ssize_t)sizeof(int64_t) * array->size);
+}
+
+enum frame_result { FRAMED, FRAME_ELSEWHERE, FRAME_NO_MEMORY };
+
+/*
+ * The refreshes of raw[0:size] (see frame_refreshes below) into ``virtual`` (at least size + 1
+ * bytes) and the three arrays; FRAME_ELSEWHERE when a segment needs what only Python does
+ * (it ends in a non-ASCII byte once its padding is off: maybe a no-break space) or a bar's
+ * closing ``|`` opens another bar (which one is the bar depends on the regex's order).
+ */
+static enum frame_result frame(const unsigned char *raw, Py_ssize_t size, int64_t first_line,
+                               unsigned char *virtual, Py_ssize_t *virtual_size, Int64s *starts,
+                               Int64s *ends, Int64s *lines)
+{
+    unsigned char *out = virtual;
+    int64_t line = first_line;
+    Py_ssize_t start = 0;
+    while (start < size) {
+        Py_ssize_t term = start;
+        while (term < size && raw[term] != '\n' && raw[term] != '\r')
+            term++;
+        Py_ssize_t end = term;
+        while (end > start && padding(raw[end - 1]))
+            end--;
+        if (end > start) {
+            if (raw[end - 1] >= 0x80)
+                return FRAME_ELSEWHERE;
+            if (push(starts, start) || push(ends, end) || push(lines, line))
+                return FRAME_NO_MEMORY;
+            /* Copied with each bar's glyphs (between "%|" and the next "|") left out. */
+            Py_ssize_t copied = start;
+            const unsigned char *pipe = memchr(raw + start, '|', (size_t)(end - start));
+            while (pipe != NULL) {
+                Py_ssize_t at = pipe - raw;
+                const unsigned char *next =
+                    at + 1 < end ? memchr(raw + at + 1, '|', (size_t)(end - at - 1)) : NULL;
+                if (next == NULL)
+                    break;
+                if (at > start && raw[at - 1] == '%') {
+                    Py_ssize_t close = next - raw;
+                    if (raw[close - 1] == '%' && close + 1 < end &&
+                        memchr(raw + close + 1, '|', (size_t)(end - close - 1)) != NULL)
+                        return FRAME_ELSEWHERE;
+                    memcpy(out, raw + copied, (size_t)(at + 1 - copied));
+                    out += at + 1 - copied;
+                    copied = close;
+                    pipe = close + 1 < end
+                               ? memchr(raw + close + 1, '|', (size_t)(end - close - 1))
+                               : NULL;
+                } else {
+                    pipe = next;
+                }
+            }
+            memcpy(out, raw + copied, (size_t)(end - copied));
+            out += end - copied;
+            *out++ = '\n';
+        }
+        if (term < size && raw[term] == '\n')
+            line++;
+        start = term + 1;
+    }
+    *virtual_size = out - virtual;
+    return FRAMED;
+}
+
+PyDoc_STRVAR(frame_refreshes_doc,
+"frame_refreshes(raw, first_line) -> (virtual, starts, ends, lines) | None\n\n"
+"The segments of ``raw`` (split at ``\\n`` and ``\\r``, trailing spaces, tabs, VT and FF\n"
+"taken off, blank ones left out): ``virtual`` holds them one per line with each bar's glyphs\n"
+"(between ``%|`` and the next ``|`` of the segment) cut out; ``starts``, ``ends`` and\n"
+"``lines`` are int64 arrays, as bytes, of where each segment is in ``raw`` and its physical\n"
+"line (the first being ``first_line``). None when a segment ends in a non-ASCII byte once\n"
+"stripped, or a bar's closing ``|`` could open another bar.");
+
+static PyObject *frame_refreshes(PyObject *self, PyObject *args)
+{
+    Py_buffer raw;
+    long long first_line;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*L", &raw, &first_line))
+        return NULL;
+    PyObject *result = NULL;
+    Int64s starts = {NULL, 0, 0}, ends = {NULL, 0, 0}, lines = {NULL, 0, 0};
+    PyObject *virtual = PyBytes_FromStringAndSize(NULL, raw.len + 1);
+    if (virtual == NULL)
+        goto done;
+    Py_ssize_t virtual_size = 0;
+    enum frame_result framed;
+    Py_BEGIN_ALLOW_THREADS
+    framed = frame(raw.buf, raw.len, (int64_t)first_line,
+                   (unsigned char *)PyBytes_AS_STRING(virtual), &virtual_size, &starts, &ends,
+                   &lines);
+    Py_END_ALLOW_THREADS
+    if (framed == FRAME_NO_MEMORY) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (framed == FRAME_ELSEWHERE) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    if (_PyBytes_Resize(&virtual, virtual_size) < 0)
+        goto done;
+    result = Py_BuildValue("(ONNN)", virtual, as_bytes(&starts), as_bytes(&ends), as_bytes(&lines));
+done:
+    Py_XDECREF(virtual);
+    PyMem_RawFree(starts.values);
+    PyMem_RawFree(ends.values);
+    PyMem_RawFree(lines.values);
+    PyBuffer_Release(&raw);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"read_shape", read_shape, METH_VARARGS, read_shape_doc},
     {"plain_newlines", plain_newlines, METH_VARARGS, plain_newlines_doc},
+    {"frame_refreshes", frame_refreshes, METH_VARARGS, frame_refreshes_doc},
     {NULL, NULL, 0, NULL},
 };
 

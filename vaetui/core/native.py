@@ -5,6 +5,7 @@
   ``float`` does, without the GIL. In Python that took three passes: the numbers deleted for
   the shapes, the delimiters turned into spaces, the lines handed to numpy or polars.
 * :func:`plain_newlines` tells the line splitter in one pass that a chunk needs no cleaning.
+* :func:`frame_refreshes` cuts a block of tqdm refreshes into segments, one per line, bars cut.
 
 Both are optional. Where the module was not built (no C compiler when vaetui was installed) or
 ``VAETUI_NO_NATIVE`` is set, :func:`available` is False and the callers read as before, more
@@ -94,3 +95,30 @@ def plain_newlines(raw: bytes) -> int | None:
     if _native is None:
         return None
     return int(_native.plain_newlines(raw, True))
+
+
+def frame_refreshes(
+    raw: bytes, first_line: int
+) -> tuple[bytes, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The segments of ``raw`` (split at ``\\n`` and ``\\r``, right-stripped, blank ones left
+    out) one per line with each bar's glyphs cut out, and where each is (start, end) in
+    ``raw`` and on which physical line, as ``fasttqdm.frame_refreshes`` defines them.
+
+    None when the reader is not there, or a segment needs what only Python does: it ends in
+    a non-ASCII byte once stripped (maybe a no-break space), or a bar's closing ``|`` could
+    open another bar.
+    """
+    if _native is None:
+        return None
+    framed = _native.frame_refreshes(raw, first_line)
+    if framed is None:
+        return None
+    import numpy as np
+
+    virtual, starts, ends, lines = framed
+    return (
+        virtual,
+        np.frombuffer(starts, dtype=np.int64),
+        np.frombuffer(ends, dtype=np.int64),
+        np.frombuffer(lines, dtype=np.int64),
+    )

@@ -7,9 +7,10 @@ refreshes are grouped by shape (see :mod:`~vaetui.core.formats.fastkv`) and read
 a time. The text parser learns and checks each shape; refreshes that do not fit (a bar at
 ``0/N``, a banner glued to a killed bar) keep the per-segment path.
 
-The refreshes are framed over the whole block with numpy (:func:`frame_refreshes`): where
-the terminators are, which physical line each refresh is on, the spaces that pad it and the
-glyphs of its bar, all cut out in one copy of the block.
+The refreshes are framed over the whole block (:func:`frame_refreshes`) in one pass by the
+compiled reader (``vaetui.core.native``), or with numpy: where the terminators are, which
+physical line each refresh is on, the spaces that pad it and the glyphs of its bar, all cut
+out in one copy of the block.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vaetui.core import native
 from vaetui.core.formats.fastkv import Batch, FastPath
 from vaetui.core.lines import TextBlock
 
@@ -89,6 +91,10 @@ def frame_refreshes(raw: bytes, first_line: int, breaks: np.ndarray | None = Non
     if not raw.endswith((b"\n", b"\r")):
         raw += b"\n"  # the last segment ends with the block
         breaks = None
+    framed = native.frame_refreshes(raw, first_line)
+    if framed is not None:  # the compiled reader frames it in one pass
+        virtual, starts, ends, lines = framed
+        return Frames(raw, starts, ends, lines, virtual)
     codes = np.frombuffer(raw, dtype=np.uint8)
     one_per_line = np.frombuffer(raw.replace(b"\r", b"\n"), dtype=np.uint8)
     term = np.flatnonzero(one_per_line == 10) if breaks is None else breaks
