@@ -7,7 +7,8 @@ every value). Commands run in turn, round after round, as separate processes; ea
 the median. Throughput is MB (10^6 bytes) per CPU second (user + system, so a busy neighbour
 on this shared machine slows both sides less than the wall clock would), with each program's
 own start-up (measured in the same run: ``vaetui check`` on a 2,003-line log, ``python -c
-pass``) subtracted. Wall-clock figures are in the notes.
+pass``) subtracted. Wall-clock figures are in the notes, and so is vaetui's figure without
+its compiled readers (``VAETUI_NO_NATIVE=1``, as where ``vaetui/core/_native.c`` was not built).
 
 Memory: peak RSS (``/usr/bin/time``) of ``vaetui check --json`` on ``key=value`` logs with 8,
 200 and 1,000 metrics per line; the baseline is the 8-metric log, same run.
@@ -76,6 +77,15 @@ def backfill(records: int, reps: int, max_seconds: float = 600.0) -> list[Row]:
     for fmt, log in logs.items():
         commands[f"vaetui-{fmt}"] = [VAETUI, "check", "--json", str(log)]
         commands[f"naive-{fmt}"] = [PYTHON, str(HERE / "naive.py"), fmt, str(log)]
+        # The same vaetui without its compiled readers, as where they were not built.
+        commands[f"python-{fmt}"] = [
+            "env",
+            "VAETUI_NO_NATIVE=1",
+            VAETUI,
+            "check",
+            "--json",
+            str(log),
+        ]
     for log in logs.values():
         run_process(["cat", str(log)])  # page cache: every command reads from memory
     runs = _rounds(commands, reps, max_seconds)
@@ -95,12 +105,14 @@ def backfill(records: int, reps: int, max_seconds: float = 600.0) -> list[Row]:
             continue
         v = size / max(med(cpu[f"vaetui-{fmt}"]) - med(cpu["startup"]), 1e-6)
         b = size / max(med(cpu[f"naive-{fmt}"]) - med(cpu["python"]), 1e-6)
+        p = size / max(med(cpu[f"python-{fmt}"]) - med(cpu["startup"]), 1e-6)
         note = (
             f"{size:.0f} MB, median of {len(cpu[f'vaetui-{fmt}'])}; CPU s min/med/max vaetui "
             f"{_spread(cpu[f'vaetui-{fmt}'])}, naive {_spread(cpu[f'naive-{fmt}'])}; wall s "
             f"vaetui {_spread(wall[f'vaetui-{fmt}'])}, naive {_spread(wall[f'naive-{fmt}'])}; "
             f"start-up CPU s vaetui {med(cpu['startup']):.2f}, python {med(cpu['python']):.2f}"
             f" (subtracted); wall MB/s with start-up {size / med(wall[f'vaetui-{fmt}']):.0f}"
+            f"; without the compiled readers {p:.0f} MB/s (CPU s {_spread(cpu[f'python-{fmt}'])})"
         )
         rows.append(
             Row(

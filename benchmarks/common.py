@@ -168,7 +168,14 @@ def machine() -> dict[str, str]:
                 break
     except OSError:
         pass
+    try:
+        from vaetui.core import native
+
+        compiled = "on" if native.available() else "off (not built, or VAETUI_NO_NATIVE set)"
+    except ImportError:
+        compiled = "unknown"
     return {
+        "compiled": compiled,
         "nproc": str(os.cpu_count()),
         "cpu": model,
         "memory": mem,
@@ -203,5 +210,5 @@ def print_machine() -> None:
     m = machine()
     print(
         f"machine: {m['nproc']} cores, {m['cpu']}, {m['memory']}, Python {m['python']}, "
-        f"{m['os']}, {m['date']}"
+        f"{m['os']}, {m['date']}; compiled readers (vaetui/core/_native.c) {m['compiled']}"
     )

@@ -177,32 +177,29 @@ static enum scan_result store(Scan *scan, Py_ssize_t token, const unsigned char 
     return SCAN_OK;
 }
 
-/* Line [p, end) checked against template ``which`` and its wanted tokens stored in row
- * ``row``; its number of tokens in ``*tokens``. A NUL byte makes the line another shape,
- * which lets the template's own closing NUL end the comparison. */
+/* The line at p, ending with its '\n', checked against template ``which`` and its wanted
+ * tokens stored in row ``row``; its number of tokens in ``*tokens`` and where its '\n' is in
+ * ``*newline``. The caller makes sure
+ * that the data holds no NUL byte (so the template's own closing NUL ends the comparison)
+ * and that no numeric byte is a separator. */
 static enum scan_result scan_line(Scan *scan, Py_ssize_t which, const unsigned char *p,
-                                  const unsigned char *end, Py_ssize_t row, Py_ssize_t *tokens)
+                                  Py_ssize_t row, Py_ssize_t *tokens,
+                                  const unsigned char **newline)
 {
     const unsigned char *template_ = scan->templates[which];
     const unsigned char *kind = scan->kind;
     Py_ssize_t t = 0, token = 0;
     const unsigned char *q = p;
     for (;;) {
-        unsigned char k;
-        /* Separators, then a token: every byte but the numeric ones must be the template's. */
-        for (; q < end && ((k = kind[*q]) & SEPARATOR); q++) {
-            if (!(k & NUMBER_BYTE)) {
-                if (template_[t] != *q || *q == 0)
-                    return SCAN_OTHER_SHAPE;
-                t++;
-            }
-        }
-        if (q == end)
-            break;
+        /* Separators (the line's '\n' among them: no template holds one, so it ends them). */
+        for (; kind[*q] & SEPARATOR; q++, t++)
+            if (template_[t] != *q)
+                goto separators_end;
+        /* A token: every byte but the numeric ones must be the template's. */
         const unsigned char *token_start = q;
-        for (; q < end && !((k = kind[*q]) & SEPARATOR); q++) {
+        for (unsigned char k; !((k = kind[*q]) & SEPARATOR); q++) {
             if (!(k & NUMBER_BYTE)) {
-                if (template_[t] != *q || *q == 0)
+                if (template_[t] != *q)
                     return SCAN_OTHER_SHAPE;
                 t++;
             }
@@ -212,43 +209,72 @@ static enum scan_result scan_line(Scan *scan, Py_ssize_t which, const unsigned c
             return r;
         token++;
     }
-    if (t != scan->template_sizes[which])
+separators_end:
+    if (*q != '\n' || t != scan->template_sizes[which])
         return SCAN_OTHER_SHAPE;
     *tokens = token;
+    *newline = q;
     return SCAN_OK;
 }
 
-/* Every line of data[0:size] checked against the templates and its tokens stored. */
-static enum scan_result scan_lines(Scan *scan, const unsigned char *data, Py_ssize_t size)
+/* Lines of data[0:size] from ``row`` on, each ending with '\n', checked against the templates
+ * and their tokens stored; the row after the last in ``*rows``. */
+static enum scan_result scan_lines(Scan *scan, const unsigned char *data, Py_ssize_t size,
+                                   Py_ssize_t *rows, Py_ssize_t *tokens_per_line)
 {
     const unsigned char *p = data, *end = data + size;
-    Py_ssize_t row = 0, tokens_per_line = -1, which = 0;
+    Py_ssize_t row = *rows, which = 0;
     while (p < end) {
         if (row == scan->count)
             return SCAN_FAILED;
-        const unsigned char *newline = memchr(p, '\n', (size_t)(end - p));
-        const unsigned char *line_end = newline ? newline : end;
         Py_ssize_t tokens = 0, tried = 0;
+        const unsigned char *newline = NULL;
         enum scan_result r;
         /* The template the line before matched first: lines of one kind come in runs. */
-        while ((r = scan_line(scan, which, p, line_end, row, &tokens)) == SCAN_OTHER_SHAPE) {
+        while ((r = scan_line(scan, which, p, row, &tokens, &newline)) == SCAN_OTHER_SHAPE) {
             if (++tried == scan->template_count)
                 return SCAN_FAILED;
             which = (which + 1) % scan->template_count;
         }
         if (r != SCAN_OK)
             return r;
-        if (tokens_per_line < 0) {
+        if (*tokens_per_line < 0) {
             if (tokens <= scan->max_token)
                 return SCAN_FAILED;
-            tokens_per_line = tokens;
-        } else if (tokens != tokens_per_line) {
+            *tokens_per_line = tokens;
+        } else if (tokens != *tokens_per_line) {
             return SCAN_FAILED;
         }
         row++;
-        p = newline ? newline + 1 : end;
+        p = newline + 1;
     }
-    return row == scan->count ? SCAN_OK : SCAN_FAILED;
+    *rows = row;
+    return SCAN_OK;
+}
+
+/* Every line of data[0:size] (the last newline optional) read, or why not. */
+static enum scan_result scan_all(Scan *scan, const unsigned char *data, Py_ssize_t size)
+{
+    if (memchr(data, '\0', (size_t)size) != NULL)
+        return SCAN_FAILED;
+    Py_ssize_t rows = 0, tokens_per_line = -1;
+    Py_ssize_t whole = size; /* the bytes of the lines that end in '\n' */
+    while (whole > 0 && data[whole - 1] != '\n')
+        whole--;
+    enum scan_result r = scan_lines(scan, data, whole, &rows, &tokens_per_line);
+    if (r == SCAN_OK && whole < size) {
+        /* The last line, without its newline: read from a copy that has one. */
+        unsigned char *copy = PyMem_RawMalloc((size_t)(size - whole) + 1);
+        if (copy == NULL)
+            return SCAN_FAILED;
+        memcpy(copy, data + whole, (size_t)(size - whole));
+        copy[size - whole] = '\n';
+        r = scan_lines(scan, copy, size - whole + 1, &rows, &tokens_per_line);
+        PyMem_RawFree(copy);
+    }
+    if (r == SCAN_OK && rows != scan->count)
+        return SCAN_FAILED;
+    return r;
 }
 
 PyDoc_STRVAR(read_shape_doc,
@@ -347,7 +373,7 @@ static PyObject *read_shape(PyObject *self, PyObject *args)
         .released = NULL,
     };
     scan.released = PyEval_SaveThread();
-    enum scan_result scanned = scan_lines(&scan, data.buf, data.len);
+    enum scan_result scanned = scan_all(&scan, data.buf, data.len);
     PyEval_RestoreThread(scan.released);
     result = PyLong_FromLong((long)scanned);
 done:
