@@ -36,80 +36,6 @@ static const double POW10[23] = {
 static unsigned char NUMERIC[256];
 enum { NUMBER_BYTE = 1, SEPARATOR = 2 };
 
-enum number_kind { NUMBER_FAST, NUMBER_SLOW, NUMBER_BAD };
-
-/*
- * Checks that [s, e) is a decimal number in float()'s grammar (sign, digits with at most one
- * dot, an optional exponent; no "nan", "inf" or underscores) and, when Clinger's fast path
- * applies (at most 19 significant digits making an integer below 2^53, a power of ten up to
- * 22), stores its correctly rounded value. NUMBER_SLOW: a number the fast path cannot round.
- */
-static enum number_kind fast_number(const unsigned char *s, const unsigned char *e, double *out)
-{
-    const unsigned char *p = s;
-    int negative = 0;
-    if (p < e && (*p == '+' || *p == '-')) {
-        negative = (*p == '-');
-        p++;
-    }
-    uint64_t mantissa = 0;
-    int significant = 0, digits = 0, fraction = 0, overflow = 0;
-    for (; p < e && *p >= '0' && *p <= '9'; p++, digits++) {
-        if (mantissa == 0 && *p == '0')
-            continue;
-        if (significant == 19) {
-            overflow = 1;
-            continue;
-        }
-        mantissa = mantissa * 10 + (uint64_t)(*p - '0');
-        significant++;
-    }
-    if (p < e && *p == '.') {
-        for (p++; p < e && *p >= '0' && *p <= '9'; p++, digits++) {
-            fraction++;
-            if (mantissa == 0 && *p == '0')
-                continue;
-            if (significant == 19) {
-                overflow = 1;
-                continue;
-            }
-            mantissa = mantissa * 10 + (uint64_t)(*p - '0');
-            significant++;
-        }
-    }
-    if (digits == 0)
-        return NUMBER_BAD;
-    long exponent = 0;
-    if (p < e && (*p == 'e' || *p == 'E')) {
-        p++;
-        int exponent_negative = 0;
-        if (p < e && (*p == '+' || *p == '-')) {
-            exponent_negative = (*p == '-');
-            p++;
-        }
-        if (p == e)
-            return NUMBER_BAD;
-        for (; p < e && *p >= '0' && *p <= '9'; p++)
-            if (exponent < 100000)
-                exponent = exponent * 10 + (*p - '0');
-        if (exponent_negative)
-            exponent = -exponent;
-    }
-    if (p != e)
-        return NUMBER_BAD;
-    if (mantissa == 0) {
-        *out = negative ? -0.0 : 0.0;
-        return NUMBER_FAST;
-    }
-    long power = exponent - fraction;
-    if (overflow || mantissa > MAX_EXACT_MANTISSA || power > 22 || power < -22)
-        return NUMBER_SLOW;
-    double value = (double)mantissa;
-    value = power >= 0 ? value * POW10[power] : value / POW10[-power];
-    *out = negative ? -value : value;
-    return NUMBER_FAST;
-}
-
 /* float()'s own conversion (David Gay's correctly rounded strtod); the GIL must be held. */
 static int slow_number(const unsigned char *s, const unsigned char *e, double *out)
 {
@@ -151,37 +77,104 @@ typedef struct {
 
 enum scan_result { SCAN_OK, SCAN_FAILED, SCAN_SLOW, SCAN_OTHER_SHAPE };
 
-/* Stores token ``token`` of row ``row`` in each column it fills. */
-static enum scan_result store(Scan *scan, Py_ssize_t token, const unsigned char *s,
-                              const unsigned char *e, Py_ssize_t row)
+/*
+ * Reads the wanted token ``token`` at ``*at`` as a number, checking its exponent letter
+ * against the template at ``*t_at`` as it goes (digits, signs and dots are not in templates),
+ * and stores it in each column it fills in row ``row``; moves both past it. SCAN_FAILED when
+ * the token is not a plain decimal number (whatever the template: no template can make it
+ * one), SCAN_OTHER_SHAPE when its exponent letter is not the template's.
+ */
+static enum scan_result read_number(Scan *scan, const unsigned char **at,
+                                    const unsigned char *template_, Py_ssize_t *t_at,
+                                    Py_ssize_t token, Py_ssize_t row)
 {
-    if (token > scan->max_token || scan->first_column[token] < 0)
-        return SCAN_OK;
-    double value = 0.0;
-    enum number_kind kind = fast_number(s, e, &value);
-    if (kind == NUMBER_BAD)
+    const unsigned char *start = *at, *p = start;
+    int negative = 0;
+    if (*p == '+' || *p == '-') {
+        negative = (*p == '-');
+        p++;
+    }
+    uint64_t mantissa = 0;
+    int significant = 0, digits = 0, fraction = 0, overflow = 0;
+    for (; (unsigned)(*p - '0') <= 9u; p++, digits++) {
+        if (mantissa == 0 && *p == '0')
+            continue;
+        if (significant == 19) {
+            overflow = 1;
+            continue;
+        }
+        mantissa = mantissa * 10 + (uint64_t)(*p - '0');
+        significant++;
+    }
+    if (*p == '.') {
+        for (p++; (unsigned)(*p - '0') <= 9u; p++, digits++) {
+            fraction++;
+            if (mantissa == 0 && *p == '0')
+                continue;
+            if (significant == 19) {
+                overflow = 1;
+                continue;
+            }
+            mantissa = mantissa * 10 + (uint64_t)(*p - '0');
+            significant++;
+        }
+    }
+    if (digits == 0)
         return SCAN_FAILED;
-    scan->numbers++;
-    if (kind == NUMBER_SLOW) {
+    long exponent = 0;
+    Py_ssize_t t = *t_at;
+    if (*p == 'e' || *p == 'E') {
+        if (template_[t] != *p)
+            return SCAN_OTHER_SHAPE;
+        t++;
+        p++;
+        int exponent_negative = 0;
+        if (*p == '+' || *p == '-') {
+            exponent_negative = (*p == '-');
+            p++;
+        }
+        if ((unsigned)(*p - '0') > 9u)
+            return SCAN_FAILED;
+        for (; (unsigned)(*p - '0') <= 9u; p++)
+            if (exponent < 100000)
+                exponent = exponent * 10 + (*p - '0');
+        if (exponent_negative)
+            exponent = -exponent;
+    }
+    if (!(scan->kind[*p] & SEPARATOR))
+        return SCAN_FAILED; /* the token goes on: not a number */
+    double value;
+    long power = exponent - fraction;
+    if (mantissa == 0) {
+        value = negative ? -0.0 : 0.0;
+    } else if (!overflow && mantissa <= MAX_EXACT_MANTISSA && power <= 22 && power >= -22) {
+        /* Clinger's fast path: one correctly rounded operation on exact operands. */
+        value = (double)mantissa;
+        value = power >= 0 ? value * POW10[power] : value / POW10[-power];
+        if (negative)
+            value = -value;
+    } else {
         /* Long mantissas (a writer's 17 digits) are left to a faster reader when common. */
         if (++scan->slow > 16 + scan->numbers / 8)
             return SCAN_SLOW;
         PyEval_RestoreThread(scan->released);
-        int failed = slow_number(s, e, &value);
+        int failed = slow_number(start, p, &value);
         scan->released = PyEval_SaveThread();
         if (failed)
             return SCAN_FAILED;
     }
+    scan->numbers++;
     for (Py_ssize_t c = scan->first_column[token]; c >= 0; c = scan->next_column[c])
         scan->out[c * scan->count + row] = value;
+    *at = p;
+    *t_at = t;
     return SCAN_OK;
 }
 
 /* The line at p, ending with its '\n', checked against template ``which`` and its wanted
  * tokens stored in row ``row``; its number of tokens in ``*tokens`` and where its '\n' is in
- * ``*newline``. The caller makes sure
- * that the data holds no NUL byte (so the template's own closing NUL ends the comparison)
- * and that no numeric byte is a separator. */
+ * ``*newline``. The caller makes sure that the data holds no NUL byte (so the template's own
+ * closing NUL ends the comparison) and that no numeric byte is a separator. */
 static enum scan_result scan_line(Scan *scan, Py_ssize_t which, const unsigned char *p,
                                   Py_ssize_t row, Py_ssize_t *tokens,
                                   const unsigned char **newline)
@@ -190,13 +183,18 @@ static enum scan_result scan_line(Scan *scan, Py_ssize_t which, const unsigned c
     const unsigned char *kind = scan->kind;
     Py_ssize_t t = 0, token = 0;
     const unsigned char *q = p;
-    for (;;) {
+    for (;; token++) {
         /* Separators (the line's '\n' among them: no template holds one, so it ends them). */
         for (; kind[*q] & SEPARATOR; q++, t++)
             if (template_[t] != *q)
                 goto separators_end;
-        /* A token: every byte but the numeric ones must be the template's. */
-        const unsigned char *token_start = q;
+        if (token <= scan->max_token && scan->first_column[token] >= 0) {
+            enum scan_result r = read_number(scan, &q, template_, &t, token, row);
+            if (r != SCAN_OK)
+                return r;
+            continue;
+        }
+        /* A token not read: every byte but the numeric ones must be the template's. */
         for (unsigned char k; !((k = kind[*q]) & SEPARATOR); q++) {
             if (!(k & NUMBER_BYTE)) {
                 if (template_[t] != *q)
@@ -204,10 +202,6 @@ static enum scan_result scan_line(Scan *scan, Py_ssize_t which, const unsigned c
                 t++;
             }
         }
-        enum scan_result r = store(scan, token, token_start, q, row);
-        if (r != SCAN_OK)
-            return r;
-        token++;
     }
 separators_end:
     if (*q != '\n' || t != scan->template_sizes[which])
