@@ -341,3 +341,30 @@ def test_looks_at_a_quiet_image_folder_stretch_and_a_new_image_brings_them_back(
     quiet = [w for w in after if w != watch.BUSY_INTERVAL]
     assert quiet[:2] == [watch.QUIET_INTERVAL, 2.0]  # then stretch again from the start
     assert watcher.store.summary().sets
+
+
+def test_a_few_stats_tell_when_no_image_can_be_found(tmp_path: Path) -> None:
+    """``folders.may_hold_images`` (before the app starts, without the image modules) says
+    False only where ``discover.any_folder_exists`` says False too."""
+    from vaetui.core.images import discover
+    from vaetui.core.images.folders import may_hold_images
+
+    run = tmp_path / "exp" / "run1"
+    run.mkdir(parents=True)
+    log = run / "train.log"
+    log.write_text("step 1 loss=0.5\n")
+    (run / "notes.txt").write_text("no images here\n")
+
+    def both() -> tuple[bool, bool]:
+        return may_hold_images(str(log)), discover.any_folder_exists(discover.roots_for(str(log)))
+
+    assert both() == (False, False)
+    (run / "plot.png").write_bytes(b"")  # an image without a role word: maybe, then no
+    assert both() == (True, False)
+    (run / "reconstructions_gs-000100.png").write_bytes(b"")
+    assert both() == (True, True)
+    for name in ("plot.png", "reconstructions_gs-000100.png"):
+        (run / name).unlink()
+    (tmp_path / "exp" / "samples").mkdir()  # a usual folder beside the log's folder
+    assert both() == (True, True)
+    assert may_hold_images("-") is False

@@ -100,14 +100,24 @@ def _judge_previews_meanwhile(paths: list[str], options: RunOptions | None) -> J
 
 def _ask_terminal_for_images(paths: list[str], options: RunOptions | None) -> None:
     """Where sample images are to be shown, let textual-image ask the terminal what it
-    supports (Kitty graphics, Sixel) now: once the app runs, it could not without a pause."""
-    from vaetui.core.images.discover import any_folder_exists, roots_for
+    supports (Kitty graphics, Sixel) now: once the app runs, it could not without a pause.
+
+    Most logs have no images beside them: a few stats say so, and the image modules are not
+    imported before the first screen."""
+    from vaetui.core.images.folders import may_hold_images
 
     images = options.images if options is not None else None
-    if images is not None or any(any_folder_exists(roots_for(p)) for p in paths):
-        from vaetui.ui import imaging
+    if images is None:
+        hopeful = [p for p in paths if may_hold_images(p)]  # a few stats, no image modules
+        if not hopeful:
+            return
+        from vaetui.core.images.discover import any_folder_exists, roots_for
 
-        imaging.prepare()
+        if not any(any_folder_exists(roots_for(p)) for p in hopeful):
+            return
+    from vaetui.ui import imaging
+
+    imaging.prepare()
 
 
 def _keyboard_from_terminal() -> None:

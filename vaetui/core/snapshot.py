@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from vaetui.core.compared import ReferenceReport
-from vaetui.core.images.model import ImagesSummary
+    from vaetui.core.images.model import ImagesSummary
 
 #: Levels from best to worst; ``pending`` and ``n/a`` sit outside the ranking.
 LEVELS: tuple[str, ...] = ("excellent", "ok", "watch", "bad")

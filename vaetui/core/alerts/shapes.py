@@ -7,8 +7,6 @@ Discord is told not to turn anything into a mention.
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable, Mapping
 
 from vaetui.core.alerts.model import Alert, step_text
@@ -93,6 +91,8 @@ def _where(alert: Alert) -> str:
 
 
 def _json(doc: Mapping[str, object]) -> Body:
+    import json  # not for the first screen: the CLI reads this module's names
+
     return json.dumps(doc, ensure_ascii=False).encode("utf-8"), dict(JSON_HEADERS)
 
 
@@ -106,4 +106,6 @@ def _header(text: str) -> str:
     flat = " ".join(text.split())
     if flat.isascii():
         return flat
+    import base64
+
     return "=?UTF-8?B?" + base64.b64encode(flat.encode("utf-8")).decode("ascii") + "?="

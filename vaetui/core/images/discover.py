@@ -15,23 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vaetui.core.images.names import IMAGE_SUFFIXES, OTHER_MEDIA_SUFFIXES, role_from_words
-
-#: Folders (relative to the log's folder and to its parent) where trainers put previews.
-USUAL_FOLDERS: tuple[str, ...] = (
-    "images",
-    "samples",
-    "reconstructions",
-    "recons",
-    "recon",
-    "media/images",
-    "visuals",
-    "visualizations",
-    "previews",
-    "vis",
+from vaetui.core.images.folders import (
+    IMAGE_SUFFIXES,
+    MAX_ENTRIES,
+    OTHER_MEDIA_SUFFIXES,
+    USUAL_FOLDERS,
 )
-#: Names one scan reads in one folder at most.
-MAX_ENTRIES = 50_000
+from vaetui.core.images.names import role_from_words
+
 #: Sub-folders followed below a folder (``images/train``, ``samples/inputs``), and how deep.
 MAX_SUBFOLDERS = 32
 MAX_DEPTH = 2

@@ -12,12 +12,10 @@ import os
 import re
 from pathlib import PurePath
 
+from vaetui.core.images.folders import IMAGE_SUFFIXES, OTHER_MEDIA_SUFFIXES
 from vaetui.core.images.model import INPUTS, RECONSTRUCTIONS, SAMPLES
 
-#: Files decoded as images (Pillow reads them; GIFs as frames).
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp"})
-#: Media that trainers write but that are not read (counted as "unknown format").
-OTHER_MEDIA_SUFFIXES = frozenset({".mp4", ".webm", ".avi", ".mov", ".mkv", ".tif", ".tiff"})
+__all__ = ["IMAGE_SUFFIXES", "OTHER_MEDIA_SUFFIXES"]  # also read from here
 
 _ROLE_WORDS: dict[str, str] = {
     **dict.fromkeys(
