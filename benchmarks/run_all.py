@@ -58,7 +58,8 @@ def report(rows: list[Row], quick: bool, took: float) -> str:
     head = [
         f"machine: {m['nproc']} cores, {m['cpu']}, {m['memory']} RAM, Python {m['python']}, "
         f"{m['os']}",
-        f"run: {m['date']}, {mode}, {took / 60:.1f} min",
+        f"run: {m['date']}, {mode}, {took / 60:.1f} min; compiled readers "
+        f"(vaetui/core/_native.c) {m['compiled']}",
         "",
     ]
     return "\n".join(head) + format_table(rows)

@@ -17,6 +17,12 @@
  * plain_newlines() is the line splitter's test for bytes that need no cleaning: ASCII or
  * strict UTF-8 with no control byte but tab, LF and CR, counting the LFs, in one vectorisable
  * pass (and one more over a chunk that is not ASCII).
+ *
+ * frame_refreshes() cuts a block of tqdm's \r refreshes into stripped segments, one per line,
+ * their bars' glyphs cut out (vaetui/core/formats/fasttqdm.py defines them).
+ *
+ * vaetui/core/native.py is the interface; tests/unit/test_native.py holds each function to
+ * Python's own answers.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -77,6 +83,26 @@ typedef struct {
 
 enum scan_result { SCAN_OK, SCAN_FAILED, SCAN_SLOW, SCAN_OTHER_SHAPE };
 
+#define IS_DIGIT(b) ((unsigned)((b) - '0') <= 9u)
+
+/* A number's significant digits as an integer: at most 19 of them (more: ``overflow``). */
+typedef struct {
+    uint64_t value;
+    int significant, overflow;
+} Mantissa;
+
+static inline void take_digit(Mantissa *mantissa, unsigned char digit)
+{
+    if (mantissa->value == 0 && digit == '0')
+        return; /* a leading zero */
+    if (mantissa->significant == 19) {
+        mantissa->overflow = 1;
+        return;
+    }
+    mantissa->value = mantissa->value * 10 + (uint64_t)(digit - '0');
+    mantissa->significant++;
+}
+
 /*
  * Reads the wanted token ``token`` at ``*at`` as a number, checking its exponent letter
  * against the template at ``*t_at`` as it goes (digits, signs and dots are not in templates),
@@ -94,31 +120,13 @@ static enum scan_result read_number(Scan *scan, const unsigned char **at,
         negative = (*p == '-');
         p++;
     }
-    uint64_t mantissa = 0;
-    int significant = 0, digits = 0, fraction = 0, overflow = 0;
-    for (; (unsigned)(*p - '0') <= 9u; p++, digits++) {
-        if (mantissa == 0 && *p == '0')
-            continue;
-        if (significant == 19) {
-            overflow = 1;
-            continue;
-        }
-        mantissa = mantissa * 10 + (uint64_t)(*p - '0');
-        significant++;
-    }
-    if (*p == '.') {
-        for (p++; (unsigned)(*p - '0') <= 9u; p++, digits++) {
-            fraction++;
-            if (mantissa == 0 && *p == '0')
-                continue;
-            if (significant == 19) {
-                overflow = 1;
-                continue;
-            }
-            mantissa = mantissa * 10 + (uint64_t)(*p - '0');
-            significant++;
-        }
-    }
+    Mantissa mantissa = {0, 0, 0};
+    int digits = 0, fraction = 0;
+    for (; IS_DIGIT(*p); p++, digits++)
+        take_digit(&mantissa, *p);
+    if (*p == '.')
+        for (p++; IS_DIGIT(*p); p++, digits++, fraction++)
+            take_digit(&mantissa, *p);
     if (digits == 0)
         return SCAN_FAILED;
     long exponent = 0;
@@ -133,9 +141,9 @@ static enum scan_result read_number(Scan *scan, const unsigned char **at,
             exponent_negative = (*p == '-');
             p++;
         }
-        if ((unsigned)(*p - '0') > 9u)
+        if (!IS_DIGIT(*p))
             return SCAN_FAILED;
-        for (; (unsigned)(*p - '0') <= 9u; p++)
+        for (; IS_DIGIT(*p); p++)
             if (exponent < 100000)
                 exponent = exponent * 10 + (*p - '0');
         if (exponent_negative)
@@ -145,11 +153,12 @@ static enum scan_result read_number(Scan *scan, const unsigned char **at,
         return SCAN_FAILED; /* the token goes on: not a number */
     double value;
     long power = exponent - fraction;
-    if (mantissa == 0) {
+    if (mantissa.value == 0) {
         value = negative ? -0.0 : 0.0;
-    } else if (!overflow && mantissa <= MAX_EXACT_MANTISSA && power <= 22 && power >= -22) {
+    } else if (!mantissa.overflow && mantissa.value <= MAX_EXACT_MANTISSA && power <= 22 &&
+               power >= -22) {
         /* Clinger's fast path: one correctly rounded operation on exact operands. */
-        value = (double)mantissa;
+        value = (double)mantissa.value;
         value = power >= 0 ? value * POW10[power] : value / POW10[-power];
         if (negative)
             value = -value;
