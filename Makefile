@@ -48,4 +48,4 @@ screenshots: $(STAMP)
 	$(BIN)/python screenshots/make_screenshots.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache vaetui/core/_native*.so
