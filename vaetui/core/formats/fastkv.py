@@ -154,17 +154,20 @@ class FastPath:
                 return None  # \r refreshes (tqdm): the per-line parser handles them
             raw = raw.replace(b"\r\n", b"\n")
         current = self._current
+        refused = False  # the compiled reader refused this block's lines as ``current``'s
         if current is not None and native.available():
             # The compiled reader checks every line's shape itself: when they all have the
             # previous block's, the block is read without deleting its numbers first.
             batch = self._load_as(current, raw, count, block.first_line, fallback=False)
             if batch is not None:
                 return [batch]
+            refused = True
         shapes_raw = raw.translate(None, _NUMERIC)
         if current is not None:
             if shapes_raw == current * count:
-                # The common case: every line has the shape of the previous block.
-                batch = self._load_as(current, raw, count, block.first_line)
+                # The common case: every line has the shape of the previous block (the
+                # compiled reader, if it refused them above, is not asked again).
+                batch = self._load_as(current, raw, count, block.first_line, compiled=not refused)
                 if batch is not None:
                     return [batch]
             elif not small:
@@ -180,13 +183,20 @@ class FastPath:
         return pieces if any(isinstance(p, Batch) for p in pieces) else None
 
     def _load_as(
-        self, key: bytes, raw: bytes, count: int, first_line: int, fallback: bool = True
+        self,
+        key: bytes,
+        raw: bytes,
+        count: int,
+        first_line: int,
+        fallback: bool = True,
+        compiled: bool = True,
     ) -> Batch | None:
         """``count`` lines of the learned shape ``key`` as one batch (None: not batchable).
 
         ``fallback=False``: read by the compiled reader only, which checks each line's shape
         (None when it is not there or refuses the lines); else the lines are known to have the
-        shape and numpy or polars read what the compiled reader refuses.
+        shape and numpy or polars read what the compiled reader refuses (``compiled=False``:
+        numpy or polars alone).
         """
         shape = self._shapes.get(key)  # None: forgotten (``MAX_SHAPES``) or not batchable
         if shape is None:
@@ -202,7 +212,7 @@ class FastPath:
             reader,
             self._separator,
             compact,
-            templates=(key.removesuffix(b"\n"), *self._siblings.get(key, ())),
+            templates=(key.removesuffix(b"\n"), *self._siblings.get(key, ())) if compiled else (),
             fallback=fallback,
         )
 
