@@ -157,6 +157,21 @@ _NUMBERS = st.one_of(
     step_key=st.sampled_from(["step", "global_step", "iter"]),
     repeat=st.integers(64, 90),
 )
+# Two spikes of the same ratio but in their last bits (a column's EMA against a point-by-point
+# one, values near 1e12 among zeros): the first is the worst either way.
+@example(
+    keys=["loss", "rec_loss", "kl_loss"],
+    rows=[
+        [0.0, 0.0, 723143884800.0, 0.0, 0.0],
+        [0.0] * 5,
+        [0.0] * 5,
+        [0.0] * 5,
+        [0.0, 0.0, -700353282048.0, 0.0, 0.0],
+        [0.0, 0.0, 228779491328.0, 0.0, 0.0],
+    ],
+    step_key="step",
+    repeat=64,
+)
 def test_generated_json_lines_agree(keys, rows, step_key, repeat) -> None:
     lines = []
     step = 0

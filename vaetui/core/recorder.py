@@ -91,6 +91,14 @@ class Recorder:
             steps.setdefault(name, set()).add(step)
         return {name: frozenset(s) for name, s in steps.items()}
 
+    def worst_spike(self) -> tuple[float, float, str] | None:
+        """The newest segment's largest spike (step, ratio to its EMA, metric); of spikes
+        equal to 9 significant digits, the first. A column's EMA and a point-by-point one
+        differ in their last bits, so the last bits must not choose between two spikes."""
+        if not self.spikes:
+            return None
+        return max(self.spikes, key=lambda spike: float(f"{spike[1]:.9g}"))
+
     def event(
         self,
         step: float | None,

@@ -378,7 +378,7 @@ class Run:
             latent_dim=self._latent_dim(),
             nonfinite=recorder.nonfinite,
             spike_steps=recorder.spike_steps(),
-            worst_spike=max(recorder.spikes, key=lambda s: s[1]) if recorder.spikes else None,
+            worst_spike=recorder.worst_spike(),
             seconds_quiet=quiet,
             usual_interval=usual,
             training_over=self._pace.ended,
