@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from vaetui.core.snapshot import CRITERIA_IDS, CRITERIA_TITLES, Verdict
+from vaetui.ui.widgets import SCREENS_CSS
 from vaetui.ui.widgets.fmt import clean, fmt_value
 from vaetui.ui.widgets.help import ScrollHint
 from vaetui.ui.widgets.verdicts import level_class, level_word
@@ -52,6 +53,8 @@ def detail_text(verdict: Verdict | None, criterion_id: str, compared: Sequence[s
 
 class DetailScreen(ModalScreen[None]):
     """One criterion in full; ←/→ walk through the criteria, Esc returns."""
+
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,enter", "dismiss", "Back"),

@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from vaetui.core.eventlist import FILTERS, EventRow, arrange
 from vaetui.core.snapshot import Event
 from vaetui.ui.messages import StepChosen
+from vaetui.ui.widgets import SCREENS_CSS
 from vaetui.ui.widgets.fmt import clean, fmt_step
 
 #: Rows kept on screen; older ones stay in ``vaetui check --json``.
@@ -103,6 +104,8 @@ class EventsList(OptionList):
 
 class EventsScreen(Screen[None]):
     """The events list full screen (``e`` in the compact layout); Enter jumps and returns."""
+
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,e", "dismiss", "Back", key_display="esc")

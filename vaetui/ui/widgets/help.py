@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from vaetui.ui.keys import help_rows
+from vaetui.ui.widgets import SCREENS_CSS
 
 #: The hint under a box whose text does not fit.
 MORE = "↓ more: ↑/↓ scroll"
@@ -65,6 +66,8 @@ class ScrollHint(Label):
 
 class HelpScreen(ModalScreen[None]):
     """A table of keys over the dashboard; any of Esc, q or ? closes it."""
+
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Back")]
 

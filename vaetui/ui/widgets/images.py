@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 from vaetui.core.images.model import ImageFile, ImageSet, ImagesSummary
 from vaetui.core.snapshot import Verdict
 from vaetui.ui import imaging
+from vaetui.ui.widgets import SCREENS_CSS
 from vaetui.ui.widgets.fmt import clean, fmt_value
 from vaetui.ui.widgets.verdicts import level_class, level_word
 
@@ -131,6 +132,8 @@ def set_title(s: ImageSet | None, position: str) -> str:
 
 class ImageScreen(ModalScreen[None]):
     """The newest input and reconstruction side by side (or a sample); ←/→ through steps."""
+
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,i", "dismiss", "Back"),

@@ -25,6 +25,7 @@ from textual.strip import Strip
 from textual.widgets import Footer, Input, Label
 
 from vaetui.core.rawlog import RawLines, compile_search
+from vaetui.ui.widgets import SCREENS_CSS
 from vaetui.ui.widgets.fmt import fmt_step
 
 #: Lines fetched from the core at once when the view needs one it does not have.
@@ -156,6 +157,8 @@ class RawLogView(ScrollView, can_focus=True):
 
 class RawLogScreen(Screen[None]):
     """The raw log of one run, full screen; Esc goes back to the dashboard."""
+
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,L", "close", "Back", key_display="esc"),
