@@ -16,7 +16,7 @@ from vaetui.core.follow import FollowStatus
 from vaetui.ui.app import TICK_MAX, VaeApp, build_app
 from vaetui.ui.widgets.fmt import fmt_shown_age
 from vaetui.ui.widgets.plot import MetricPlot
-from vaetui.ui.widgets.status import ReadBar, StatusBar, next_change
+from vaetui.ui.widgets.status import ReadProgress, StatusBar, next_change
 
 FOLLOWING = FollowStatus("following", "inotify")
 
@@ -84,8 +84,7 @@ def _line(step: int) -> str:
 
 
 def _status(app: VaeApp) -> str:
-    bar = app.query_one(StatusBar)
-    return " ".join(str(label.content) for label in bar.query("Label"))
+    return app.query_one(StatusBar).render().plain
 
 
 async def _until(pilot: Pilot[int], cond, timeout: float = 15.0) -> None:
@@ -124,11 +123,11 @@ async def _quiet_app(log: Path) -> None:
         await _until(pilot, lambda: "step 41" in _status(app))
         await _until(pilot, lambda: len(drawn) >= 1)
         # The hidden progress bar has no clock of its own that wakes the app every second.
-        bar = app.query_one(ReadBar)
-        updates: list[object] = []
-        bar.update = lambda **kw: updates.append(kw)  # type: ignore[method-assign]
+        bar = app.query_one(ReadProgress)
+        redraws: list[object] = []
+        bar.refresh = lambda *a, **kw: redraws.append(kw)  # type: ignore[method-assign]
         await pilot.pause(2.5)
-        assert updates == []
+        assert redraws == []
 
 
 def test_a_refresh_without_new_data_leaves_the_plot_alone(tmp_path: Path) -> None:

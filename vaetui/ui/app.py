@@ -69,6 +69,11 @@ TICK_SLACK = 0.005
 STALL_SLACK = 0.05
 #: App actions that also work while another screen is in front of the dashboard.
 ON_EVERY_SCREEN = frozenset({"quit", "help", "raw_log", "events"})
+#: App actions on the metric panes, the plot or the events list: off until those are
+#: mounted (a following app mounts them after its first screen).
+ON_THE_BODY = frozenset(
+    {"metric", "log_scale", "zoom", "pan", "follow", "overlay", "run", "events"}
+)
 #: Below this size the compact layout is used.
 COMPACT_WIDTH, COMPACT_HEIGHT = 76, 22
 #: From this size on the main screen has room for a thumbnail of the newest reconstruction.
@@ -123,6 +128,8 @@ class VaeApp(AlertOutlets, App[int]):
         #: The previews being judged in a second process, if ``vaetui tail`` started one.
         self._judged = judged
         self._first_painted = False
+        #: The metric panes, plot and events list are in (a following app: after its first screen).
+        self._body_mounted = not follow
         #: Called once the first screen is painted (``vaetui tail`` resumes its collector).
         self.after_first_screen: list[Callable[[], object]] = []
         #: Set by ``vaetui tail`` before ``run()``: it owns the signals (see ``_exit_on_signals``).
@@ -145,22 +152,45 @@ class VaeApp(AlertOutlets, App[int]):
         return driver_class
 
     def compose(self) -> ComposeResult:
+        # A following app's first screen is the status line and the badges alone: every
+        # widget costs start-up time, and the rest (the waiting note, the metric panes, the
+        # plot, the events list, the keys line) is mounted once they are painted
+        # (``_first_screen_painted``), before the first history is drawn.
         yield StatusBar(id="status")
         yield ReadProgress(id="progress")
-        yield Label(f"Waiting for {self.feeds[0].path} to appear…", id="waiting", markup=False)
         if self.follow:  # a big log's newest part, judged now: the badges start from it
             self._previews = self._take_previews()
+        else:
+            yield self._waiting_note()
         first = self._previews.get(self.current)
         yield VerdictPanel(id="verdicts", snapshot=first.snapshot if first else None)
-        with Horizontal(id="body"):
-            yield MetricList(id="metrics", lazy=self.follow)
-            with Vertical(id="right"):
-                yield MetricPlot(id="plot", lazy=self.follow)
-                yield PlotLegend(id="plot-legend")
-                if not self.follow:  # else mounted once the verdicts are painted
-                    yield from self._lower_right()
-        if not self.follow:  # else mounted once the verdicts are painted, like the panes
+        if not self.follow:
+            yield self._body()
             yield self._footer()
+
+    def _waiting_note(self) -> Label:
+        """The note shown in place of everything while the log does not exist yet."""
+        return Label(self._waiting_text(), id="waiting", markup=False)
+
+    def _waiting_text(self) -> str:
+        feed = self.feeds[self.current]
+        return feed.status.error or f"Waiting for {feed.path} to appear…"
+
+    def _body(self) -> Horizontal:
+        """The metric panes beside the plot, its legend, the thumbnail and the events list.
+        A following app's panes and plot start empty: plotext is loaded and the panes made
+        after they are mounted (``_first_screen_painted``)."""
+        lazy = self.follow
+        return Horizontal(
+            MetricList(id="metrics", lazy=lazy),
+            Vertical(
+                MetricPlot(id="plot", lazy=lazy),
+                PlotLegend(id="plot-legend"),
+                *self._lower_right(),
+                id="right",
+            ),
+            id="body",
+        )
 
     @staticmethod
     def _footer() -> Footer:
@@ -181,8 +211,7 @@ class VaeApp(AlertOutlets, App[int]):
         return previews
 
     def _lower_right(self) -> list[Widget]:
-        """The thumbnail and the events list: empty until the heavy part is drawn, so a
-        following app mounts them after its first screen (``_first_screen_painted``)."""
+        """The thumbnail and the events list (empty until the heavy part is drawn)."""
         from vaetui.ui.widgets.events import EventsList
         from vaetui.ui.widgets.images import Thumbnail
 
@@ -223,11 +252,12 @@ class VaeApp(AlertOutlets, App[int]):
                 pass  # not the main thread (tests), or a platform without them
 
     async def _first_screen_painted(self) -> None:
-        """The verdicts are on the terminal: start reading the histories, then let the plot
-        load plotext and draw, and the metric panes, thumbnail, events list and keys line
-        mount (the first screen did not wait for them). Awaited before the heavy part is first drawn
-        (called after the same refresh, later), so that finds them mounted. Runs once,
-        whichever of the refresh and the ``FIRST_SCREEN_LATEST`` timer comes first."""
+        """The verdicts are on the terminal: start reading the histories, and mount what
+        the first screen did not wait for (the waiting note, the metric panes, the plot,
+        the thumbnail, the events list, the keys line); then let the plot load plotext and
+        the panes fill in. Awaited before the heavy part is first drawn (called after the
+        same refresh, later), so that finds them mounted. Runs once, whichever of the
+        refresh and the ``FIRST_SCREEN_LATEST`` timer comes first."""
         if self._first_painted:
             return
         self._first_painted = True
@@ -238,12 +268,17 @@ class VaeApp(AlertOutlets, App[int]):
                 self.feeds[index].better_preview(snapshot)
             self._judged = None
         self._start_feeds()
-        with suppress(NoMatches):  # closed before its first screen
+        main = self._main
+        if main is None or not main.is_attached:  # closed before its first screen
+            return
+        with suppress(NoMatches):
+            await main.mount(self._waiting_note(), after="#progress")
+            await main.mount(self._body(), after="#verdicts")
+            self._body_mounted = True
+            self.refresh_bindings()
             self._on_main(MetricPlot).add_canvas()
             self._on_main(MetricList).add_panes()
-            await self._on_main("#right", Vertical).mount_all(self._lower_right())
-            if self._main is not None:
-                await self._main.mount(self._footer())
+            await main.mount(self._footer())
 
     def _start_feeds(self) -> None:
         for feed in self.feeds:
@@ -261,8 +296,11 @@ class VaeApp(AlertOutlets, App[int]):
     def _sync_layout(self, width: int, height: int) -> None:
         """Compact layout (no events list, smaller panes) for narrow or short terminals."""
         if self._main is not None:
-            self._main.set_class(width < COMPACT_WIDTH or height < COMPACT_HEIGHT, "-compact")
+            compact = width < COMPACT_WIDTH or height < COMPACT_HEIGHT
+            self._main.set_class(compact, "-compact")
             self._main.set_class(width >= THUMB_WIDTH and height >= THUMB_HEIGHT, "-roomy")
+            with suppress(NoMatches):
+                self._on_main(StatusBar).compact = compact
 
     # -- snapshots in, at a bounded rate ------------------------------------------------
 
@@ -411,7 +449,6 @@ class VaeApp(AlertOutlets, App[int]):
             self._heavy_timer.stop()
             self._heavy_timer = None
         snap = self._render_light()
-        self._drawn = self._heavy_key()
         self._on_main(MetricList).show(snap, self.selected)
         events = snap.events if snap else ()
         self._on_main(EventsList).show(events)
@@ -420,6 +457,8 @@ class VaeApp(AlertOutlets, App[int]):
             events_screen.update_events(events)
         self._render_plot()
         self._render_thumbnail(snap)
+        # Last: a redraw cut short by a widget not mounted yet is not taken as done.
+        self._drawn = self._heavy_key()
 
     def _render_thumbnail(self, snap: Snapshot | None) -> None:
         """The newest reconstruction, small, when there are images and room for them."""
@@ -441,10 +480,11 @@ class VaeApp(AlertOutlets, App[int]):
         waiting = feed.status.state == "waiting for file" and (snap is None or snap.records == 0)
         if self._main is not None:
             self._main.set_class(waiting, "-waiting")
-        waiting_text = feed.status.error or f"Waiting for {feed.path} to appear…"
-        waiting_label = self._on_main("#waiting", Label)
-        if str(waiting_label.content) != waiting_text:
-            waiting_label.update(waiting_text)
+        with suppress(NoMatches):  # a following app mounts it after its first screen
+            waiting_label = self._on_main("#waiting", Label)
+            waiting_text = self._waiting_text()
+            if str(waiting_label.content) != waiting_text:
+                waiting_label.update(waiting_text)
         self._on_main(VerdictPanel).show(snap)
         detail = self._in_front("vaetui.ui.widgets.detail")
         if detail is not None and snap is not None:
@@ -497,6 +537,8 @@ class VaeApp(AlertOutlets, App[int]):
         """Hide the multi-run keys when only one run is open, and the dashboard's keys
         while another screen (raw log, events, help, detail) is in front."""
         if action in ("overlay", "run") and len(self.feeds) < 2:
+            return False
+        if action in ON_THE_BODY and not self._body_mounted:
             return False
         if self._main is not None and self.screen is not self._main:
             return action in ON_EVERY_SCREEN

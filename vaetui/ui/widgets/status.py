@@ -1,15 +1,19 @@
 """The top line: which file, is it live, where training is, and how fresh the last line is.
 
 It is the part of the screen a user glances at most, so it is one line of plain facts; the
-state word is also a CSS class (``-live``, ``-stalled``, ...) so the stylesheet colours it.
+state word has a component class of its own (``status-bar--live``, ``status-bar--stalled``,
+...), so the stylesheet colours it.
 """
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.timer import Timer, TimerCallback
-from textual.widgets import Label, ProgressBar
+from collections.abc import Callable
+from typing import ClassVar, NamedTuple
+
+from rich.style import Style
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
 
 from vaetui.core.follow import FollowStatus
 from vaetui.core.snapshot import Snapshot
@@ -70,29 +74,87 @@ def next_change(
     return max(soonest, 0.0)
 
 
-class StatusBar(Horizontal):
+class StatusFields(NamedTuple):
+    """What the top line says, field by field (each already cleaned for the terminal)."""
+
+    file: str = ""
+    state: str = ""
+    step: str = ""
+    epoch: str = ""
+    rate: str = ""
+    age: str = ""
+    mode: str = ""
+
+
+#: The cells of the fields whose text changes, each with the space after it, in the wide
+#: and the compact layout: a field that changes or empties never moves the ones after it.
+FIELD_CELLS: dict[str, tuple[int, int]] = {
+    "state": (9, 9),
+    "step": (19, 16),
+    "rate": (11, 10),
+    "age": (10, 9),
+}
+#: At most this many cells for the file name and its space (wide, compact).
+FILE_CELLS = (30, 16)
+
+
+def status_line(fields: StatusFields, compact: bool, style: Callable[[str], Style]) -> Text:
+    """The top line: the file name (cut with an ellipsis), then the fixed-width fields, then
+    the follow mode (not in the compact layout). The epoch is left out where step and
+    epoch together do not fit their field, never cut to a dangling "ep".
+
+    ``style`` gives the Rich style of a component class (``StatusBar``'s ``status-bar--*``).
+    """
+    at = 1 if compact else 0
+    room = FILE_CELLS[at] - 1
+    name = fields.file if len(fields.file) <= room else fields.file[: room - 1] + "…"
+    line = Text(no_wrap=True, overflow="crop")
+    line.append(name, style=style("status-bar--file"))
+    line.append(" ")
+    step = f"{fields.step} {fields.epoch}" if fields.epoch else fields.step
+    if len(step) > FIELD_CELLS["step"][at] - 1:
+        step = fields.step
+    state_style = style("status-bar--state") + style(f"status-bar--{fields.state}")
+    for name, text, text_style in (
+        ("state", fields.state.upper(), state_style),
+        ("step", step, None),
+        ("rate", fields.rate, None),
+        ("age", fields.age, style("status-bar--age")),
+    ):
+        cells = FIELD_CELLS[name][at]
+        line.append(text[: cells - 1].ljust(cells - 1), style=text_style)
+        line.append(" ")
+    if not compact:
+        line.append(fields.mode, style=style("status-bar--mode"))
+    return line
+
+
+class StatusBar(Widget):
     """File, state, step, epoch, steps/s, time since the last line, follow mode.
 
-    Labels are only touched when their text changes, and every field that changes (state,
-    step, steps/s, age) has a fixed width: an empty steps/s field keeps its room, so nothing
-    after it moves, and the once-a-second tick redraws a few cells without a layout pass.
+    One widget draws the whole line (no label per field): it is on the first screen, where
+    every widget costs start-up time. It is redrawn only when its text changes, and the
+    fields that change have fixed widths (``FIELD_CELLS``), so the once-a-second tick of the
+    age moves nothing else.
     """
 
-    #: Labels with a fixed width in the stylesheet: updating them needs no layout pass.
-    FIXED = frozenset({"st-state", "st-step", "st-rate", "st-age"})
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "status-bar--file",
+        "status-bar--state",
+        "status-bar--age",
+        "status-bar--mode",
+        *(f"status-bar--{state}" for state in STATES),
+    }
 
-    def _set(self, label_id: str, text: str) -> None:
-        label = self.query_one(f"#{label_id}", Label)
-        if str(label.content) != text:
-            label.update(text, layout=label_id not in self.FIXED)
+    #: The compact layout's field widths (the app sets it with the screen's ``-compact``).
+    compact: reactive[bool] = reactive(False)
 
-    def compose(self) -> ComposeResult:
-        yield Label("", id="st-file", markup=False)
-        yield Label("", id="st-state", markup=False)
-        yield Label("", id="st-step", markup=False)
-        yield Label("", id="st-rate", markup=False)
-        yield Label("", id="st-age", markup=False)
-        yield Label("", id="st-mode", markup=False)
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.fields = StatusFields()
+
+    def render(self) -> Text:
+        return status_line(self.fields, self.compact, self.get_component_rich_style)
 
     def show(
         self,
@@ -103,7 +165,7 @@ class StatusBar(Horizontal):
         now: float,
         run_label: str = "",
     ) -> None:
-        """Render the facts for the current run.
+        """Render the facts for the current run (redrawn only if the text changes).
 
         Args:
             name: The run's short name (a file name from the user, shown literally).
@@ -114,60 +176,57 @@ class StatusBar(Horizontal):
             run_label: ``2/3`` when several runs are open.
         """
         state = run_state(snapshot, status, paused, now)
-        state_label = self.query_one("#st-state", Label)
-        for s in STATES:
-            state_label.set_class(s == state, f"-{s}")
-        self._set("st-state", state.upper())
         prefix = f"[{run_label}] " if run_label else ""
-        self._set("st-file", clean(prefix + name))
         step = epoch = rate = age = ""
         if snapshot is not None:
             step = f"step {fmt_step(snapshot.last_step)}"
             if snapshot.epoch is not None:
-                step += f" ep {fmt_step(snapshot.epoch)}"
+                epoch = f"ep {fmt_step(snapshot.epoch)}"
             # The pace of a run that still writes: a quiet or stalled one has none now.
             if snapshot.steps_per_second and state in ("live", "paused"):
                 rate = f"{fmt_value(snapshot.steps_per_second)} st/s"
             if snapshot.last_record_time is not None and state != "finished":
                 age = f"{fmt_shown_age(now - snapshot.last_record_time, state in RESTING)} ago"
-        self._set("st-step", step + epoch)
-        self._set("st-rate", rate)
-        self._set("st-age", age)
-        self._set("st-mode", clean(status.error or status.mode))
+        fields = StatusFields(
+            clean(prefix + name), state, step, epoch, rate, age, clean(status.error or status.mode)
+        )
+        if fields != self.fields:
+            self.fields = fields
+            self.refresh()
 
 
-class ReadBar(ProgressBar):
-    """Textual's progress bar without its clock: the bar refreshes its ETA once a second,
-    for as long as the app runs; with no ETA shown, that timer is stopped at once, so a
-    quiet app is not woken by a bar that is not even on screen."""
+class ReadProgress(Widget):
+    """One line shown while an existing log is read for the first time: "reading log", a bar
+    and the share read.
 
-    def set_interval(
-        self,
-        interval: float,
-        callback: TimerCallback | None = None,
-        *,
-        name: str | None = None,
-        repeat: int = 0,
-        pause: bool = False,
-    ) -> Timer:
-        timer = super().set_interval(interval, callback, name=name, repeat=repeat, pause=pause)
-        timer.stop()
-        return timer
+    One widget draws all three (no label, bar and percentage widgets of its own): it is on
+    the first screen, where every widget costs start-up time. It has no clock: it is drawn
+    when the share it shows changes.
+    """
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "read-progress--label",
+        "read-progress--done",
+        "read-progress--todo",
+    }
+    #: The bar's length in cells.
+    BAR_CELLS = 32
 
-class ReadProgress(Horizontal):
-    """A progress bar shown while an existing log is read for the first time."""
-
-    def compose(self) -> ComposeResult:
-        yield Label("reading log", id="progress-label")
-        # A determinate bar: an indeterminate one animates (and costs CPU) even when hidden.
-        yield ReadBar(total=1.0, show_eta=False, id="progress-bar")
+    fraction: reactive[float] = reactive(0.0)
 
     def show(self, status: FollowStatus) -> None:
         """Visible only while the follower is still catching up with a file."""
         busy = status.state == "reading" and status.bytes_total > 0
         self.set_class(busy, "-busy")
         if busy:
-            self.query_one(ProgressBar).update(
-                total=status.bytes_total, progress=min(status.bytes_read, status.bytes_total)
-            )
+            self.fraction = min(status.bytes_read, status.bytes_total) / status.bytes_total
+
+    def render(self) -> Text:
+        style = self.get_component_rich_style
+        # In half cells, as Textual's own bar: whole cells ``━``, a last half one ``╸``.
+        whole, half = divmod(round(max(0.0, min(self.fraction, 1.0)) * self.BAR_CELLS * 2), 2)
+        text = Text(" reading log ", style=style("read-progress--label"))
+        text.append("━" * whole + "╸" * half, style=style("read-progress--done"))
+        text.append("━" * (self.BAR_CELLS - whole - half), style=style("read-progress--todo"))
+        text.append(f"{int(self.fraction * 100):>4}%")
+        return text
