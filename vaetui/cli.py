@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import math
 import os
 import sys
@@ -356,13 +357,27 @@ def _run_tail(args: argparse.Namespace) -> int:
         from vaetui.commands.alerting import alert_config, alerts_asked
         from vaetui.commands.tail import run_tail
 
-        options = run_options(args, live=True)
-        for path in args.paths:
-            _reject_directory(path, args.fmt)
-        alerts = alert_config(args) if alerts_asked(args) else None
-        return run_tail(list(args.paths), options, poll=args.poll, alerts=alerts)
+        paths = list(args.paths)
+        prepare = functools.partial(_checked_tail_options, args)
+        if alerts_asked(args) or args.reference or "-" in paths:
+            # Checked here first: the alert options after these, a reference run read
+            # whole, standard input before its keyboard is moved (``run_tail``).
+            options = prepare()
+            alerts = alert_config(args) if alerts_asked(args) else None
+            return run_tail(paths, options, poll=args.poll, alerts=alerts)
+        # Made and checked in the child that judges the big logs while Textual loads.
+        return run_tail(paths, prepare, poll=args.poll)
     finally:
         gc.enable()
+
+
+def _checked_tail_options(args: argparse.Namespace) -> RunOptions:
+    """``tail``'s options, once its paths are checked; raises ``UsageError`` or
+    ``InputError``."""
+    options = run_options(args, live=True)
+    for path in args.paths:
+        _reject_directory(path, args.fmt)
+    return options
 
 
 def _run_export(args: argparse.Namespace) -> int:

@@ -286,3 +286,36 @@ def test_subprocess_unreadable(tmp_path: Path) -> None:
         assert len(err.strip().splitlines()) == 1
     finally:
         path.chmod(0o600)
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "needle"),
+    [
+        pytest.param(["--profile", "{tmp}/missing.toml", "{log}"], 64, "profile", id="profile"),
+        pytest.param(["--format", "xml", "{log}"], 64, "xml", id="format"),
+        pytest.param(["--ema", "2", "{log}"], 64, "ema", id="ema"),
+        pytest.param(["--images", "{log}", "{log}"], 64, "not a directory", id="images"),
+        pytest.param(["{tmp}"], 66, "", id="directory"),
+        pytest.param(["{log}", "{tmp}"], 66, "", id="second-path"),
+    ],
+)
+def test_tail_refused_before_its_app_starts(
+    argv: list[str], code: int, needle: str, good_log: Path, tmp_path: Path
+) -> None:
+    """``vaetui tail`` makes its options in the child that judges the logs while Textual
+    loads: what that child refuses is one sentence here, with the SPEC's exit code, and the
+    app never takes the terminal."""
+    words = [a.replace("{log}", str(good_log)).replace("{tmp}", str(tmp_path)) for a in argv]
+    done = subprocess.run(
+        [sys.executable, "-m", "vaetui", "tail", *words],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == code, done.stderr
+    assert done.stdout == ""  # no escape sequence: the app did not start
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("vaetui: "), done.stderr
+    assert needle in lines[0]

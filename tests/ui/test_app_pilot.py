@@ -288,6 +288,30 @@ async def test_appended_lines_update_the_screen(tmp_path: Path) -> None:
         assert "LIVE" in screen_text(app)
 
 
+DASHBOARD_PARTS = ("status", "progress", "waiting", "verdicts", "body")
+
+
+@sync
+async def test_a_following_app_mounts_the_panes_after_its_first_screen(tmp_path: Path) -> None:
+    """The first screen is the status line and the badges; the panes, the plot, the events
+    list and the keys line come after it, and the keys that act on them wait for them."""
+    log = tmp_path / "train.log"
+    log.write_text("".join(_lines("healthy", tmp_path)[:300]))
+    app = build_app([str(log)])
+    assert app.check_action("metric", (1,)) is False  # nothing to step through yet
+    assert app.check_action("help", ()) is True
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: bool(app.screen.query(MetricPlot)))
+        assert app.check_action("metric", (1,)) is True
+        await wait_for(pilot, lambda: app.selected is not None and "Quit" in screen_text(app))
+        before = app.selected
+        await pilot.press("m")
+        await wait_for(pilot, lambda: app.selected != before)
+        # In their places: the waiting note under the reading bar, the body under the badges.
+        ours = [w.id for w in app.screen.children if w.id in DASHBOARD_PARTS]
+        assert ours == list(DASHBOARD_PARTS)
+
+
 @sync
 async def test_collapse_turns_the_kl_badge_bad(tmp_path: Path) -> None:
     lines = _lines("collapse", tmp_path)

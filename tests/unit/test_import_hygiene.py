@@ -131,16 +131,42 @@ def test_help_imports_neither_the_core_nor_textual() -> None:
     assert bad == [], f"vaetui --help imports {bad}"
 
 
-def test_tail_start_up_imports_only_what_the_first_screen_needs() -> None:
-    # The whole path of `vaetui tail LOG` up to App.run(): arguments, options, the app.
+#: What ``vaetui tail LOG`` leaves to the child that judges the big logs while Textual loads
+#: here: making the options (the profile, the formats) and looking for images. It reads
+#: them back after its first screen.
+NOT_IN_TAIL_BEFORE_THE_APP = [
+    *NOT_BEFORE_THE_APP,
+    "numpy",
+    "vaetui.core.profile",
+    "vaetui.core.options",
+    "vaetui.core.formats.base",  # the parsers' (the format names are for the help line)
+    "vaetui.core.images.folders",
+]
+
+
+def test_tail_start_up_imports_only_what_the_first_screen_needs(tmp_path) -> None:
+    # The whole path of `vaetui tail LOG` up to App.run(): arguments, the child, the app.
+    log = _small_log(tmp_path)
+    code = (
+        "import sys\n"
+        "from vaetui.ui.app import VaeApp\n"
+        "VaeApp.run = lambda self, *args, **kwargs: 0\n"
+        "from vaetui.cli import main\n"
+        f"assert main(['tail', {str(log)!r}]) == 0\n"
+    )
+    bad = _loaded_after(code, NOT_IN_TAIL_BEFORE_THE_APP)
+    assert bad == [], f"vaetui tail imports {bad} before its first screen"
+
+
+def test_tail_without_a_child_imports_only_what_the_first_screen_needs() -> None:
+    # Options made in the process (``--reference``, alerts, standard input, tests).
     code = (
         "from vaetui.cli import build_parser, run_options\n"
-        "from vaetui.commands.tail import _ask_terminal_for_images, run_tail\n"
+        "from vaetui.commands.tail import _prepared_here\n"
         "from vaetui.ui.app import build_app\n"
         "args = build_parser(['tail', 'x.log']).parse_args(['tail', 'x.log'])\n"
-        "options = run_options(args, live=True)\n"
-        "_ask_terminal_for_images(args.paths, options)\n"
-        "build_app(args.paths, options)\n"
+        "later = _prepared_here(args.paths, lambda: run_options(args, live=True))\n"
+        "build_app(args.paths, later)\n"
     )
     bad = _loaded_after(code, NOT_BEFORE_THE_APP)
     assert bad == [], f"vaetui tail imports {bad} before its first screen"
@@ -213,6 +239,10 @@ NOT_FOR_THE_PREVIEW = [
 ]
 
 
+#: Widgets mounted after the first screen of a following app (``_first_screen_painted``).
+LATER_WIDGETS = {"MetricList", "MetricPlot", "MetricPane", "EventsList", "Thumbnail", "Footer"}
+
+
 def test_a_big_logs_first_screen_is_judged_and_painted_with_little_loaded(tmp_path) -> None:
     """A log bigger than the preview (GAN metrics, numbers in two notations, so every path
     of the preview's parse and judgement runs): what is loaded once its verdicts are painted,
@@ -240,7 +270,7 @@ def test_a_big_logs_first_screen_is_judged_and_painted_with_little_loaded(tmp_pa
         "modules, kinds, levels, state = seen[0]\n"
         "print('state:' + state)\n"
         "print('levels:' + ','.join(levels))\n"
-        "print('widgets:' + ','.join(sorted(kinds & {'MetricPane', 'EventsList', 'Thumbnail'})))\n"
+        f"print('widgets:' + ','.join(sorted(kinds & {LATER_WIDGETS!r})))\n"
         f"early = [f for f in {NOT_FOR_THE_PREVIEW!r}"
         " if any(m == f or m.startswith(f + '.') for m in modules)]\n"
         "print('loaded:' + ','.join(early))\n"
@@ -259,8 +289,8 @@ def test_a_big_logs_first_screen_judged_in_a_child_is_painted_without_numpy(tmp_
     code = (
         "import asyncio, sys\n"
         "from vaetui.core.options import RunOptions\n"
-        "from vaetui.core.preview import JudgedInChild, followed_jobs\n"
-        f"judged = JudgedInChild(followed_jobs([{str(log)!r}], RunOptions()))\n"
+        "from vaetui.core.preview import JudgedInChild\n"
+        f"judged = JudgedInChild([{str(log)!r}], RunOptions)\n"
         "from vaetui.ui.app import VaeApp, build_app\n"
         "seen = []\n"
         "class Probe(VaeApp):\n"

@@ -1,4 +1,5 @@
-"""The preview judged in a forked child (``vaetui.core.preview.JudgedInChild``): the same
+"""The preview judged in a forked child (``vaetui.core.preview.JudgedInChild``): the options
+made there (or the command line refused there, the refusal raised in the caller), the same
 verdicts as judged in the process, light snapshots that need no numpy, and a child that
 fails or hangs costing nothing but the wait."""
 
@@ -25,6 +26,8 @@ from vaetui.core.preview import (
     light_bytes,
     newest_part_snapshot,
 )
+from vaetui.core.profile import load_profile
+from vaetui.errors import InputError, UsageError
 from vaetui.simulate import log_chunks
 
 
@@ -42,17 +45,29 @@ def _small_log(tmp_path: Path) -> Path:
     return log
 
 
+def _defaults() -> RunOptions:
+    return RunOptions()
+
+
 def test_the_child_judges_as_the_process_does(big_log: Path, tmp_path: Path) -> None:
     small = _small_log(tmp_path)
-    jobs = followed_jobs([str(big_log), str(small), str(tmp_path / "absent.log")], RunOptions())
+    paths = [str(big_log), str(small), str(tmp_path / "absent.log")]
+    jobs = followed_jobs(paths, RunOptions())
     here = newest_part_snapshot(str(big_log), "big.log", jobs[0][2])
     assert here is not None
-    judged = JudgedInChild(jobs)
+    judged = JudgedInChild(paths, _defaults)
+    accepted = judged.accepted()
+    assert accepted is not None and accepted.options() == RunOptions()
+    assert accepted.options() is accepted.options()  # read back once
+    assert accepted.images_expected is False
     light = judged.light()
     whole = judged.whole()
     assert light is not None and whole is not None
-    assert set(light) == set(whole) == {0}  # the small and the missing log have no preview
+    # The small and the missing log have no preview: the child says so.
+    assert light[1] is None and light[2] is None and set(whole) == {0}
+    assert light[0] is not None
     for snap in (light[0], whole[0]):
+        assert snap is not None
         assert [(v.id, v.level) for v in snap.criteria] == [(v.id, v.level) for v in here.criteria]
         assert (snap.lines, snap.last_step, snap.bytes_total) == (
             here.lines,
@@ -60,7 +75,7 @@ def test_the_child_judges_as_the_process_does(big_log: Path, tmp_path: Path) -> 
             here.bytes_total,
         )
         assert set(snap.metrics) == set(here.metrics)
-    assert light[0].history == {}
+    assert light[0] is not None and light[0].history == {}
     assert set(whole[0].history) == set(here.history)
     for name, series in here.history.items():
         assert np.array_equal(whole[0].history[name].values, series.values, equal_nan=True)
@@ -100,7 +115,7 @@ def test_a_child_that_hangs_is_given_up_and_killed(
         time.sleep(60)
 
     monkeypatch.setattr(preview, "newest_part_snapshot", hang)
-    judged = JudgedInChild(followed_jobs([str(big_log)], RunOptions()))
+    judged = JudgedInChild([str(big_log)], _defaults)
     pid = judged._pid
     assert pid is not None
     t0 = time.monotonic()
@@ -116,7 +131,7 @@ def test_a_child_that_fails_answers_nothing(big_log: Path, monkeypatch: pytest.M
         raise RuntimeError("boom")
 
     monkeypatch.setattr(preview, "newest_part_snapshot", fail)
-    judged = JudgedInChild(followed_jobs([str(big_log)], RunOptions()))
+    judged = JudgedInChild([str(big_log)], _defaults)
     assert judged.light() is None and judged.whole() is None
 
 
@@ -124,5 +139,70 @@ def test_without_fork_nothing_is_judged_in_a_child(
     big_log: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delattr(os, "fork")
-    judged = JudgedInChild(followed_jobs([str(big_log)], RunOptions()))
+    judged = JudgedInChild([str(big_log)], _defaults)
     assert judged.light() is None and judged.whole() is None
+
+
+def test_the_childs_options_are_the_ones_it_was_asked_to_make(big_log: Path) -> None:
+    wanted = RunOptions(fmt="kv", profile=load_profile("per-latent"), kl_weight=1e-6, rank=1)
+    judged = JudgedInChild([str(big_log)], lambda: wanted)
+    accepted = judged.accepted()
+    assert accepted is not None and accepted.options() == wanted
+    whole = judged.whole()
+    assert whole is not None and whole[0].records > 0
+    judged.close()
+
+
+def test_images_beside_a_log_are_expected(tmp_path: Path) -> None:
+    log = _small_log(tmp_path)
+    (tmp_path / "images").mkdir()
+    accepted = JudgedInChild([str(log)], _defaults).accepted()
+    assert accepted is not None and accepted.images_expected is True
+    given = JudgedInChild([str(log)], lambda: RunOptions(images=str(tmp_path / "elsewhere")))
+    assert (accepted := given.accepted()) is not None and accepted.images_expected is True
+
+
+@pytest.mark.parametrize(
+    ("refusal", "code"),
+    [
+        (UsageError("unknown format 'nope': choose one of auto, kv"), 64),
+        (InputError("/data/runs is a directory, not a log file"), 66),
+        (InputError("reference good.log: no metrics", 65), 65),
+    ],
+)
+def test_a_refusal_in_the_child_is_raised_by_the_caller(
+    big_log: Path, refusal: Exception, code: int
+) -> None:
+    def refuse() -> RunOptions:
+        raise refusal
+
+    judged = JudgedInChild([str(big_log)], refuse)
+    with pytest.raises(type(refusal)) as raised:
+        judged.accepted()
+    assert str(raised.value) == str(refusal)
+    assert getattr(raised.value, "code", 64) == code
+    assert judged.light() is None and judged.whole() is None  # nothing was judged
+
+
+def test_a_child_whose_options_fail_otherwise_leaves_them_to_the_caller(big_log: Path) -> None:
+    def broken() -> RunOptions:
+        raise RuntimeError("a bug")
+
+    judged = JudgedInChild([str(big_log)], broken)
+    assert judged.accepted() is None  # the caller makes them, and meets the bug itself
+    assert judged.light() is None
+
+
+def test_a_child_that_hangs_making_the_options_is_given_up(big_log: Path) -> None:
+    def hang() -> RunOptions:
+        time.sleep(60)
+        return RunOptions()
+
+    judged = JudgedInChild([str(big_log)], hang)
+    pid = judged._pid
+    assert pid is not None
+    t0 = time.monotonic()
+    assert judged.accepted(patience=0.5) is None
+    assert time.monotonic() - t0 < 10
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)

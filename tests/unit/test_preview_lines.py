@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from vaetui.core import preview as preview_module
+from vaetui.core import source as source_module
 from vaetui.core.options import RunOptions
 from vaetui.core.preview import PREVIEW_BYTES
 from vaetui.core.profile import Profile, Smoothing
@@ -71,7 +72,7 @@ def test_a_profile_with_a_longer_trend_window_previews_more_lines(
         seen.append(lines or 0)
         return None
 
-    monkeypatch.setattr(preview_module, "newest_part", counting)
+    monkeypatch.setattr(source_module, "newest_part", counting)  # imported where judged
     for options in (RunOptions(), RunOptions(profile=Profile(smoothing=wide))):
         RunFeed(0, str(log), options, lambda m: None)._read_newest_part()
     assert seen == [3000, 12_000]

@@ -8,24 +8,24 @@ from __future__ import annotations
 
 import gc
 import os
-import shutil
 import sys
-import tempfile
 import threading
 from typing import TYPE_CHECKING
 
 from vaetui.ui.lifeline import Lifeline
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from vaetui.core.alerts import AlertConfig
     from vaetui.core.options import RunOptions
-    from vaetui.core.preview import JudgedInChild
+    from vaetui.core.preview import JudgedInChild, Prepare
     from vaetui.ui.app import VaeApp
 
 
 def run_tail(
     paths: list[str],
-    options: RunOptions | None = None,
+    options: RunOptions | Prepare | None = None,
     poll: bool = False,
     alerts: AlertConfig | None = None,
 ) -> int:
@@ -33,7 +33,10 @@ def run_tail(
 
     Args:
         paths: Log files, one run each (``-`` for standard input); they need not exist yet.
-        options: ``RunOptions`` for the core (defaults when None).
+        options: ``RunOptions`` for the core (defaults when None), or a ``Prepare`` that
+            makes them and checks the command line: it runs in the child that judges the
+            big logs' newest parts, while Textual loads here, and its ``UsageError`` or
+            ``InputError`` is raised here before the app starts.
         poll: Poll instead of inotify (NFS, Lustre).
         alerts: An ``AlertConfig``: hooks, webhooks and notifications on verdict changes;
             their failures appear as notifications in the app.
@@ -43,12 +46,16 @@ def run_tail(
     """
     if "-" in paths and not os.isatty(0):
         _keyboard_from_terminal()
-    judged = _judge_previews_meanwhile(paths, options)
-    _ask_terminal_for_images(paths, options)
-    from vaetui.ui.app import build_app  # Textual loads while the child judges
+    prepare = options if callable(options) else _given(options)
+    judged = _judge_meanwhile(paths, prepare, options)
+    if judged is None:  # made before Textual is loaded: a refusal costs no more
+        later = _prepared_here(paths, prepare)
+    from vaetui.ui.app import build_app  # Textual loads while the child prepares and judges
 
+    if judged is not None:
+        later = _prepared_by(judged, paths, prepare)
     if alerts is None or not alerts.active:
-        app = build_app(paths, options, poll=poll, judged=judged)
+        app = build_app(paths, later, poll=poll, judged=judged)
         app.after_first_screen.append(_collect_again)
         with Lifeline() as app.lifeline:  # whatever happens, the process ends
             result = app.run()
@@ -61,7 +68,7 @@ def run_tail(
             report=lambda message: outlets[0].tell(message),
             terminal_write=lambda text: outlets[0].write_terminal(text),
         )
-        app = build_app(paths, options, poll=poll, on_snapshot=dispatcher.observe, judged=judged)
+        app = build_app(paths, later, poll=poll, on_snapshot=dispatcher.observe, judged=judged)
         app.after_first_screen.append(_collect_again)
         outlets.append(app)
         try:
@@ -74,6 +81,17 @@ def run_tail(
     return int(result or 0)
 
 
+def _given(options: RunOptions | None) -> Prepare:
+    """A ``Prepare`` for options made already (the defaults for None)."""
+
+    def prepare() -> RunOptions:
+        from vaetui.core.options import RunOptions
+
+        return options or RunOptions()
+
+    return prepare
+
+
 def _collect_again() -> None:
     """The first screen is painted: the garbage collector, paused since the command began
     (the start-up allocates much and frees little), runs again, and what start-up made is
@@ -82,42 +100,53 @@ def _collect_again() -> None:
     gc.enable()
 
 
-def _judge_previews_meanwhile(paths: list[str], options: RunOptions | None) -> JudgedInChild | None:
-    """Start judging the big logs' newest parts in a second process, before Textual, numpy
-    and the parsers are loaded here: the first screen then waits for the slower of the two,
-    not for both. None where a reference run is given (numpy is loaded for it already), or
-    where other threads run (``vaetui demo``'s trainer): a fork copies only this one."""
-    from vaetui.core.options import RunOptions
-    from vaetui.core.preview import JudgedInChild, followed_jobs
+def _judge_meanwhile(
+    paths: list[str], prepare: Prepare, options: RunOptions | Prepare | None
+) -> JudgedInChild | None:
+    """Start making the options and judging the big logs' newest parts in a second process,
+    before Textual, numpy and the parsers are loaded here: the first screen then waits for
+    the slower of the two, not for both. None where a reference run is given (numpy is
+    loaded for it already), for standard input alone, or where other threads run
+    (``vaetui demo``'s trainer): a fork copies only this one."""
+    from vaetui.core.preview import JudgedInChild
 
-    options = options or RunOptions()
-    if options.reference is not None or all(p == "-" for p in paths):
+    given = None if callable(options) else options
+    if given is not None and given.reference is not None:
         return None
-    if threading.active_count() > 1:
+    if all(p == "-" for p in paths) or threading.active_count() > 1:
         return None
-    return JudgedInChild(followed_jobs(paths, options))
+    return JudgedInChild(paths, prepare)
 
 
-def _ask_terminal_for_images(paths: list[str], options: RunOptions | None) -> None:
+def _prepared_here(paths: list[str], prepare: Prepare) -> Callable[[], RunOptions]:
+    """Make the options in this process (its ``UsageError`` or ``InputError`` is raised),
+    and ask the terminal about images where they are expected; the options, for the app."""
+    from vaetui.core.images.folders import images_expected
+
+    options = prepare()
+    _ask_terminal_for_images(images_expected(paths, options.images))
+    return lambda: options
+
+
+def _prepared_by(
+    judged: JudgedInChild, paths: list[str], prepare: Prepare
+) -> Callable[[], RunOptions]:
+    """The child's options, read back when the app first needs them (after its first
+    screen); its refusal is raised here. Made here when the child said nothing."""
+    accepted = judged.accepted()
+    if accepted is None:
+        return _prepared_here(paths, prepare)
+    _ask_terminal_for_images(accepted.images_expected)
+    return accepted.options
+
+
+def _ask_terminal_for_images(expected: bool) -> None:
     """Where sample images are to be shown, let textual-image ask the terminal what it
-    supports (Kitty graphics, Sixel) now: once the app runs, it could not without a pause.
+    supports (Kitty graphics, Sixel) now: once the app runs, it could not without a pause."""
+    if expected:
+        from vaetui.ui import imaging
 
-    Most logs have no images beside them: a few stats say so, and the image modules are not
-    imported before the first screen."""
-    from vaetui.core.images.folders import may_hold_images
-
-    images = options.images if options is not None else None
-    if images is None:
-        hopeful = [p for p in paths if may_hold_images(p)]  # a few stats, no image modules
-        if not hopeful:
-            return
-        from vaetui.core.images.discover import any_folder_exists, roots_for
-
-        if not any(any_folder_exists(roots_for(p)) for p in hopeful):
-            return
-    from vaetui.ui import imaging
-
-    imaging.prepare()
+        imaging.prepare()
 
 
 def _keyboard_from_terminal() -> None:
@@ -158,6 +187,9 @@ def run_demo(
     Returns:
         The TUI's exit code.
     """
+    import shutil
+    import tempfile
+
     from vaetui.simulate import write_log
     from vaetui.simulate.images import images_dir
 

@@ -26,10 +26,9 @@ from textual.widget import Widget
 from textual.widgets import Footer, Label
 
 from vaetui.core.failure import FAILED
-from vaetui.core.options import RunOptions
 from vaetui.core.snapshot import CRITERIA_IDS, Snapshot
 from vaetui.ui.alerting import AlertOutlets
-from vaetui.ui.feed import OnSnapshot, RunFeed
+from vaetui.ui.feed import OnSnapshot, OptionsSource, RunFeed
 from vaetui.ui.keys import BINDINGS
 from vaetui.ui.lifeline import Lifeline
 from vaetui.ui.messages import CriterionChosen, MetricSelected, SnapshotUpdated, StepChosen
@@ -43,6 +42,7 @@ from vaetui.ui.widgets.verdicts import VerdictPanel
 if TYPE_CHECKING:
     from textual.driver import Driver
 
+    from vaetui.core.options import RunOptions
     from vaetui.core.preview import JudgedInChild
 
 # The detail, help, explain, raw-log, events and images screens are imported when first
@@ -91,7 +91,7 @@ class VaeApp(AlertOutlets, App[int]):
     def __init__(
         self,
         paths: Sequence[str],
-        options: RunOptions,
+        options: RunOptions | OptionsSource,
         poll: bool = False,
         follow: bool = True,
         clock: Callable[[], float] | None = None,
@@ -101,7 +101,6 @@ class VaeApp(AlertOutlets, App[int]):
         super().__init__()
         self.clock = clock or time.time
         self.follow = follow
-        self.options = options
         self.feeds = [
             RunFeed(i, p, options, self.post_message, poll, follow, clock, on_snapshot)
             for i, p in enumerate(paths)
@@ -205,6 +204,8 @@ class VaeApp(AlertOutlets, App[int]):
         judged = light or {}
         previews = {}
         for feed in self.feeds:
+            if feed.index in judged and judged[feed.index] is None:
+                continue  # the child found no preview to make (a small or missing log)
             message = feed.preview(judged.get(feed.index))
             if message is not None:
                 previews[feed.index] = message
@@ -663,7 +664,7 @@ class VaeApp(AlertOutlets, App[int]):
 
 def build_app(
     paths: Sequence[str],
-    options: RunOptions | None = None,
+    options: RunOptions | OptionsSource | None = None,
     poll: bool = False,
     follow: bool = True,
     clock: Callable[[], float] | None = None,
@@ -674,7 +675,8 @@ def build_app(
 
     Args:
         paths: Log files, one run each (``-`` for standard input).
-        options: ``RunOptions`` for the core; defaults when None.
+        options: ``RunOptions`` for the core (defaults when None), or what gives them when
+            first needed (``vaetui tail``: after the first screen).
         poll: Poll instead of inotify (NFS, Lustre).
         follow: Follow the files live; False reads them once, synchronously (screenshots).
         clock: Time source for "time since the last line" and the core (tests fix it).
@@ -685,10 +687,17 @@ def build_app(
     """
     return VaeApp(
         list(paths),
-        options or RunOptions(),
+        default_options if options is None else options,
         poll=poll,
         follow=follow,
         clock=clock,
         on_snapshot=on_snapshot,
         judged=judged,
     )
+
+
+def default_options() -> RunOptions:
+    """The options of a run given none (imported when first asked for)."""
+    from vaetui.core.options import RunOptions
+
+    return RunOptions()

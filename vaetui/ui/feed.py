@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from vaetui.core.run import Run
 
 Clock = Callable[[], float]
+#: Gives a run's options when first asked for (``vaetui tail``: read back from the child
+#: that made them, after the first screen).
+OptionsSource = Callable[[], "RunOptions"]
 #: Told of every picture of a run taken while following: (snapshot, run name, path).
 OnSnapshot = Callable[[Snapshot, str, str], object]
 
@@ -52,7 +55,7 @@ class RunFeed:
     Args:
         index: Position among the runs given on the command line.
         path: The log file (``-`` for standard input).
-        options: ``RunOptions`` for the core.
+        options: ``RunOptions`` for the core, or what gives them when first needed.
         post: Thread-safe message sender (``App.post_message``).
         poll: Use polling instead of inotify.
         live: Judge stalls and note verdict changes (the core's ``RunOptions.live``).
@@ -64,7 +67,7 @@ class RunFeed:
         self,
         index: int,
         path: str,
-        options: RunOptions,
+        options: RunOptions | OptionsSource,
         post: Callable[[Message], object],
         poll: bool = False,
         live: bool = True,
@@ -72,12 +75,11 @@ class RunFeed:
         on_snapshot: OnSnapshot | None = None,
     ) -> None:
         self.on_snapshot = on_snapshot
-        if live:
-            options = live_options(options)
+        self._options_source = options if callable(options) else lambda: options
+        self._live = live
         self.index = index
         self.path = path
         self.name = run_name(path)
-        self.options = options
         self.poll = poll
         self.clock = clock
         self._post = post
@@ -95,6 +97,13 @@ class RunFeed:
         #: their verdicts stay live and exact, see ``Run.set_compact``).
         self.on_screen = index == 0
         self.status = FollowStatus()
+
+    @cached_property
+    def options(self) -> RunOptions:
+        """The options the run is read and judged with (stalls judged and verdict changes
+        noted when live), made when first needed."""
+        options = self._options_source()
+        return live_options(options) if self._live else options
 
     @cached_property
     def run(self) -> Run:

@@ -1,8 +1,8 @@
 """Log formats: one parser per family, and ``sniff`` to pick one from the first lines.
 
 The parsers (and numpy with them) are imported when one is made or a log is sniffed: a
-command that only checks its options against ``FORMAT_NAMES`` or a profile's own line
-formats (``vaetui tail`` before its first screen) does not pay for them.
+command that only names ``FORMAT_NAMES`` (``vaetui tail``'s help line, before its first
+screen) does not pay for them.
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from vaetui.core.formats.base import Parser, Record, parse_number, table_cells
-
 if TYPE_CHECKING:
+    from vaetui.core.formats.base import Parser
     from vaetui.core.formats.columns import Reader
     from vaetui.core.formats.custom import LineFormat
 
@@ -31,7 +30,7 @@ _SNIFF_LINES = 6
 FORMAT_NAMES = ("auto", "kv", "jsonl", "json", "csv", "tsv", "table", "tfevents")
 
 
-__all__ = ["FORMAT_NAMES", "Parser", "Record", "make_parser", "parse_number", "sniff"]
+__all__ = ["FORMAT_NAMES", "make_parser", "sniff"]
 
 
 def make_parser(
@@ -109,6 +108,7 @@ def _first_lines(text: str, count: int) -> list[str]:
 def _table(lines: list[str], delimiter: str) -> bool | None:
     """A header of names over a row of numbers, split by ``delimiter``: True; False when the
     first line is no such header; None when the header waits for its first row."""
+    from vaetui.core.formats.base import parse_number
     from vaetui.core.formats.csvlog import looks_like_header, split_cells
 
     first = lines[0]
@@ -125,6 +125,8 @@ def _aligned_table(lines: list[str]) -> bool:
     """Somewhere in the first lines, a row of single-word names (``step loss kl_loss``) over
     two rows of as many numbers and nothing else: columns aligned with spaces (or ruled
     with ``|``, under a Markdown ``|---|`` line, which is left out here)."""
+    from vaetui.core.formats.base import parse_number, table_cells
+
     lines = [line for line in lines if not _RULE_ROW.fullmatch(line)]
     for i in range(len(lines) - 2):
         names = table_cells(lines[i])

@@ -1,14 +1,15 @@
 """Where a log's sample images would be, told with a few stats: for the first screen.
 
 ``vaetui tail`` must know before the app starts whether it may show images (then the terminal
-is asked what it can draw). :func:`may_hold_images` answers without the image modules
-(``discover``, ``names``, their regexes and dataclasses): False means
+is asked what it can draw): :func:`images_expected`. :func:`may_hold_images` answers without
+the image modules (``discover``, ``names``, their regexes and dataclasses): False means
 ``discover.any_folder_exists`` would say False too, True that it is worth asking it.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 #: Folders (relative to the log's folder and to its parent) where trainers put previews.
 USUAL_FOLDERS: tuple[str, ...] = (
@@ -51,3 +52,18 @@ def may_hold_images(log_path: str) -> bool:
     except OSError:
         return False
     return False
+
+
+def images_expected(log_paths: Sequence[str], images_dir: str | None) -> bool:
+    """Whether the runs of ``log_paths`` may show sample images: an images folder is given
+    (``--images``), or one of the usual folders is found beside a log. Decided before the app
+    starts (it asks the terminal what it can draw then); for most logs a few stats say no,
+    without the image modules."""
+    if images_dir is not None:
+        return True
+    hopeful = [path for path in log_paths if may_hold_images(path)]
+    if not hopeful:
+        return False
+    from vaetui.core.images.discover import any_folder_exists, roots_for
+
+    return any(any_folder_exists(roots_for(path)) for path in hopeful)
