@@ -5,8 +5,10 @@ shows (``capture-pane -p``) and what the program writes to its terminal (``pipe-
 budgets come from SPEC.md "Performance budgets"; the machine is shared, so each figure has a
 baseline measured in the same run, in the same pane size:
 
-(a) first screen on the 2M-line log: launch -> last step and a verdict word on screen;
-    baseline a bare Textual app (header, a line, a sparkline, footer) until its text shows.
+(a) first screen on the 2M-line log: launch -> last step and a verdict word written to the
+    pane (read from its ``pipe-pane`` copy: asking tmux for the screen 50 times a second would
+    compete for the 2 cores with the program measured); baseline a bare Textual app (header,
+    a line, a sparkline, footer) until its text is written.
 (b) latency: a line appended -> its step on screen, median of 15; baseline ``tail -f``.
 (c) idle CPU over 10 s of a quiet log (utime+stime from /proc/PID/stat); baseline ``tail -f``.
 (d) terminal output while the log grows at 20 lines/s for 10 s, KB/s; baseline ``tail -f``.
@@ -25,6 +27,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import re
@@ -96,6 +99,16 @@ class Tmux:
             raise NotMeasured(f"tmux did not start {command[0]}")
         return int(pid)
 
+    def start_held(self, name: str, command: list[str]) -> int:
+        """Like ``start``, but the program waits for ``release`` (a ``read`` in a shell that
+        then execs it, same pid), so that its output can be copied (``pipe``) from its
+        first byte."""
+        return self.start(name, ["sh", "-c", 'read _ && exec "$@"', "sh", *command])
+
+    def release(self, name: str) -> None:
+        """Let a ``start_held`` program go."""
+        self._tmux("send-keys", "-t", name, "Enter")
+
     def capture(self, name: str) -> str:
         """The pane's visible text."""
         return self._tmux("capture-pane", "-p", "-t", name)
@@ -144,6 +157,44 @@ def wait_for(
             next_check = time.perf_counter() + 0.25
         time.sleep(interval)
     raise NotMeasured(f"not on screen within {timeout:.0f} s; screen: {_last_words(text)}")
+
+
+#: Escape and control sequences in a terminal's byte stream (CSI, charset, OSC, keypad).
+ESCAPES = re.compile(
+    rb"\x1b\[[0-9;?<>=]*[A-Za-z~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]|\x1b\][^\x07]*\x07"
+)
+
+
+def wait_for_output(
+    tmux: Tmux,
+    name: str,
+    copy: Path,
+    found: Callable[[str], bool],
+    timeout: float,
+    t0: float,
+) -> float:
+    """Seconds from ``t0`` until what the program wrote to its terminal (copied to ``copy``
+    by ``pipe``), escape sequences removed, satisfies ``found``; NotMeasured on timeout.
+
+    Reading the copy costs this process a file read every few milliseconds. Asking tmux for
+    the screen (``wait_for``) costs a tmux client per look, 50 a second, and on a 2-core
+    machine those compete with a program that uses both cores while it starts."""
+    deadline = t0 + timeout
+    data = b""
+    next_check = time.perf_counter() + 0.25
+    while time.perf_counter() < deadline:
+        with contextlib.suppress(FileNotFoundError):
+            data = copy.read_bytes()
+        if found(ESCAPES.sub(b"", data).decode("utf-8", "replace")):
+            return time.perf_counter() - t0
+        if time.perf_counter() > next_check:
+            if tmux.dead(name):
+                raise NotMeasured("program exited: " + _last_words(tmux.capture(name)))
+            next_check = time.perf_counter() + 0.25
+        time.sleep(0.003)
+    raise NotMeasured(
+        f"not on screen within {timeout:.0f} s; screen: {_last_words(tmux.capture(name))}"
+    )
 
 
 def _last_words(text: str) -> str:
@@ -239,23 +290,22 @@ def first_screen(lines: int, reps: int, timeout: float) -> list[Row]:
     tmux = Tmux("first")
     try:
         for i in range(reps):
-            t0 = time.perf_counter()
-            bare_pid = tmux.start(f"bare{i}", [PYTHON, str(BARE_APP), marker])
-            bare.append(wait_for(tmux, f"bare{i}", lambda s: marker in s, 30, t0=t0))
+            bare_pid, t0, copy = _launch(tmux, f"bare{i}", [PYTHON, str(BARE_APP), marker])
+            bare.append(wait_for_output(tmux, f"bare{i}", copy, lambda s: marker in s, 30, t0))
             bare_hwm.append(status_mb(bare_pid, "VmHWM"))
             tmux.kill_session(f"bare{i}")
             if skip_vae:
                 continue
             try:
-                t0 = time.perf_counter()
-                pid = tmux.start(f"vae{i}", tail_cmd(log))
+                pid, t0, copy = _launch(tmux, f"vae{i}", tail_cmd(log))
                 vae.append(
-                    wait_for(
+                    wait_for_output(
                         tmux,
                         f"vae{i}",
+                        copy,
                         lambda s: has_last(s) and VERDICT_WORD.search(s) is not None,
                         timeout,
-                        t0=t0,
+                        t0,
                     )
                 )
                 hwm.append(status_mb(pid, "VmHWM"))
@@ -322,6 +372,18 @@ def first_screen(lines: int, reps: int, timeout: float) -> list[Row]:
             )
         )
     return rows
+
+
+def _launch(tmux: Tmux, name: str, command: list[str]) -> tuple[int, float, Path]:
+    """Start ``command`` held, copy its output from the first byte, and let it go: its pid,
+    the moment it was let go, and where its output is copied."""
+    copy = SCRATCH / f"first-screen-{name}.out"
+    copy.unlink(missing_ok=True)
+    pid = tmux.start_held(name, command)
+    tmux.pipe(name, copy)
+    t0 = time.perf_counter()
+    tmux.release(name)
+    return pid, t0, copy
 
 
 # --------------------------------------------------------------------------- (b) latency
