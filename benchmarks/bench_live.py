@@ -197,8 +197,9 @@ def _live_once(history: int, seconds: float, timeout: float) -> dict[str, float]
         }
         if history:
             wait_for(tmux, "vae", step_on_screen(logs["vae"][1]), timeout)
-        else:
-            wait_for(tmux, "vae", lambda s: "vaetui" in s or "Waiting" in s, timeout)
+        else:  # an empty log: its name and a state on the status line
+            name = logs["vae"][0].name
+            wait_for(tmux, "vae", lambda s: name in s and " LIVE " in s, timeout)
         wait_quiet(pids["vae"], timeout)
         return _paced_cpu(pids, logs, seconds)
     finally:

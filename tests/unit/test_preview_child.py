@@ -206,3 +206,25 @@ def test_a_child_that_hangs_making_the_options_is_given_up(big_log: Path) -> Non
     assert time.monotonic() - t0 < 10
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_profile_of_ones_own_travels_back_from_the_child(tmp_path: Path) -> None:
+    """A TOML profile with its own line format (a compiled pattern) is read in the child
+    and comes back the same."""
+    profile = tmp_path / "mine.toml"
+    profile.write_text(
+        '[[formats]]\nname = "mytrainer"\n'
+        "pattern = 'it (?P<step>\\d+) \\| nll (?P<nll>\\S+) \\| kld (?P<kld>\\S+)'\n"
+        "[kl_zone]\nexcellent_min = 150.0\n"
+    )
+    log = tmp_path / "train.log"
+    log.write_text("".join(f"it {s} | nll 0.02 | kld 300\n" for s in range(1, 50)))
+
+    def prepare() -> RunOptions:
+        return RunOptions(fmt="mytrainer", profile=load_profile(str(profile)))
+
+    wanted = prepare()
+    accepted = JudgedInChild([str(log)], prepare).accepted()
+    assert accepted is not None
+    assert accepted.options() == wanted
+    assert accepted.options().profile.line_format("mytrainer") is not None
