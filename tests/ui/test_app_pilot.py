@@ -301,8 +301,8 @@ async def test_a_following_app_mounts_the_panes_after_its_first_screen(tmp_path:
     assert app.check_action("metric", (1,)) is False  # nothing to step through yet
     assert app.check_action("help", ()) is True
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: bool(app.screen.query(MetricPlot)))
-        assert app.check_action("metric", (1,)) is True
+        await wait_for(pilot, lambda: app.check_action("metric", (1,)) is True)
+        assert app.screen.query(MetricPlot)  # the keys came with what they act on
         await wait_for(pilot, lambda: app.selected is not None and "Quit" in screen_text(app))
         before = app.selected
         await pilot.press("m")
