@@ -306,7 +306,8 @@ def _child(paths: list[str], prepare: Prepare, fd: int) -> None:
             try:
                 options = prepare()
             except (UsageError, InputError) as exc:
-                out.write(_word(("refused", type(exc).__name__, str(exc), _exit_code(exc))))
+                kind = "InputError" if isinstance(exc, InputError) else "UsageError"
+                out.write(_word(("refused", kind, str(exc), _exit_code(exc))))
                 code = 0
                 return
             from vaetui.core.images.folders import images_expected
