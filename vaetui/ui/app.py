@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, ScreenStackError, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.events import Resize
@@ -272,7 +272,7 @@ class VaeApp(AlertOutlets, App[int]):
         main = self._main
         if main is None or not main.is_attached:  # closed before its first screen
             return
-        with suppress(NoMatches):
+        with suppress(NoMatches, ScreenStackError):  # closed meanwhile
             await main.mount(self._waiting_note(), after="#progress")
             await main.mount(self._body(), after="#verdicts")
             self._body_mounted = True
