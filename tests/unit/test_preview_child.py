@@ -161,10 +161,13 @@ def test_the_childs_options_are_the_ones_it_was_asked_to_make(big_log: Path) -> 
 def test_images_beside_a_log_are_expected(tmp_path: Path) -> None:
     log = _small_log(tmp_path)
     (tmp_path / "images").mkdir()
-    accepted = JudgedInChild([str(log)], _defaults).accepted()
+    beside = JudgedInChild([str(log)], _defaults)
+    accepted = beside.accepted()
     assert accepted is not None and accepted.images_expected is True
     given = JudgedInChild([str(log)], lambda: RunOptions(images=str(tmp_path / "elsewhere")))
     assert (accepted := given.accepted()) is not None and accepted.images_expected is True
+    for judged in (beside, given):
+        judged.close()  # reaped: no zombie left
 
 
 @pytest.mark.parametrize(
@@ -214,7 +217,9 @@ def test_a_profile_of_ones_own_travels_back_from_the_child(tmp_path: Path) -> No
         return RunOptions(fmt="mytrainer", profile=load_profile(str(profile)))
 
     wanted = prepare()
-    accepted = JudgedInChild([str(log)], prepare).accepted()
+    judged = JudgedInChild([str(log)], prepare)
+    accepted = judged.accepted()
     assert accepted is not None
     assert accepted.options() == wanted
     assert accepted.options().profile.line_format("mytrainer") is not None
+    judged.close()
