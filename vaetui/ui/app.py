@@ -549,7 +549,8 @@ class VaeApp(AlertOutlets, App[int]):
         self.select_metric(message.name)
 
     def on_metric_plot_legend_changed(self, message: MetricPlot.LegendChanged) -> None:
-        self._on_main(PlotLegend).show(message.items)
+        with suppress(NoMatches):  # the app is closing: the legend went before the plot
+            self._on_main(PlotLegend).show(message.items)
 
     def on_step_chosen(self, message: StepChosen) -> None:
         self._on_main(MetricPlot).jump(message.step)
