@@ -141,14 +141,17 @@ def wait_for(
     timeout: float,
     interval: float = 0.02,
     t0: float | None = None,
+    look: Callable[[], str] | None = None,
 ) -> float:
-    """Seconds from ``t0`` (default: now) until ``found(pane text)``; NotMeasured on timeout."""
+    """Seconds from ``t0`` (default: now) until ``found(text)``; NotMeasured on timeout.
+    The text is the pane's (``capture-pane``) unless ``look`` gives another (``copied``)."""
     start = time.perf_counter() if t0 is None else t0
-    deadline = time.perf_counter() + timeout
+    deadline = start + timeout
+    look = look or (lambda: tmux.capture(name))
     text = ""
     next_check = time.perf_counter() + 0.25
     while time.perf_counter() < deadline:
-        text = tmux.capture(name)
+        text = look()
         if found(text):
             return time.perf_counter() - start
         if time.perf_counter() > next_check:  # rarely: each tmux call costs ~2 ms
@@ -156,7 +159,8 @@ def wait_for(
                 raise NotMeasured("program exited: " + _last_words(tmux.capture(name)))
             next_check = time.perf_counter() + 0.25
         time.sleep(interval)
-    raise NotMeasured(f"not on screen within {timeout:.0f} s; screen: {_last_words(text)}")
+    screen = _last_words(tmux.capture(name))
+    raise NotMeasured(f"not on screen within {timeout:.0f} s; screen: {screen}")
 
 
 #: Escape and control sequences in a terminal's byte stream (CSI, charset, OSC, keypad).
@@ -165,36 +169,20 @@ ESCAPES = re.compile(
 )
 
 
-def wait_for_output(
-    tmux: Tmux,
-    name: str,
-    copy: Path,
-    found: Callable[[str], bool],
-    timeout: float,
-    t0: float,
-) -> float:
-    """Seconds from ``t0`` until what the program wrote to its terminal (copied to ``copy``
-    by ``pipe``), escape sequences removed, satisfies ``found``; NotMeasured on timeout.
+def copied(copy: Path) -> Callable[[], str]:
+    """A ``look`` for ``wait_for``: what the program wrote to its terminal so far (copied to
+    ``copy`` by ``pipe``), escape sequences removed.
 
     Reading the copy costs this process a file read every few milliseconds. Asking tmux for
-    the screen (``wait_for``) costs a tmux client per look, 50 a second, and on a 2-core
-    machine those compete with a program that uses both cores while it starts."""
-    deadline = t0 + timeout
-    data = b""
-    next_check = time.perf_counter() + 0.25
-    while time.perf_counter() < deadline:
+    the screen costs a tmux client per look, 50 a second, and on a 2-core machine those
+    compete with a program that uses both cores while it starts."""
+
+    def look() -> str:
         with contextlib.suppress(FileNotFoundError):
-            data = copy.read_bytes()
-        if found(ESCAPES.sub(b"", data).decode("utf-8", "replace")):
-            return time.perf_counter() - t0
-        if time.perf_counter() > next_check:
-            if tmux.dead(name):
-                raise NotMeasured("program exited: " + _last_words(tmux.capture(name)))
-            next_check = time.perf_counter() + 0.25
-        time.sleep(0.003)
-    raise NotMeasured(
-        f"not on screen within {timeout:.0f} s; screen: {_last_words(tmux.capture(name))}"
-    )
+            return ESCAPES.sub(b"", copy.read_bytes()).decode("utf-8", "replace")
+        return ""
+
+    return look
 
 
 def _last_words(text: str) -> str:
@@ -291,7 +279,9 @@ def first_screen(lines: int, reps: int, timeout: float) -> list[Row]:
     try:
         for i in range(reps):
             bare_pid, t0, copy = _launch(tmux, f"bare{i}", [PYTHON, str(BARE_APP), marker])
-            bare.append(wait_for_output(tmux, f"bare{i}", copy, lambda s: marker in s, 30, t0))
+            bare.append(
+                wait_for(tmux, f"bare{i}", lambda s: marker in s, 30, 0.003, t0, copied(copy))
+            )
             bare_hwm.append(status_mb(bare_pid, "VmHWM"))
             tmux.kill_session(f"bare{i}")
             if skip_vae:
@@ -299,13 +289,14 @@ def first_screen(lines: int, reps: int, timeout: float) -> list[Row]:
             try:
                 pid, t0, copy = _launch(tmux, f"vae{i}", tail_cmd(log))
                 vae.append(
-                    wait_for_output(
+                    wait_for(
                         tmux,
                         f"vae{i}",
-                        copy,
                         lambda s: has_last(s) and VERDICT_WORD.search(s) is not None,
                         timeout,
+                        0.003,
                         t0,
+                        copied(copy),
                     )
                 )
                 hwm.append(status_mb(pid, "VmHWM"))

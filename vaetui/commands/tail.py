@@ -47,7 +47,9 @@ def run_tail(
     if "-" in paths and not os.isatty(0):
         _keyboard_from_terminal()
     prepare = options if callable(options) else _given(options)
-    judged = _judge_meanwhile(paths, prepare, options)
+    # A reference run is read whole before the app, with numpy: no child for it.
+    reference = not callable(options) and options is not None and options.reference is not None
+    judged = None if reference else _judge_meanwhile(paths, prepare)
     if judged is None:  # made before Textual is loaded: a refusal costs no more
         later = _prepared_here(paths, prepare)
     from vaetui.ui.app import build_app  # Textual loads while the child prepares and judges
@@ -83,13 +85,9 @@ def run_tail(
 
 def _given(options: RunOptions | None) -> Prepare:
     """A ``Prepare`` for options made already (the defaults for None)."""
+    from vaetui.core.preview import default_options
 
-    def prepare() -> RunOptions:
-        from vaetui.core.options import RunOptions
-
-        return options or RunOptions()
-
-    return prepare
+    return default_options if options is None else lambda: options
 
 
 def _collect_again() -> None:
@@ -100,19 +98,13 @@ def _collect_again() -> None:
     gc.enable()
 
 
-def _judge_meanwhile(
-    paths: list[str], prepare: Prepare, options: RunOptions | Prepare | None
-) -> JudgedInChild | None:
+def _judge_meanwhile(paths: list[str], prepare: Prepare) -> JudgedInChild | None:
     """Start making the options and judging the big logs' newest parts in a second process,
     before Textual, numpy and the parsers are loaded here: the first screen then waits for
-    the slower of the two, not for both. None where a reference run is given (numpy is
-    loaded for it already), for standard input alone, or where other threads run
-    (``vaetui demo``'s trainer): a fork copies only this one."""
+    the slower of the two, not for both. None for standard input alone, or where other
+    threads run (``vaetui demo``'s trainer): a fork copies only this one."""
     from vaetui.core.preview import JudgedInChild
 
-    given = None if callable(options) else options
-    if given is not None and given.reference is not None:
-        return None
     if all(p == "-" for p in paths) or threading.active_count() > 1:
         return None
     return JudgedInChild(paths, prepare)

@@ -55,6 +55,13 @@ Prepare = Callable[[], "RunOptions"]
 _LENGTH = struct.Struct(">Q")
 
 
+def default_options() -> RunOptions:
+    """The options of a run given none (the options module is imported when first asked)."""
+    from vaetui.core.options import RunOptions
+
+    return RunOptions()
+
+
 def run_name(path: str) -> str:
     """A short name for a run: the file name, or ``stdin`` for ``-``."""
     return "stdin" if path == "-" else os.path.basename(path.rstrip("/")) or path

@@ -26,6 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Label
 
 from vaetui.core.failure import FAILED
+from vaetui.core.preview import default_options
 from vaetui.core.snapshot import CRITERIA_IDS, Snapshot
 from vaetui.ui.alerting import AlertOutlets
 from vaetui.ui.feed import OnSnapshot, OptionsSource, RunFeed
@@ -695,10 +696,3 @@ def build_app(
         on_snapshot=on_snapshot,
         judged=judged,
     )
-
-
-def default_options() -> RunOptions:
-    """The options of a run given none (imported when first asked for)."""
-    from vaetui.core.options import RunOptions
-
-    return RunOptions()

@@ -115,13 +115,13 @@ def status_line(fields: StatusFields, compact: bool, style: Callable[[str], Styl
     if len(step) > FIELD_CELLS["step"][at] - 1:
         step = fields.step
     state_style = style("status-bar--state") + style(f"status-bar--{fields.state}")
-    for name, text, text_style in (
+    for field, text, text_style in (
         ("state", fields.state.upper(), state_style),
         ("step", step, None),
         ("rate", fields.rate, None),
         ("age", fields.age, style("status-bar--age")),
     ):
-        cells = FIELD_CELLS[name][at]
+        cells = FIELD_CELLS[field][at]
         line.append(text[: cells - 1].ljust(cells - 1), style=text_style)
         line.append(" ")
     if not compact:
